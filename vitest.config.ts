@@ -1,0 +1,42 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Three projects, split by file suffix (supabase-mcp's layout):
+ * - unit: `*.test.ts` next to the code, no services, fast;
+ * - integration: `*.integration.ts`, real PostgreSQL + pg_cron, s3rver and Deno started by the harness;
+ * - e2e: `test/e2e/*.e2e.ts`, the whole local stack.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["{shared,inference-node,models,test,infra,supabase}/**/*.test.ts"],
+          exclude: ["**/node_modules/**"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["{shared,inference-node,models,test,infra,supabase}/**/*.integration.ts"],
+          exclude: ["**/node_modules/**"],
+          globalSetup: ["test/harness/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.e2e.ts"],
+          globalSetup: ["test/harness/global-setup.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
