@@ -1,9 +1,9 @@
 #!/usr/bin/env node
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 // Runs a TypeScript entry point under Node 20 through tsx's loader, so `npm run` scripts and the
 // `giggles` bin work without a build step. Usage: node bin/run-ts.mjs <file.ts> [args...]
 import { register } from "tsx/esm/api";
-import { pathToFileURL } from "node:url";
-import { resolve } from "node:path";
 
 const [entry, ...rest] = process.argv.slice(2);
 if (!entry) {

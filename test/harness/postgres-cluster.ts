@@ -1,0 +1,186 @@
+/**
+ * @module
+ * Throwaway PostgreSQL 15 clusters with pg_cron. A *template* cluster is built once per test run
+ * (initdb, Supabase platform mirror, every migration in order) and stopped; each test file then copies
+ * its data directory and starts its own cluster on a free port, so files never share a database and
+ * pg_cron (which lives in one database per cluster) works in every copy.
+ *
+ * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` OS user.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.ts";
+import { ensurePostgresBinaries, type PostgresBinaries } from "./postgres-binaries.ts";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const PLATFORM_SQL = join(REPO_ROOT, "infra/local/supabase-platform.sql");
+export const MIGRATIONS_DIR = join(REPO_ROOT, "supabase/migrations");
+
+const isRoot = process.getuid?.() === 0;
+
+function osUser(): { uid: number; gid: number } | undefined {
+  if (!isRoot) return undefined;
+  const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+  const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+  return { uid, gid };
+}
+
+function run(bins: PostgresBinaries, command: string, args: string[]): string {
+  const [file, argv] = isRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
+  const result = spawnSync(file, argv, { encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new Error(
+      `${command} ${args.join(" ")} failed (exit ${result.status}):\n${result.stderr}${result.stdout}`,
+      {
+        cause: result.error,
+      },
+    );
+  }
+  void bins;
+  return result.stdout;
+}
+
+function chownTree(path: string): void {
+  const owner = osUser();
+  if (owner === undefined) return;
+  chownSync(path, owner.uid, owner.gid);
+  if (statSync(path).isDirectory()) {
+    for (const entry of readdirSync(path)) chownTree(join(path, entry));
+  }
+}
+
+function configure(dataDir: string, port: number): void {
+  // Appended last, so these win over initdb's defaults.
+  writeFileSync(
+    join(dataDir, "postgresql.auto.conf"),
+    [
+      `port = ${port}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${dataDir}'`,
+      "shared_preload_libraries = 'pg_cron'",
+      "cron.database_name = 'postgres'",
+      // Background workers instead of libpq connections: no password or host setup needed.
+      "cron.use_background_workers = on",
+      "max_worker_processes = 32",
+      "max_connections = 200",
+      "timezone = 'UTC'",
+      // A throwaway cluster: durability only costs time here.
+      "fsync = off",
+      "synchronous_commit = off",
+      "full_page_writes = off",
+      "",
+    ].join("\n"),
+  );
+}
+
+export interface RunningCluster {
+  dataDir: string;
+  port: number;
+  /** Superuser connection string to the `postgres` database. */
+  url: string;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+function startIn(bins: PostgresBinaries, dataDir: string, port: number): RunningCluster {
+  configure(dataDir, port);
+  chownTree(join(dataDir, "postgresql.auto.conf"));
+  run(bins, bins.pgCtl, ["-D", dataDir, "-l", join(dataDir, "server.log"), "-w", "-t", "60", "start"]);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  return {
+    dataDir,
+    port,
+    url,
+    async stop({ keepData = false } = {}) {
+      if (stopped) return;
+      stopped = true;
+      run(bins, bins.pgCtl, ["-D", dataDir, "-m", "fast", "-w", "stop"]);
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function newDataDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o700);
+  chownTree(dir);
+  return dir;
+}
+
+/** Migration files in the order they apply: timestamped names sort chronologically. */
+export function migrationFiles(dir = MIGRATIONS_DIR): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.endsWith(".sql"))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/** Applies SQL files with psql, each in one transaction, stopping at the first error. */
+export function applySqlFiles(bins: PostgresBinaries, url: string, files: string[]): void {
+  for (const file of files) {
+    const result = spawnSync(
+      bins.psql,
+      ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", url, "-f", file],
+      {
+        encoding: "utf8",
+      },
+    );
+    if (result.status !== 0) {
+      throw new Error(`applying ${file} failed:\n${result.stderr}`);
+    }
+  }
+}
+
+/**
+ * Builds a stopped template cluster with the platform mirror and all migrations applied.
+ * Returns its data directory; `startClusterFromTemplate` copies it.
+ */
+export async function buildTemplateCluster(options: { migrations?: string[] } = {}): Promise<string> {
+  const bins = ensurePostgresBinaries();
+  const dataDir = newDataDir("giggles-pg-template-");
+  run(bins, bins.initdb, [
+    "-D",
+    dataDir,
+    "-U",
+    "postgres",
+    "--auth=trust",
+    "--encoding=UTF8",
+    "--locale=C.UTF-8",
+  ]);
+  const cluster = startIn(bins, dataDir, await freePort());
+  try {
+    applySqlFiles(bins, cluster.url, [PLATFORM_SQL]);
+    applySqlFiles(bins, cluster.url, options.migrations ?? migrationFiles());
+  } finally {
+    await cluster.stop({ keepData: true });
+  }
+  return dataDir;
+}
+
+/** Starts a private cluster from a copy of the template's data directory, on a free port. */
+export async function startClusterFromTemplate(templateDir: string): Promise<RunningCluster> {
+  const bins = ensurePostgresBinaries();
+  const dataDir = newDataDir("giggles-pg-");
+  cpSync(templateDir, dataDir, { recursive: true });
+  rmSync(join(dataDir, "postmaster.pid"), { force: true });
+  chownTree(dataDir);
+  return startIn(bins, dataDir, await freePort());
+}

@@ -1,0 +1,66 @@
+/**
+ * @module
+ * A throwaway S3 endpoint for tests and the local stack: s3rver on a free port, data in a temp dir,
+ * the project's buckets created. s3rver does not verify signatures, so tests that rely on signing
+ * check the URLs' shape, not their rejection.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
+// s3rver ships no types.
+// @ts-expect-error -- no declaration file for s3rver
+import S3rver from "s3rver";
+import { freePort } from "./free-port.ts";
+
+/** Bucket names used everywhere (Supabase Storage buckets in production). */
+export const BUCKETS = Object.freeze({ recordings: "recordings", clips: "clips" });
+
+export interface S3Endpoint {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  buckets: typeof BUCKETS;
+  /** A path-style client for this endpoint. */
+  client: S3Client;
+  stop(): Promise<void>;
+}
+
+/** Starts s3rver with the `recordings` and `clips` buckets. */
+export async function startS3(options: { port?: number; directory?: string } = {}): Promise<S3Endpoint> {
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), "giggles-s3-")));
+  const port = options.port ?? (await freePort());
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port,
+    silent: true,
+    directory,
+    configureBuckets: Object.values(BUCKETS).map((name) => ({ name })),
+  });
+  await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  // s3rver accepts the well-known S3RVER credentials; they are test-only.
+  const accessKeyId = "S3RVER";
+  const secretAccessKey = "S3RVER";
+  const region = "us-east-1";
+  const client = new S3Client({
+    endpoint,
+    region,
+    forcePathStyle: true,
+    credentials: { accessKeyId, secretAccessKey },
+  });
+  return {
+    endpoint,
+    region,
+    accessKeyId,
+    secretAccessKey,
+    buckets: BUCKETS,
+    client,
+    async stop() {
+      client.destroy();
+      await server.close();
+      if (options.directory === undefined) await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
