@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { createRealFft } from "./fft.ts";
+
+/** Direct O(N²) DFT, the definition the FFT must agree with. */
+function naiveDft(x: Float64Array, size: number): { re: Float64Array; im: Float64Array } {
+  const re = new Float64Array(size / 2 + 1);
+  const im = new Float64Array(size / 2 + 1);
+  for (let k = 0; k <= size / 2; k++) {
+    for (let n = 0; n < x.length; n++) {
+      re[k] += x[n] * Math.cos((2 * Math.PI * k * n) / size);
+      im[k] -= x[n] * Math.sin((2 * Math.PI * k * n) / size);
+    }
+  }
+  return { re, im };
+}
+
+describe("createRealFft", () => {
+  it("matches the naive DFT for a zero-padded 400-sample input", () => {
+    const x = new Float64Array(400);
+    for (let n = 0; n < x.length; n++)
+      x[n] = Math.sin(n * 0.37) + 0.5 * Math.cos(n * 1.91) + ((n * 7919) % 13) / 13;
+    const fft = createRealFft(512);
+    const re = new Float64Array(257);
+    const im = new Float64Array(257);
+    fft.forward(x, re, im);
+    const reference = naiveDft(x, 512);
+    for (let k = 0; k <= 256; k++) {
+      expect(re[k]).toBeCloseTo(reference.re[k], 9);
+      expect(im[k]).toBeCloseTo(reference.im[k], 9);
+    }
+  });
+
+  it("puts a pure tone in its bin", () => {
+    const x = new Float64Array(512);
+    for (let n = 0; n < 512; n++) x[n] = Math.cos((2 * Math.PI * 32 * n) / 512);
+    const magnitude = new Float64Array(257);
+    createRealFft(512).magnitude(x, magnitude);
+    expect(magnitude[32]).toBeCloseTo(256, 9);
+    expect(magnitude[31]).toBeCloseTo(0, 9);
+    expect(magnitude[0]).toBeCloseTo(0, 9);
+  });
+
+  it("rejects sizes that are not powers of two", () => {
+    expect(() => createRealFft(400)).toThrow(/power of two/);
+  });
+});

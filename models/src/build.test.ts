@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { buildModel, loadTflite } from "./build.ts";
+import { loadManifest, manifestPathFor, resolveModelPath } from "./model-paths.ts";
+
+const BUILD_BUDGET_MS = 10_000;
+
+describe("buildModel", () => {
+  const dir = mkdtempSync(join(tmpdir(), "yamnet-build-"));
+  const onnxPath = join(dir, "yamnet.onnx");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("builds the model and manifest within a few seconds", async () => {
+    const result = await buildModel({ onnxPath });
+    expect(result.status).toBe("built");
+    expect(result.durationMs).toBeLessThan(BUILD_BUDGET_MS);
+    expect(existsSync(onnxPath)).toBe(true);
+    const manifest = JSON.parse(readFileSync(manifestPathFor(onnxPath), "utf8"));
+    expect(manifest).toMatchObject({
+      opset: 17,
+      irVersion: 8,
+      sampleRateHz: 16_000,
+      classCount: 521,
+      tfliteSha256: "469be6a3421cbc52cf97e9f2f966cba984198e8e7af9854d68b3e3ebb1e04194",
+      inputs: [{ name: "patches", shape: ["N", 96, 64] }],
+    });
+  });
+
+  it("--if-needed skips an up-to-date build and redoes a stale one", async () => {
+    expect((await buildModel({ onnxPath, ifNeeded: true })).status).toBe("up-to-date");
+    const manifestPath = manifestPathFor(onnxPath);
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, converterVersion: "old" }));
+    expect((await buildModel({ onnxPath, ifNeeded: true })).status).toBe("built");
+    rmSync(onnxPath);
+    expect((await buildModel({ onnxPath, ifNeeded: true })).status).toBe("built");
+  });
+
+  it("finds the model through YAMNET_ONNX", () => {
+    const env = { YAMNET_ONNX: onnxPath };
+    expect(resolveModelPath({ env })).toBe(onnxPath);
+    expect(loadManifest({ env }).outputs.map((o) => o.name)).toEqual(["scores", "embeddings"]);
+    expect(() => resolveModelPath({ env: { YAMNET_ONNX: join(dir, "nope.onnx") } })).toThrow(/YAMNET_ONNX/);
+  });
+
+  it("names YAMNET_TFLITE when the TFLite file is wrong or missing", async () => {
+    await expect(loadTflite({ env: { YAMNET_TFLITE: join(dir, "missing.tflite") } })).rejects.toThrow(
+      /YAMNET_TFLITE/,
+    );
+    const bogus = join(dir, "bogus.tflite");
+    writeFileSync(bogus, "not a model");
+    await expect(loadTflite({ env: { YAMNET_TFLITE: bogus } })).rejects.toThrow(/sha256.*YAMNET_TFLITE/);
+  });
+});
