@@ -1,0 +1,164 @@
+/**
+ * @module
+ * Ogg Opus, Ogg Vorbis, FLAC and MP3 through the `wasm-audio-decoders` family, fed block by block so memory
+ * stays flat however long the recording is. Each wasm decoder is loaded lazily: WAV-only callers never pay
+ * for instantiating it.
+ */
+import type { AudioFormat } from "../engine/types.ts";
+import { AudioDecodeError, type AudioDecodeWarning } from "./audio-decode-error.ts";
+import type { ByteReader } from "./byte-reader.ts";
+import { downmixToMono, type MonoPcmChunk } from "./mono-pcm.ts";
+
+/** Formats handled here (everything but WAV). */
+export type CodecFormat = Exclude<AudioFormat, "auto" | "wav">;
+
+/** Bytes handed to the decoder per call: ≈5 s of 24 kbit/s Opus; big enough to amortise wasm call overhead. */
+const INPUT_BLOCK_BYTES = 1 << 14;
+/** Below this many decoded errors we only warn; a pendant's radio glitch costs a frame or two. */
+const MIN_ERRORS_FOR_CORRUPT = 3;
+/** More than this fraction of frames failing means the file is damaged, not glitched. */
+const MAX_ERROR_FRAME_FRACTION = 0.5;
+/** A stream this small that decodes to nothing is a header-only file (EMPTY), not a damaged one. */
+const HEADER_ONLY_MAX_BYTES = 4096;
+/** Opus decodes natively at 16 kHz (libopus supports 8/12/16/24/48 kHz), which skips resampling entirely. */
+const OPUS_OUTPUT_RATE_HZ = 16_000;
+
+interface DecodeErrorInfo {
+  message: string;
+  frameNumber: number;
+}
+
+interface DecodedAudio {
+  channelData: Float32Array[];
+  samplesDecoded: number;
+  sampleRate: number;
+  errors: DecodeErrorInfo[];
+}
+
+/** The streaming surface all four packages share. */
+interface StreamingDecoder {
+  ready: Promise<void>;
+  decode(bytes: Uint8Array): DecodedAudio | Promise<DecodedAudio>;
+  flush?: () => Promise<DecodedAudio>;
+  free(): void;
+}
+
+const FORMAT_LABEL: Readonly<Record<CodecFormat, string>> = {
+  "ogg-opus": "Ogg Opus",
+  "ogg-vorbis": "Ogg Vorbis",
+  flac: "FLAC",
+  mp3: "MP3",
+};
+
+async function createDecoder(format: CodecFormat): Promise<StreamingDecoder> {
+  switch (format) {
+    case "ogg-opus": {
+      const { OggOpusDecoder } = await import("ogg-opus-decoder");
+      // `sampleRate` is supported by ogg-opus-decoder ≥ 1.7 but missing from its typings.
+      const options = { sampleRate: OPUS_OUTPUT_RATE_HZ } as ConstructorParameters<typeof OggOpusDecoder>[0];
+      return new OggOpusDecoder(options) as unknown as StreamingDecoder;
+    }
+    case "ogg-vorbis": {
+      const { OggVorbisDecoder } = await import("@wasm-audio-decoders/ogg-vorbis");
+      return new OggVorbisDecoder();
+    }
+    case "flac": {
+      const { FLACDecoder } = await import("@wasm-audio-decoders/flac");
+      return new FLACDecoder();
+    }
+    case "mp3": {
+      const { MPEGDecoder } = await import("mpg123-decoder");
+      return new MPEGDecoder();
+    }
+  }
+}
+
+/**
+ * Decodes a compressed stream to mono chunks at the codec's output rate. Bad frames are reported through
+ * `onWarning`; the stream is CORRUPT_AUDIO if it yields no audio or most frames fail.
+ */
+export async function* decodeCodec(
+  reader: ByteReader,
+  format: CodecFormat,
+  onWarning: (warning: AudioDecodeWarning) => void,
+): AsyncGenerator<MonoPcmChunk> {
+  const label = FORMAT_LABEL[format];
+  let decoder: StreamingDecoder | undefined;
+  try {
+    decoder = await createDecoder(format);
+    await decoder.ready;
+    let sampleTotal = 0;
+    let errorCount = 0;
+    let framesSeen = 0;
+    let firstErrorOffset: number | undefined;
+    let blockOffset = 0;
+
+    const collect = (result: DecodedAudio): MonoPcmChunk | undefined => {
+      for (const error of result.errors) {
+        errorCount++;
+        framesSeen = Math.max(framesSeen, error.frameNumber + 1);
+        // The decoders count codec payload bytes, not file bytes; the block's file offset is the honest answer.
+        firstErrorOffset ??= blockOffset;
+        onWarning({
+          message: `${label} frame ${error.frameNumber}: ${error.message}`,
+          byteOffset: blockOffset,
+        });
+      }
+      if (result.samplesDecoded === 0 || result.channelData.length === 0) return undefined;
+      sampleTotal += result.samplesDecoded;
+      return {
+        sampleRateHz: result.sampleRate,
+        samples: downmixToMono(result.channelData, result.samplesDecoded),
+      };
+    };
+
+    const run = async (step: () => DecodedAudio | Promise<DecodedAudio>): Promise<DecodedAudio> => {
+      try {
+        return await step();
+      } catch (cause) {
+        throw new AudioDecodeError(
+          "CORRUPT_AUDIO",
+          `${label} decoder failed near byte ${blockOffset}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          { byteOffset: blockOffset, cause },
+        );
+      }
+    };
+
+    for (;;) {
+      blockOffset = reader.offset;
+      const block = await reader.read(INPUT_BLOCK_BYTES);
+      if (block.byteLength === 0) break;
+      const active = decoder;
+      const chunk = collect(await run(() => active.decode(block)));
+      if (chunk) yield chunk;
+    }
+    if (decoder.flush) {
+      const active = decoder;
+      const chunk = collect(await run(() => active.flush!()));
+      if (chunk) yield chunk;
+    }
+
+    if (sampleTotal === 0) {
+      if (errorCount === 0 && reader.offset <= HEADER_ONLY_MAX_BYTES) {
+        throw new AudioDecodeError("EMPTY_AUDIO", `${label} stream has headers but no audio`, {
+          byteOffset: 0,
+        });
+      }
+      throw new AudioDecodeError(
+        "CORRUPT_AUDIO",
+        `${label} stream of ${reader.offset} bytes decoded to no audio` +
+          (errorCount > 0 ? ` (${errorCount} frame errors)` : " (no decodable frames found)"),
+        { byteOffset: firstErrorOffset ?? 0 },
+      );
+    }
+    if (errorCount >= MIN_ERRORS_FOR_CORRUPT && errorCount > MAX_ERROR_FRAME_FRACTION * framesSeen) {
+      throw new AudioDecodeError(
+        "CORRUPT_AUDIO",
+        `${label} stream is mostly damaged: ${errorCount} of the first ${framesSeen} frames failed to decode`,
+        firstErrorOffset === undefined ? undefined : { byteOffset: firstErrorOffset },
+      );
+    }
+  } finally {
+    decoder?.free();
+  }
+}
