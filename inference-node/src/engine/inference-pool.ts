@@ -4,8 +4,8 @@
  * `run()` is asynchronous for the caller and never blocks the event loop.
  */
 import { Worker } from "node:worker_threads";
-import type { YamnetSessionOptions } from "./onnx-backend.ts";
 import type { RunRequest, WorkerReply } from "./inference-worker.ts";
+import type { YamnetSessionOptions } from "./onnx-backend.ts";
 
 export interface InferencePoolOptions extends YamnetSessionOptions {
   /** Worker threads, each with one session. Default 1. */
@@ -79,7 +79,9 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
       const id = nextId++;
       return new Promise((resolve, reject) => {
         target.pending.set(id, { resolve, reject });
-        target.worker.postMessage({ id, patches, count } satisfies RunRequest, [patches.buffer as ArrayBuffer]);
+        target.worker.postMessage({ id, patches, count } satisfies RunRequest, [
+          patches.buffer as ArrayBuffer,
+        ]);
       });
     },
     async dispose() {

@@ -1,0 +1,205 @@
+/**
+ * @module
+ * The detection engine: a pull-based pipeline from bytes to laughter events and clips, in flat memory.
+ *
+ *   bytes → decodeTo16kMono → log-mel patch stream → batches → ONNX (worker threads) → scores
+ *         → event detector (hysteresis) → clip cutter (bounded ring of recent audio) → onClip
+ *
+ * Decoding and feature extraction run on the calling thread while up to `maxBatchesInFlight` batches are
+ * scored in the workers, so both cores stay busy. Audio reaches the clip cutter only once the patches that
+ * cover it are scored, which bounds how far events lag their audio (the cutter's ring is sized for that).
+ */
+
+import { loadManifest, resolveModelPath } from "../../../models/src/model-paths.ts";
+import {
+  CLASS_COUNT,
+  PATCH_HOP_SAMPLES,
+  PATCH_WINDOW_SAMPLES,
+  SAMPLE_RATE_HZ,
+} from "../../../shared/yamnet/constants.ts";
+import { decodeTo16kMono } from "../audio/decode-stream.ts";
+import { ClipCutter, type ClipCutterOptions } from "../clips/clip-cutter.ts";
+import { EventDetector, type EventDetectorOptions } from "../events/event-detector.ts";
+import { createPatchStream, PATCH_VALUES } from "../features/patch-stream.ts";
+import { createInferencePool, type InferencePool } from "./inference-pool.ts";
+import type { DetectionResult, DetectOptions, Engine, LaughterClip, LaughterEvent } from "./types.ts";
+
+export interface EngineOptions {
+  /** Path of yamnet.onnx; defaults to `YAMNET_ONNX` or `models/build/yamnet.onnx`. */
+  modelPath?: string;
+  /** Worker threads with one ONNX session each. Default 1. */
+  workers?: number;
+  /** ONNX Runtime intra-op threads per session. Default 1. */
+  intraOpThreads?: number;
+  /** Patches per ONNX run (0.48 s of audio each). Default 32. */
+  batchPatches?: number;
+  /** Batches being scored while the next is prepared. Default 2 per worker. */
+  maxBatchesInFlight?: number;
+  events?: Partial<EventDetectorOptions>;
+  clips?: Partial<Omit<ClipCutterOptions, "sampleRateHz">>;
+}
+
+interface Batch {
+  firstPatch: number;
+  count: number;
+  scores: Promise<Float32Array>;
+}
+
+/** Creates the engine and loads the model in its worker threads. Call `dispose()` when done. */
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const modelPath = options.modelPath ?? resolveModelPath();
+  const workers = options.workers ?? 1;
+  const batchPatches = options.batchPatches ?? 32;
+  const maxBatchesInFlight = options.maxBatchesInFlight ?? 2 * workers;
+  if (!Number.isInteger(batchPatches) || batchPatches < 1) {
+    throw new RangeError(`batchPatches must be a positive integer, got ${batchPatches}`);
+  }
+  if (!Number.isInteger(maxBatchesInFlight) || maxBatchesInFlight < 1) {
+    throw new RangeError(`maxBatchesInFlight must be a positive integer, got ${maxBatchesInFlight}`);
+  }
+  // Validate detector/cutter options now, not on the first recording.
+  new EventDetector(options.events);
+  new ClipCutter({
+    ...options.clips,
+    maxEventDurationMs: new EventDetector(options.events).options.maxDurationMs,
+  });
+  const modelVersion = modelVersionOf(modelPath, options.modelPath === undefined);
+  const pool: InferencePool = await createInferencePool({
+    modelPath,
+    workers,
+    intraOpThreads: options.intraOpThreads ?? 1,
+  });
+
+  return {
+    modelVersion,
+    detect: (input, detectOptions) =>
+      detect(pool, input, detectOptions ?? {}, options, batchPatches, maxBatchesInFlight),
+    dispose: () => pool.dispose(),
+  };
+}
+
+function modelVersionOf(modelPath: string, isDefault: boolean): string {
+  try {
+    const manifest = loadManifest(isDefault ? {} : { env: { YAMNET_ONNX: modelPath } });
+    return `yamnet-onnx@${manifest.onnxSha256.slice(0, 12)}`;
+  } catch {
+    return "yamnet-onnx@unknown";
+  }
+}
+
+async function detect(
+  pool: InferencePool,
+  input: AsyncIterable<Uint8Array>,
+  options: DetectOptions,
+  engineOptions: EngineOptions,
+  batchPatches: number,
+  maxBatchesInFlight: number,
+): Promise<DetectionResult> {
+  const { signal, onClip, onProgress, keepScores = false } = options;
+  const detector = new EventDetector(engineOptions.events);
+  const cutter = new ClipCutter({
+    ...engineOptions.clips,
+    maxEventDurationMs: detector.options.maxDurationMs,
+  });
+  const patches = createPatchStream();
+  const events: LaughterEvent[] = [];
+  const keptScores: Float32Array[] | undefined = keepScores ? [] : undefined;
+
+  // Decoded audio not yet handed to the clip cutter, with the sample index of its first sample.
+  const pendingAudio: Float32Array[] = [];
+  let pendingStart = 0;
+  let cutterSamples = 0;
+  let totalSamples = 0;
+
+  const inFlight: Batch[] = [];
+  let batch = new Float32Array(batchPatches * PATCH_VALUES);
+  let batchCount = 0;
+  let nextPatch = 0;
+
+  const emitClips = async (clips: LaughterClip[]) => {
+    for (const clip of clips) await onClip?.(clip);
+  };
+
+  /** Hands the cutter decoded audio up to sample `untilSample` (exclusive). */
+  const feedCutter = async (untilSample: number) => {
+    while (pendingAudio.length > 0 && cutterSamples < untilSample) {
+      const head = pendingAudio[0];
+      const take = Math.min(head.length, untilSample - cutterSamples);
+      const part = take === head.length ? head : head.subarray(0, take);
+      await emitClips(cutter.pushSamples(part));
+      cutterSamples += take;
+      if (take === head.length) {
+        pendingAudio.shift();
+        pendingStart += take;
+      } else {
+        pendingAudio[0] = head.subarray(take);
+        pendingStart += take;
+      }
+    }
+  };
+
+  const settleOldest = async () => {
+    const done = inFlight.shift();
+    if (done === undefined) return;
+    const scores = await done.scores;
+    signal?.throwIfAborted();
+    const lastPatch = done.firstPatch + done.count - 1;
+    // Audio covered by every scored patch so far; later audio waits for its scores.
+    await feedCutter(Math.min(totalSamples, lastPatch * PATCH_HOP_SAMPLES + PATCH_WINDOW_SAMPLES));
+    for (let i = 0; i < done.count; i++) {
+      const row = scores.subarray(i * CLASS_COUNT, (i + 1) * CLASS_COUNT);
+      if (keptScores !== undefined) keptScores.push(row.slice());
+      for (const event of detector.push(done.firstPatch + i, row)) {
+        events.push(event);
+        await emitClips(cutter.addEvent(event));
+      }
+    }
+    onProgress?.(Math.min(totalSamples, (lastPatch + 1) * PATCH_HOP_SAMPLES) / (SAMPLE_RATE_HZ / 1000));
+  };
+
+  const submit = async () => {
+    if (batchCount === 0) return;
+    const payload = batchCount === batchPatches ? batch : batch.slice(0, batchCount * PATCH_VALUES);
+    inFlight.push({
+      firstPatch: nextPatch - batchCount,
+      count: batchCount,
+      scores: pool.run(payload, batchCount),
+    });
+    batch = new Float32Array(batchPatches * PATCH_VALUES);
+    batchCount = 0;
+    while (inFlight.length >= maxBatchesInFlight) await settleOldest();
+  };
+
+  const addPatches = async (ready: Float32Array[]) => {
+    for (const patch of ready) {
+      batch.set(patch, batchCount * PATCH_VALUES);
+      batchCount++;
+      nextPatch++;
+      if (batchCount === batchPatches) await submit();
+    }
+  };
+
+  try {
+    for await (const samples of decodeTo16kMono(input, { format: options.format, signal })) {
+      if (samples.length === 0) continue;
+      totalSamples += samples.length;
+      pendingAudio.push(samples);
+      await addPatches(patches.push(samples));
+    }
+    await addPatches(patches.end());
+    await submit();
+    while (inFlight.length > 0) await settleOldest();
+    await feedCutter(totalSamples);
+    const durationMs = totalSamples / (SAMPLE_RATE_HZ / 1000);
+    for (const event of detector.end(durationMs)) {
+      events.push(event);
+      await emitClips(cutter.addEvent(event));
+    }
+    await emitClips(cutter.end());
+    return { durationMs, patchCount: nextPatch, events, ...(keptScores ? { scores: keptScores } : {}) };
+  } finally {
+    // Never leave scoring promises unobserved if we bail out early.
+    for (const pending of inFlight) pending.scores.catch(() => {});
+    void pendingStart;
+  }
+}
