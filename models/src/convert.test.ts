@@ -4,13 +4,14 @@ import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { computePatches, PATCH_VALUES } from "../../inference-node/src/features/patch-stream.ts";
 import { CLASS_COUNT, EMBEDDING_SIZE, SAMPLE_RATE_HZ } from "../../shared/yamnet/constants.ts";
+import { YAMNET_CLASS_MAP_PATH, YAMNET_REFERENCE_DIR } from "../../test/harness/shared-assets.ts";
 import { buildModel } from "./build.ts";
 import { samePads } from "./convert.ts";
 import { resolveModelPath } from "./model-paths.ts";
 import { decodeWavPcm16 } from "./test-wav.ts";
 
-const FIXTURES_DIR = "/work/shared/fixtures/yamnet-reference";
-const CLASS_MAP_PATH = "/work/shared/models/yamnet_class_map.csv";
+const FIXTURES_DIR = YAMNET_REFERENCE_DIR;
+const CLASS_MAP_PATH = YAMNET_CLASS_MAP_PATH;
 /** The fixtures README: "a difference above 0.02 anywhere means a bug". */
 const MAX_ABS_DIFF = 0.02;
 const MODEL_TEST_TIMEOUT_MS = 120_000;

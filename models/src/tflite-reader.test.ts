@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { YAMNET_TFLITE_PATH } from "../../test/harness/shared-assets.ts";
 import { BUILTIN_OP, readTflite, TENSOR_TYPE } from "./tflite-reader.ts";
 
-const TFLITE_PATH = "/work/shared/models/yamnet.tflite";
+const TFLITE_PATH = YAMNET_TFLITE_PATH;
 
 describe("readTflite", () => {
   const model = readTflite(readFileSync(TFLITE_PATH));

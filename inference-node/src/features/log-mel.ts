@@ -2,7 +2,7 @@
  * @module
  * YAMNet's log-mel front end as pure functions of a 16 kHz Float32Array: periodic Hann window of 400 samples,
  * hop 160, 512-point FFT magnitude (not power), 64 mel bands, log(mel + 0.001). This replaces the int8 DFT of
- * the TFLite graph with exact float64 arithmetic (see /work/shared/models/README.md).
+ * the TFLite graph with exact float64 arithmetic (see ../shared/models/README.md).
  */
 import {
   FFT_SIZE,
