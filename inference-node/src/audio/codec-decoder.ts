@@ -8,6 +8,7 @@ import type { AudioFormat } from "../engine/types.ts";
 import { AudioDecodeError, type AudioDecodeWarning } from "./audio-decode-error.ts";
 import type { ByteReader } from "./byte-reader.ts";
 import { downmixToMono, type MonoPcmChunk } from "./mono-pcm.ts";
+import { readOggBlock } from "./ogg-blocks.ts";
 
 /** Formats handled here (everything but WAV). */
 export type CodecFormat = Exclude<AudioFormat, "auto" | "wav">;
@@ -83,6 +84,7 @@ export async function* decodeCodec(
   onWarning: (warning: AudioDecodeWarning) => void,
 ): AsyncGenerator<MonoPcmChunk> {
   const label = FORMAT_LABEL[format];
+  const isOgg = format === "ogg-opus" || format === "ogg-vorbis";
   let decoder: StreamingDecoder | undefined;
   try {
     decoder = await createDecoder(format);
@@ -126,11 +128,18 @@ export async function* decodeCodec(
 
     for (;;) {
       blockOffset = reader.offset;
-      const block = await reader.read(INPUT_BLOCK_BYTES);
+      const { bytes: block, endOfStream } = isOgg
+        ? await readOggBlock(reader, INPUT_BLOCK_BYTES)
+        : { bytes: await reader.read(INPUT_BLOCK_BYTES), endOfStream: false };
       if (block.byteLength === 0) break;
       const active = decoder;
       const chunk = collect(await run(() => active.decode(block)));
       if (chunk) yield chunk;
+      if (endOfStream && active.flush) {
+        // Chained Ogg: finish this logical stream before the next one's header arrives (see ogg-blocks.ts).
+        const tail = collect(await run(() => active.flush!()));
+        if (tail) yield tail;
+      }
     }
     if (decoder.flush) {
       const active = decoder;
