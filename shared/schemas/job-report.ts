@@ -22,7 +22,9 @@ export const JOB_FAILURE_REASONS = Object.freeze({
   UNDECODABLE_AUDIO: "UNDECODABLE_AUDIO",
   /** The audio URL answered 403/404/410 (expired presigned URL, deleted object). Permanent. */
   AUDIO_NOT_FOUND: "AUDIO_NOT_FOUND",
-  /** Network errors or 5xx while fetching the audio, after bounded retries. Retryable. */
+  /** The audio URL answered another 4xx (400, 401, 405, …): the request itself is wrong. Permanent. */
+  AUDIO_FETCH_REJECTED: "AUDIO_FETCH_REJECTED",
+  /** Network errors, 408/429 or 5xx while fetching the audio, after bounded retries. Retryable. */
   AUDIO_FETCH_FAILED: "AUDIO_FETCH_FAILED",
   /** A clip could not be stored after retries. Retryable. */
   CLIP_UPLOAD_FAILED: "CLIP_UPLOAD_FAILED",

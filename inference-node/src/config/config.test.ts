@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "./config.ts";
+
+const minimal = {
+  NODE_ID: "node-1",
+  NODE_SHARED_SECRET: "x".repeat(32),
+  CLIPS_S3_ENDPOINT: "https://abc.supabase.co/storage/v1/s3",
+  CLIPS_S3_REGION: "eu-central-1",
+  CLIPS_S3_ACCESS_KEY_ID: "key",
+  CLIPS_S3_SECRET_ACCESS_KEY: "secret",
+  CLIPS_BUCKET: "clips",
+};
+
+describe("parseConfig", () => {
+  it("applies defaults for absent optional keys", () => {
+    const config = parseConfig(minimal);
+    expect(config).toMatchObject({
+      NODE_PORT: 8080,
+      NODE_CONCURRENCY: 1,
+      NODE_MAX_QUEUED_JOBS: 8,
+      NODE_MAX_RSS_MB: 768,
+    });
+    expect(config.NODE_MODEL_PATH).toBeUndefined();
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseConfig({ ...minimal, NODE_PORT: "" }).NODE_PORT).toBe(8080);
+  });
+
+  it("names every missing or malformed variable instead of defaulting it", () => {
+    const attempt = () =>
+      parseConfig({
+        ...minimal,
+        NODE_SHARED_SECRET: "short",
+        NODE_CONCURRENCY: "two",
+        CLIPS_BUCKET: undefined,
+      });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (err) {
+      const error = err as ConfigError;
+      expect(error.variables.sort()).toEqual(["CLIPS_BUCKET", "NODE_CONCURRENCY", "NODE_SHARED_SECRET"]);
+      expect(error.message).toContain("NODE_CONCURRENCY");
+      expect(error.message).not.toContain("short"); // never echo secrets back
+    }
+  });
+
+  it("coerces numbers", () => {
+    expect(parseConfig({ ...minimal, NODE_MAX_RSS_MB: "512", NODE_INTRA_OP_THREADS: "2" })).toMatchObject({
+      NODE_MAX_RSS_MB: 512,
+      NODE_INTRA_OP_THREADS: 2,
+    });
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * @module
+ * Classified job failures. Every way a job can end badly maps to one SCREAMING_SNAKE reason and a
+ * retryable flag; the queue re-leases retryable failures and parks permanent ones.
+ */
+import { JOB_FAILURE_REASONS, type JobFailureReason } from "../../../shared/schemas/job-report.ts";
+
+/** A failure with its report fields attached. Thrown by the job pipeline's stages. */
+export class JobFailure extends Error {
+  override name = "JobFailure";
+  readonly reason: JobFailureReason;
+  readonly retryable: boolean;
+
+  constructor(reason: JobFailureReason, retryable: boolean, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+    this.retryable = retryable;
+  }
+}
+
+/** Why a job's AbortController fired; becomes the abort reason. */
+export class JobAborted extends Error {
+  override name = "JobAborted";
+  readonly reason: "SHUTTING_DOWN" | "DEADLINE_EXCEEDED";
+
+  constructor(reason: "SHUTTING_DOWN" | "DEADLINE_EXCEEDED") {
+    super(reason === "SHUTTING_DOWN" ? "the node is shutting down" : "the job's deadline passed");
+    this.reason = reason;
+  }
+}
+
+const MAX_MESSAGE_LENGTH = 500;
+
+/**
+ * Maps anything thrown while processing a job to a {@link JobFailure}.
+ * - `AudioDecodeError` from the engine (matched by name, so a copy from another bundle also counts):
+ *   permanent `UNDECODABLE_AUDIO`. The same bytes will never decode.
+ * - an abort with {@link JobAborted}: retryable `SHUTTING_DOWN` / `DEADLINE_EXCEEDED`.
+ * - anything else: retryable `INTERNAL` (a bug or a transient fault; the queue's attempt limit bounds it).
+ */
+export function classifyFailure(error: unknown, signal?: AbortSignal): JobFailure {
+  if (signal?.aborted && signal.reason instanceof JobAborted) {
+    const reason = signal.reason.reason;
+    return new JobFailure(JOB_FAILURE_REASONS[reason], true, signal.reason.message, { cause: error });
+  }
+  // The engine may wrap what our input iterable threw; look down the cause chain.
+  for (
+    let current = error, depth = 0;
+    current instanceof Error && depth < 5;
+    current = (current as Error).cause, depth++
+  ) {
+    if (current instanceof JobFailure) return current;
+    if (current instanceof JobAborted) {
+      return new JobFailure(JOB_FAILURE_REASONS[current.reason], true, current.message, { cause: error });
+    }
+    if (isNamedError(current, "AudioDecodeError")) {
+      const code = (current as { code?: unknown }).code;
+      const prefix = typeof code === "string" ? `${code}: ` : "";
+      return new JobFailure(
+        JOB_FAILURE_REASONS.UNDECODABLE_AUDIO,
+        false,
+        truncate(`${prefix}${current.message}`),
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new JobFailure(JOB_FAILURE_REASONS.INTERNAL, true, truncate(message), { cause: error });
+}
+
+function isNamedError(error: unknown, name: string): error is Error {
+  return error instanceof Error && error.name === name;
+}
+
+function truncate(message: string): string {
+  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message;
+}
