@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
+import { asRole, createRecording, createUser, event, pauseCron, type Sql } from "./fixtures.ts";
+
+const PERMISSION_DENIED = "42501";
+
+/** Runs `query` and returns "ok:<rows>" or the SQLSTATE, so the matrix reads as a table. */
+async function attempt(query: () => Promise<readonly unknown[]>): Promise<string> {
+  try {
+    const rows = await query();
+    return `ok:${rows.length}`;
+  } catch (error) {
+    return (error as { code: string }).code;
+  }
+}
+
+describe("RLS and privileges", () => {
+  let db: TestDatabase;
+  let userA: string;
+  let userB: string;
+  let recordingA: string;
+
+  beforeAll(async () => {
+    db = await startTestDatabase();
+    await pauseCron(db.sql);
+    userA = await createUser(db.sql, "Europe/London");
+    userB = await createUser(db.sql, "Asia/Kolkata");
+    for (const userId of [userA, userB]) {
+      const { id } = await createRecording(db.sql, { userId, startedAt: "2026-04-01T10:00:00Z" });
+      const [{ job_id }] = await db.sql`select queue.enqueue(${id}) as job_id`;
+      const [claim] = await db.sql`select * from queue.claim(1)`;
+      expect(Number(claim.job_id)).toBe(Number(job_id));
+      await db.sql`select queue.complete(${claim.job_id}, ${claim.lease_token}, ${db.sql.json([event(100)])}, '{}', 'm@1')`;
+      if (userId === userA) recordingA = id;
+    }
+  });
+  afterAll(() => db.stop());
+
+  const asA = <T>(fn: (tx: Sql) => Promise<T>) => asRole(db.sql, "authenticated", userA, fn);
+  const asAnon = <T>(fn: (tx: Sql) => Promise<T>) => asRole(db.sql, "anon", null, fn);
+  const asService = <T>(fn: (tx: Sql) => Promise<T>) => asRole(db.sql, "service_role", null, fn);
+
+  describe("profiles", () => {
+    it("a user reads only their own profile", async () => {
+      const rows = await asA((tx) => tx`select user_id from public.profiles`);
+      expect(rows.map((r) => r.user_id)).toEqual([userA]);
+    });
+    it("a user updates their own time zone only", async () => {
+      expect(
+        await asA((tx) => attempt(() => tx`update public.profiles set time_zone = 'Asia/Tokyo' returning 1`)),
+      ).toBe("ok:1");
+      expect(
+        await asA((tx) =>
+          attempt(
+            () =>
+              tx`update public.profiles set time_zone = 'Asia/Tokyo' where user_id = ${userB} returning 1`,
+          ),
+        ),
+      ).toBe("ok:0");
+      expect(await asA((tx) => attempt(() => tx`update public.profiles set is_active = false`))).toBe(
+        PERMISSION_DENIED,
+      );
+      expect(
+        await asA((tx) => attempt(() => tx`insert into public.profiles (user_id) values (${userB})`)),
+      ).toBe(PERMISSION_DENIED);
+      expect(await asA((tx) => attempt(() => tx`delete from public.profiles`))).toBe(PERMISSION_DENIED);
+    });
+    it("rejects an unknown time zone with a clear message", async () => {
+      const error = await asA((tx) =>
+        tx`update public.profiles set time_zone = 'Mars/Olympus'`.catch((e) => e),
+      );
+      expect(error.code).toBe("22023");
+      expect(error.message).toBe('INVALID_TIME_ZONE: "Mars/Olympus" is not an IANA time zone name');
+    });
+  });
+
+  // For each table: what user A sees of A's+B's rows, and whether A/anon may write.
+  const userTables = ["recordings", "laughter_events"] as const;
+  for (const table of userTables) {
+    describe(table, () => {
+      it("user A sees only A's rows; user B only B's", async () => {
+        const a = await asA((tx) => tx`select user_id from ${tx("public." + table)}`);
+        expect(new Set(a.map((r) => r.user_id))).toEqual(new Set([userA]));
+        const b = await asRole(
+          db.sql,
+          "authenticated",
+          userB,
+          (tx) => tx`select user_id from ${tx("public." + table)}`,
+        );
+        expect(new Set(b.map((r) => r.user_id))).toEqual(new Set([userB]));
+      });
+      it("users cannot insert, update or delete", async () => {
+        expect(
+          await asA((tx) => attempt(() => tx`update ${tx("public." + table)} set user_id = user_id`)),
+        ).toBe(PERMISSION_DENIED);
+        expect(await asA((tx) => attempt(() => tx`delete from ${tx("public." + table)}`))).toBe(
+          PERMISSION_DENIED,
+        );
+        expect(
+          await asA((tx) => attempt(() => tx`insert into ${tx("public." + table)} default values`)),
+        ).toBe(PERMISSION_DENIED);
+      });
+    });
+  }
+
+  it("users cannot write recordings even for themselves", async () => {
+    const result = await asA((tx) =>
+      attempt(
+        () => tx`insert into public.recordings (user_id, object_key, started_at, ended_at, format, size_bytes)
+                 values (${userA}, 'x', now(), now() + interval '1 minute', 'wav', 1)`,
+      ),
+    );
+    expect(result).toBe(PERMISSION_DENIED);
+  });
+
+  it("job_runs are service-only", async () => {
+    expect(await asA((tx) => attempt(() => tx`select * from public.job_runs`))).toBe(PERMISSION_DENIED);
+    expect(await asAnon((tx) => attempt(() => tx`select * from public.job_runs`))).toBe(PERMISSION_DENIED);
+    expect(await asService((tx) => attempt(() => tx`select * from public.job_runs`))).toBe("ok:2");
+  });
+
+  it("daily_summary shows a user only their own days", async () => {
+    const rows = await asA((tx) => tx`select * from public.daily_summary`);
+    expect(rows).toEqual([
+      {
+        user_id: userA,
+        local_date: expect.any(Date),
+        laughs: 1,
+        laugh_seconds: "1.500",
+        recordings_done: 1,
+        recordings_pending: 0,
+        recordings_failed: 0,
+      },
+    ]);
+    expect(await asAnon((tx) => attempt(() => tx`select * from public.daily_summary`))).toBe(
+      PERMISSION_DENIED,
+    );
+  });
+
+  it("anon reads and writes nothing", async () => {
+    for (const table of ["profiles", "recordings", "laughter_events", "job_runs", "daily_summary"]) {
+      expect(await asAnon((tx) => attempt(() => tx`select * from ${tx("public." + table)}`))).toBe(
+        PERMISSION_DENIED,
+      );
+    }
+    expect(await asAnon((tx) => attempt(() => tx`delete from public.recordings`))).toBe(PERMISSION_DENIED);
+    const [{ count }] = await db.sql`
+      select count(*)::int from information_schema.role_table_grants
+      where grantee = 'anon' and table_schema in ('public', 'queue', 'private')`;
+    expect(count).toBe(0);
+  });
+
+  it("authenticated has SELECT only (plus UPDATE(time_zone) on profiles); nothing is granted ALL", async () => {
+    const grants = await db.sql`
+      select table_name, privilege_type from information_schema.role_table_grants
+      where grantee = 'authenticated' and table_schema = 'public' order by 1, 2`;
+    expect(grants.every((g) => g.privilege_type === "SELECT")).toBe(true);
+    const columns = await db.sql`
+      select table_name, column_name, privilege_type from information_schema.column_privileges
+      where grantee = 'authenticated' and table_schema = 'public' and privilege_type <> 'SELECT'`;
+    expect(columns).toEqual([{ table_name: "profiles", column_name: "time_zone", privilege_type: "UPDATE" }]);
+  });
+
+  it("service_role writes recordings and events", async () => {
+    const result = await asService(async (tx) => {
+      await tx`update public.recordings set source = 'device' where id = ${recordingA}`;
+      await tx`delete from public.laughter_events where recording_id = ${recordingA}`;
+      return tx`select count(*)::int as n from public.recordings`;
+    });
+    expect(result[0].n).toBe(2);
+  });
+
+  describe("queue and private schemas", () => {
+    for (const role of ["anon", "authenticated"] as const) {
+      it(`${role} cannot see the queue schema or call its functions`, async () => {
+        const uid = role === "authenticated" ? userA : null;
+        const visible = await asRole(
+          db.sql,
+          role,
+          uid,
+          (tx) => tx`
+          select has_schema_privilege('queue', 'usage') as queue, has_schema_privilege('private', 'usage') as private`,
+        );
+        expect(visible[0]).toEqual({ queue: false, private: false });
+        const calls = [
+          () => tx_(role, uid, (tx) => tx`select * from queue.jobs`),
+          () => tx_(role, uid, (tx) => tx`select * from queue.claim(1)`),
+          () => tx_(role, uid, (tx) => tx`select queue.enqueue(${recordingA})`),
+          () => tx_(role, uid, (tx) => tx`select queue.reprocess(${userA}, '2026-01-01', '2026-12-31')`),
+          () => tx_(role, uid, (tx) => tx`select * from queue.sweep()`),
+          () => tx_(role, uid, (tx) => tx`select queue.kick_dispatch()`),
+          () => tx_(role, uid, (tx) => tx`select private.is_valid_time_zone('UTC')`),
+        ];
+        for (const call of calls) expect(await call()).toBe(PERMISSION_DENIED);
+        // Not even through a function in public: nothing there is callable by them.
+        const [{ n }] = await db.sql`
+          select count(*)::int as n from pg_proc p join pg_namespace s on s.oid = p.pronamespace
+          where s.nspname in ('queue', 'private') and has_function_privilege(${role}, p.oid, 'execute')`;
+        expect(n).toBe(0);
+      });
+    }
+
+    function tx_(
+      role: "anon" | "authenticated",
+      uid: string | null,
+      fn: (tx: Sql) => Promise<readonly unknown[]>,
+    ) {
+      return asRole(db.sql, role, uid, (tx) => attempt(() => fn(tx)));
+    }
+
+    it("service_role calls the queue functions but cannot write queue tables directly", async () => {
+      expect(await asService((tx) => attempt(() => tx`select * from queue.claim(1)`))).toBe("ok:0");
+      expect(await asService((tx) => attempt(() => tx`select * from queue.jobs`))).toBe("ok:2");
+      expect(await asService((tx) => attempt(() => tx`delete from queue.jobs`))).toBe(PERMISSION_DENIED);
+      const [{ n }] = await db.sql`
+        select count(*)::int as n from pg_proc p join pg_namespace s on s.oid = p.pronamespace
+        where s.nspname = 'private' and has_function_privilege('service_role', p.oid, 'execute')`;
+      expect(n).toBe(0);
+    });
+  });
+});
