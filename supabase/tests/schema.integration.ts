@@ -80,6 +80,16 @@ describe("migrations", () => {
       },
     ]);
   });
+
+  // pg_cron runs each command as the job's owner (postgres); running them here proves they execute, without
+  // waiting for a minute boundary.
+  it("the scheduled commands run as their owner", async () => {
+    const jobs = await db.sql`select jobname, username, command from cron.job order by jobname`;
+    for (const job of jobs) {
+      expect(job.username, job.jobname).toBe("postgres");
+      await db.sql.unsafe(job.command);
+    }
+  });
 });
 
 describe("profiles and recordings", () => {

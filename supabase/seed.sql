@@ -1,0 +1,10 @@
+-- Local development seed for `supabase start` / `supabase db reset` (never applied in production, not used by
+-- the test harness). The CLI's stack ships pg_net, so queue.kick_dispatch() takes the HTTP path and reads
+-- its target from Vault. Inside the local Docker network, Edge Functions are reachable through the API gateway.
+select vault.create_secret('http://api.supabase.internal:8000/functions/v1/dispatch', 'dispatch_url',
+  'queue.kick_dispatch(): dispatch Edge Function URL (local)');
+
+-- The bearer token is not committed. After `supabase start`, run once with the service_role key from
+-- `supabase status`:
+--   select vault.create_secret('<service_role key>', 'dispatch_token');
+-- Until then the kick fails with GQ006 DISPATCH_NOT_CONFIGURED (visible in cron.job_run_details).
