@@ -8,8 +8,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** `<repo>/models`. */
-export const MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/**
+ * `<repo>/models`, found by walking up from this module: it runs from source (`models/src/`) and from the
+ * production bundles in `inference-node/dist/` (see inference-node/build.mjs).
+ */
+export const MODELS_DIR = findModelsDir(dirname(fileURLToPath(import.meta.url)));
+
+function findModelsDir(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "models", "build.mjs"))) return join(dir, "models");
+    if (dirname(dir) === dir) return resolve(start, "..");
+  }
+}
 /** Output folder of `npm run build:model` (gitignored). */
 export const MODEL_BUILD_DIR = join(MODELS_DIR, "build");
 /** Default path of the built model. */

@@ -33,7 +33,11 @@ const WORKER_URL = new URL("./inference-worker.mjs", import.meta.url);
 
 function startWorker(options: YamnetSessionOptions): Promise<PoolWorker> {
   return new Promise((resolveReady, rejectReady) => {
-    const worker = new Worker(WORKER_URL, { workerData: options });
+    const worker = new Worker(WORKER_URL, {
+      workerData: options,
+      // The worker only shuttles typed arrays: a small young generation keeps its heap (and RSS) small.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     const entry: PoolWorker = { worker, pending: new Map() };
     let ready = false;
     const failAll = (error: Error) => {
