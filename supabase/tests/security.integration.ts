@@ -150,6 +150,15 @@ describe("RLS and privileges", () => {
     expect(count).toBe(0);
   });
 
+  it("API users hold no privilege on any sequence in public", async () => {
+    const [{ n }] = await db.sql`
+      select count(*)::int as n from pg_class c join pg_namespace s on s.oid = c.relnamespace
+      cross join (values ('anon'), ('authenticated')) as r(role)
+      where s.nspname = 'public' and c.relkind = 'S'
+        and has_sequence_privilege(r.role, c.oid, 'usage, select, update')`;
+    expect(n).toBe(0);
+  });
+
   it("authenticated has SELECT only (plus UPDATE(time_zone) on profiles); nothing is granted ALL", async () => {
     const grants = await db.sql`
       select table_name, privilege_type from information_schema.role_table_grants
