@@ -1,0 +1,92 @@
+import { createHash, createHmac } from "node:crypto";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { describe, expect, it } from "vitest";
+import { presignS3Url } from "./presign-v4.ts";
+
+const credentials = {
+  endpoint: "https://abcdefghij.storage.supabase.co/storage/v1/s3",
+  region: "eu-central-1",
+  accessKeyId: "AKIDEXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+};
+const now = new Date("2026-11-28T14:02:03Z");
+
+/** S3 path encoding, written independently of the module under test. */
+const encodePath = (path: string) =>
+  path
+    .split("/")
+    .map((segment) =>
+      encodeURIComponent(segment).replace(
+        /[!'()*]/g,
+        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      ),
+    )
+    .join("/");
+
+/** The hash constructor SignatureV4 wants, on node:crypto. */
+class Sha256 {
+  #hash;
+  constructor(secret?: string | Uint8Array) {
+    this.#hash = secret === undefined ? createHash("sha256") : createHmac("sha256", secret);
+  }
+  update(data: string | Uint8Array): void {
+    this.#hash.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#hash.digest());
+  }
+  reset(): void {}
+}
+
+describe("presignS3Url", () => {
+  it.each([
+    ["GET", "user-1/2026-11-27/rec 1.ogg"],
+    ["PUT", "ünïcode/ключ/a+b=c.wav"],
+  ] as const)("signs %s %s exactly as the AWS SDK's SigV4 signer does", async (method, key) => {
+    const url = new URL(
+      await presignS3Url(credentials, { method, bucket: "recordings", key, expiresInSeconds: 900, now }),
+    );
+    const signer = new SignatureV4({
+      service: "s3",
+      region: credentials.region,
+      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+      sha256: Sha256,
+      // As the S3 client: the path arrives encoded once and is not encoded again.
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    const reference = await signer.presign(
+      {
+        method,
+        protocol: "https:",
+        hostname: "abcdefghij.storage.supabase.co",
+        path: encodePath(`/storage/v1/s3/recordings/${key}`),
+        query: {},
+        // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
+        headers: { host: "abcdefghij.storage.supabase.co", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+      },
+      {
+        signingDate: now,
+        expiresIn: 900,
+        unsignableHeaders: new Set(["x-amz-content-sha256"]),
+        unhoistableHeaders: new Set(["x-amz-content-sha256"]),
+      },
+    );
+    expect(url.searchParams.get("X-Amz-Credential")).toBe(reference.query["X-Amz-Credential"]);
+    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query["X-Amz-Signature"]);
+    expect(url.pathname).toBe(encodePath(`/storage/v1/s3/recordings/${key}`));
+  });
+
+  it("rejects expiries SigV4 does not allow, and bad keys", async () => {
+    const base = { method: "GET", bucket: "b", key: "k", now } as const;
+    await expect(presignS3Url(credentials, { ...base, expiresInSeconds: 0 })).rejects.toThrow(
+      /expiresInSeconds/,
+    );
+    await expect(presignS3Url(credentials, { ...base, expiresInSeconds: 8 * 86400 })).rejects.toThrow(
+      /expiresInSeconds/,
+    );
+    await expect(presignS3Url(credentials, { ...base, key: "/abs", expiresInSeconds: 60 })).rejects.toThrow(
+      /object key/,
+    );
+  });
+});
