@@ -1,0 +1,103 @@
+// Generated from shared/schemas/job-report.ts by infra/sync-shared.mjs. DO NOT EDIT: change shared/ and re-run it.
+/**
+ * @module
+ * Body of the signed callback an inference node POSTs to a job's `callbackUrl`: exactly one report per
+ * accepted job, either `completed` (events + where their clips are) or `failed` (a classified error).
+ *
+ * Runtime-neutral (also parsed by Deno Edge Functions); `zod` is the one bare import.
+ *
+ * @example
+ * ```ts
+ * const body = JSON.stringify(jobReportBatchSchema.parse({ reports: [report] }));
+ * await fetch(job.callbackUrl, { method: "POST", body, headers: await signRequest(secret, body) });
+ * ```
+ */
+import { z } from "zod";
+
+/**
+ * Failure codes the node emits today. The schema accepts any SCREAMING_SNAKE code so that a newer node
+ * can add one without breaking an older receiver; receivers should branch on `retryable`, not the code.
+ */
+export const JOB_FAILURE_REASONS = Object.freeze({
+  /** The engine could not decode the audio (corrupt, truncated, unsupported). Permanent. */
+  UNDECODABLE_AUDIO: "UNDECODABLE_AUDIO",
+  /** The audio URL answered 403/404/410 (expired presigned URL, deleted object). Permanent. */
+  AUDIO_NOT_FOUND: "AUDIO_NOT_FOUND",
+  /** The audio URL answered another 4xx (400, 401, 405, …): the request itself is wrong. Permanent. */
+  AUDIO_FETCH_REJECTED: "AUDIO_FETCH_REJECTED",
+  /** Network errors, 408/429 or 5xx while fetching the audio, after bounded retries. Retryable. */
+  AUDIO_FETCH_FAILED: "AUDIO_FETCH_FAILED",
+  /** A clip could not be stored after retries. Retryable. */
+  CLIP_UPLOAD_FAILED: "CLIP_UPLOAD_FAILED",
+  /** The lease deadline came before processing finished. Retryable. */
+  DEADLINE_EXCEEDED: "DEADLINE_EXCEEDED",
+  /** The node got SIGTERM while the job was queued or running. Retryable. */
+  SHUTTING_DOWN: "SHUTTING_DOWN",
+  /** Anything unexpected. Retryable. */
+  INTERNAL: "INTERNAL",
+} as const);
+export type JobFailureReason = (typeof JOB_FAILURE_REASONS)[keyof typeof JOB_FAILURE_REASONS];
+
+export const reportedEventSchema = z.object({
+  /** ms from the start of the recording. */
+  startMs: z.number().int().nonnegative(),
+  endMs: z.number().int().nonnegative(),
+  peakProbability: z.number().min(0).max(1),
+  meanProbability: z.number().min(0).max(1),
+  /** AudioSet class id (13–18, the laughter family). */
+  classId: z.number().int().nonnegative(),
+  className: z.string().min(1),
+  /** Object key in the clips bucket (`<clipKeyPrefix><startMs>.wav`). */
+  clipKey: z.string().min(1),
+});
+
+export const jobStatsSchema = z.object({
+  /** Duration of the decoded audio (for failures: the part processed before the failure). */
+  audioSeconds: z.number().nonnegative(),
+  /** Wall-clock time from start of processing to the end (fetch + inference + uploads). */
+  wallMs: z.number().nonnegative(),
+  /** wall time ÷ audio time: 0.01 means 100× faster than real time; 0 when no audio was processed. */
+  realTimeFactor: z.number().nonnegative(),
+  /** Highest resident set size of the node process sampled while the job ran. */
+  peakRssBytes: z.number().int().nonnegative(),
+  nodeId: z.string().min(1),
+});
+
+const leaseFields = {
+  jobId: z.uuid(),
+  leaseToken: z.uuid(),
+};
+
+export const completedReportSchema = z.object({
+  ...leaseFields,
+  status: z.literal("completed"),
+  /** Engine model identity, e.g. `yamnet-onnx@<sha256 prefix>`. */
+  modelVersion: z.string().min(1),
+  events: z.array(reportedEventSchema),
+  stats: jobStatsSchema,
+});
+
+export const failedReportSchema = z.object({
+  ...leaseFields,
+  status: z.literal("failed"),
+  error: z.object({
+    /** true: lease it again later; false: the input itself is bad, do not retry. */
+    retryable: z.boolean(),
+    reason: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be a SCREAMING_SNAKE code"),
+    message: z.string().max(2000),
+  }),
+  stats: jobStatsSchema.optional(),
+});
+
+export const jobReportSchema = z.discriminatedUnion("status", [completedReportSchema, failedReportSchema]);
+
+export const jobReportBatchSchema = z.object({
+  reports: z.array(jobReportSchema).min(1),
+});
+
+export type ReportedEvent = z.infer<typeof reportedEventSchema>;
+export type JobStats = z.infer<typeof jobStatsSchema>;
+export type CompletedReport = z.infer<typeof completedReportSchema>;
+export type FailedReport = z.infer<typeof failedReportSchema>;
+export type JobReport = z.infer<typeof jobReportSchema>;
+export type JobReportBatch = z.infer<typeof jobReportBatchSchema>;
