@@ -44,13 +44,16 @@ export interface DenoServeOptions {
   startTimeoutMs?: number;
   /** Path probed for readiness; any HTTP status counts. */
   readyPath?: string;
+  /** A deno.json (import map, compiler options), e.g. supabase/functions/deno.json. */
+  config?: string;
 }
 
 /** Starts `deno run <entry>` with PORT set to a free port and waits until it answers HTTP. */
 export async function startDenoServer(entry: string, options: DenoServeOptions = {}): Promise<DenoServer> {
   const port = await freePort();
   const { permissions = ["--allow-net", "--allow-env", "--allow-read"], startTimeoutMs = 120_000 } = options;
-  const child = spawn(denoBinary(), ["run", "--quiet", ...permissions, entry], {
+  const configArgs = options.config === undefined ? [] : ["--config", options.config];
+  const child = spawn(denoBinary(), ["run", "--quiet", ...configArgs, ...permissions, entry], {
     env: { ...process.env, ...options.env, PORT: String(port), NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
