@@ -2,11 +2,13 @@
  * The inference node end to end, as a real process with the real engine: a 10-minute night streamed
  * from a flaky HTTP server (drops mid-body → Range resume), clips in s3rver, a signed completed report
  * at a real callback receiver, /healthz latency while inferring; an undecodable file → a permanent
- * failure; a missing recording → a permanent AUDIO_NOT_FOUND.
+ * failure; a missing recording → a permanent AUDIO_NOT_FOUND; Ogg Opus at 24 kbit/s.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,6 +35,7 @@ import {
 /** Budget for /healthz while a job is inferring (the ONNX session runs in a worker thread). */
 const HEALTHZ_P99_BUDGET_MS = 50;
 const NIGHT_SECONDS = 600;
+const run = promisify(execFile);
 
 describe.skipIf(!engineAvailable || !soxAvailable)("inference node (real engine, real process)", () => {
   let dir: string;
@@ -131,6 +134,27 @@ describe.skipIf(!engineAvailable || !soxAvailable)("inference node (real engine,
         "report_delivered",
       ]),
     );
+  });
+
+  it("processes Ogg Opus at 24 kbit/s (what the recorders upload), format sniffed", async () => {
+    const wav = join(dir, "opus-source.wav");
+    await writeFile(wav, night.subarray(0, 44 + 180 * 32_000)); // header + first 3 minutes
+    const opus = join(dir, "night.opus");
+    await run("opusenc", ["--quiet", "--bitrate", "24", wav, opus]);
+    const audio = await startAudioServer({ body: await readFile(opus) });
+    servers.push(audio);
+    const job = integrationJob(audio.url, receiver.url, { format: "auto" });
+    const before = receiver.received.length;
+    expect((await postInfer(node.url, [job])).status).toBe(202);
+    const [received] = (await receiver.waitFor(before + 1)).slice(before);
+    const report = received!.report;
+    if (report.status !== "completed") throw new Error(JSON.stringify(report));
+    expect(report.stats.audioSeconds).toBeGreaterThan(170);
+    expect(report.events.length).toBeGreaterThan(3);
+    const listed = await s3.client.send(
+      new ListObjectsV2Command({ Bucket: s3.buckets.clips, Prefix: job.clipKeyPrefix }),
+    );
+    expect(listed.Contents?.length).toBe(report.events.length);
   });
 
   it("reports an undecodable file as a permanent UNDECODABLE_AUDIO failure", async () => {
