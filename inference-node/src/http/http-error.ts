@@ -39,7 +39,14 @@ export class HttpError extends Error {
   }
 }
 
-/** Body of every error response: `{ error: { code, message, details? } }`. */
+/**
+ * Renders errors; body of every error response: `{ error: { code, message, details? } }`.
+ *
+ * @example
+ * ```ts
+ * app.onError(createErrorHandler(logger));
+ * ```
+ */
 export function createErrorHandler(logger: Logger) {
   return function onError(error: Error, c: Context): Response {
     if (error instanceof HttpError) {

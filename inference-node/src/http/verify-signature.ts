@@ -14,6 +14,12 @@ export interface VerifySignatureOptions {
   nowMs?: () => number;
 }
 
+/**
+ * @example
+ * ```ts
+ * app.post("/infer", verifySignature({ secret: config.NODE_SHARED_SECRET, replayWindowMs: 300_000 }), handler);
+ * ```
+ */
 export function verifySignature({
   secret,
   replayWindowMs,

@@ -15,7 +15,15 @@ export interface ClipStore {
   close(): void;
 }
 
-/** A path-style S3 client for the clips bucket; retries are ours (see {@link putClipWithRetries}). */
+/**
+ * A path-style S3 client for the clips bucket; retries are ours (see {@link putClipWithRetries}).
+ *
+ * @example
+ * ```ts
+ * const store = createS3ClipStore(parseConfig(process.env));
+ * await store.put("user-1/rec-1/960.wav", wavBytes);
+ * ```
+ */
 export function createS3ClipStore(config: Config): ClipStore {
   const client = new S3Client({
     endpoint: config.CLIPS_S3_ENDPOINT,
@@ -48,7 +56,14 @@ export function createS3ClipStore(config: Config): ClipStore {
   };
 }
 
-/** Clip object key: `<clipKeyPrefix><startMs>.wav` (startMs is an integer). */
+/**
+ * Clip object key: `<clipKeyPrefix><startMs>.wav` (startMs rounded to an integer).
+ *
+ * @example
+ * ```ts
+ * clipKey("user-1/rec-1/", 960.4); // "user-1/rec-1/960.wav"
+ * ```
+ */
 export function clipKey(clipKeyPrefix: string, startMs: number): string {
   return `${clipKeyPrefix}${Math.round(startMs)}.wav`;
 }
@@ -56,6 +71,11 @@ export function clipKey(clipKeyPrefix: string, startMs: number): string {
 /**
  * Puts one clip, retrying with backoff up to `attempts` times; then throws a retryable
  * `CLIP_UPLOAD_FAILED` (the whole job is retried: its clips are idempotent puts to the same keys).
+ *
+ * @example
+ * ```ts
+ * await putClipWithRetries(store, clipKey(prefix, clip.event.startMs), clip.wav, { attempts: 5, signal });
+ * ```
  */
 export async function putClipWithRetries(
   store: ClipStore,

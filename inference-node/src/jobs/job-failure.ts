@@ -43,35 +43,32 @@ export function classifyFailure(error: unknown, signal?: AbortSignal): JobFailur
     const reason = signal.reason.reason;
     return new JobFailure(JOB_FAILURE_REASONS[reason], true, signal.reason.message, { cause: error });
   }
-  // The engine may wrap what our input iterable threw; look down the cause chain.
-  for (
-    let current = error, depth = 0;
-    current instanceof Error && depth < 5;
-    current = (current as Error).cause, depth++
-  ) {
-    if (current instanceof JobFailure) return current;
-    if (current instanceof JobAborted) {
-      return new JobFailure(JOB_FAILURE_REASONS[current.reason], true, current.message, { cause: error });
-    }
-    if (isNamedError(current, "AudioDecodeError")) {
-      const code = (current as { code?: unknown }).code;
-      const prefix = typeof code === "string" ? `${code}: ` : "";
-      return new JobFailure(
-        JOB_FAILURE_REASONS.UNDECODABLE_AUDIO,
-        false,
-        truncate(`${prefix}${current.message}`),
-        {
-          cause: error,
-        },
-      );
-    }
+  // The engine may wrap what our input iterable threw; look down the cause chain. Our own failures
+  // win over a decode error wrapping them: a network failure must not become a permanent one.
+  const chain: Error[] = [];
+  for (let current = error; current instanceof Error && chain.length < 5; current = current.cause)
+    chain.push(current);
+  const ours = chain.find((link) => link instanceof JobFailure);
+  if (ours instanceof JobFailure) return ours;
+  const aborted = chain.find((link) => link instanceof JobAborted);
+  if (aborted instanceof JobAborted) {
+    return new JobFailure(JOB_FAILURE_REASONS[aborted.reason], true, aborted.message, { cause: error });
+  }
+  const decode = chain.find((link) => link.name === "AudioDecodeError");
+  if (decode !== undefined) {
+    const code = (decode as { code?: unknown }).code;
+    const prefix = typeof code === "string" ? `${code}: ` : "";
+    return new JobFailure(
+      JOB_FAILURE_REASONS.UNDECODABLE_AUDIO,
+      false,
+      truncate(`${prefix}${decode.message}`),
+      {
+        cause: error,
+      },
+    );
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new JobFailure(JOB_FAILURE_REASONS.INTERNAL, true, truncate(message), { cause: error });
-}
-
-function isNamedError(error: unknown, name: string): error is Error {
-  return error instanceof Error && error.name === name;
 }
 
 function truncate(message: string): string {

@@ -46,7 +46,14 @@ function replaceErrors(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Strips the query string (presigned credentials) from a URL before it goes into a log line. */
+/**
+ * Strips the query string (presigned credentials) from a URL before it goes into a log line.
+ *
+ * @example
+ * ```ts
+ * redactUrl("https://s3/rec.ogg?X-Amz-Signature=abc"); // "https://s3/rec.ogg?…"
+ * ```
+ */
 export function redactUrl(url: string): string {
   const index = url.indexOf("?");
   return index === -1 ? url : `${url.slice(0, index)}?…`;

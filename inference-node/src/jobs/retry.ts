@@ -10,8 +10,14 @@ export interface BackoffOptions {
 }
 
 /**
- * Delay before retry number `attempt` (0-based): random in [0, min(max, base·2^attempt)] ("full jitter",
- * AWS architecture blog "Exponential Backoff And Jitter"), so a fleet of nodes does not retry in step.
+ * Delay before retry number `attempt` (0-based): random in [ceiling/2, ceiling] with
+ * ceiling = min(max, base·2^attempt) ("equal jitter", AWS architecture blog "Exponential Backoff And
+ * Jitter"), so a fleet of nodes does not retry in step yet never retries immediately.
+ *
+ * @example
+ * ```ts
+ * await sleep(backoffDelayMs(attempt, { baseDelayMs: 500 }), signal);
+ * ```
  */
 export function backoffDelayMs(
   attempt: number,
@@ -21,7 +27,14 @@ export function backoffDelayMs(
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+/**
+ * Resolves after `ms`, or rejects with the signal's reason as soon as it aborts.
+ *
+ * @example
+ * ```ts
+ * await sleep(1_000, AbortSignal.timeout(500)); // rejects after 500 ms with a TimeoutError
+ * ```
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
