@@ -120,7 +120,10 @@ export function zonedTimeToInstant(date: string, time: string, timeZone: string)
   if (hour > 23 || minute > 59 || second > 59) throw new RangeError(`"${time}" is not a time of day`);
   const wall = Date.UTC(year, month - 1, day, hour, minute, second);
   // Offsets within a day of the wall time: at most two distinct ones around a transition.
-  const offsets = new Set([zoneOffsetMs(new Date(wall - 86_400_000), timeZone), zoneOffsetMs(new Date(wall + 86_400_000), timeZone)]);
+  const offsets = new Set([
+    zoneOffsetMs(new Date(wall - 86_400_000), timeZone),
+    zoneOffsetMs(new Date(wall + 86_400_000), timeZone),
+  ]);
   const candidates = [...offsets].map((offset) => wall - offset).sort((a, b) => a - b);
   const exact = candidates.filter((t) => wall - zoneOffsetMs(new Date(t), timeZone) === t);
   // Overlap: the earlier of the two valid instants. Gap: none is valid; the later candidate is the
