@@ -44,6 +44,7 @@ describe("presignS3Url", () => {
   it.each([
     ["GET", "user-1/2026-11-27/rec 1.ogg"],
     ["PUT", "ünïcode/ключ/a+b=c.wav"],
+    ["HEAD", "user-1/2026-11-27/0b7c.ogg"],
   ] as const)("signs %s %s exactly as the AWS SDK's SigV4 signer does", async (method, key) => {
     const url = new URL(
       await presignS3Url(credentials, { method, bucket: "recordings", key, expiresInSeconds: 900, now }),

@@ -16,7 +16,8 @@ export interface S3Credentials {
 }
 
 export interface PresignOptions {
-  method: "GET" | "PUT";
+  /** HEAD checks that an object exists and reads its size (`content-length`) without downloading it. */
+  method: "GET" | "PUT" | "HEAD";
   bucket: string;
   key: string;
   /** Validity, 1 s to 7 days (SigV4's limit). */

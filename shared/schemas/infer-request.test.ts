@@ -17,9 +17,16 @@ describe("inferRequestSchema", () => {
     expect(inferRequestSchema.parse({ jobs: [job] })).toEqual({ jobs: [job] });
   });
 
+  it("accepts the queue's bigint job id as decimal digits", () => {
+    const queueJob = { ...job, jobId: "9223372036854775807" };
+    expect(inferRequestSchema.parse({ jobs: [queueJob] })).toEqual({ jobs: [queueJob] });
+  });
+
   it.each([
     ["an empty batch", { jobs: [] }],
-    ["a non-uuid jobId", { jobs: [{ ...job, jobId: "42" }] }],
+    ["a jobId that is neither a bigint nor a uuid", { jobs: [{ ...job, jobId: "job-42" }] }],
+    ["a zero jobId", { jobs: [{ ...job, jobId: "0" }] }],
+    ["a jobId beyond bigint", { jobs: [{ ...job, jobId: "9223372036854775808" }] }],
     ["a non-http audio URL", { jobs: [{ ...job, audioUrl: "file:///etc/passwd" }] }],
     ["an unknown format", { jobs: [{ ...job, format: "aac" }] }],
     ["a leading slash in the prefix", { jobs: [{ ...job, clipKeyPrefix: "/user-1/" }] }],

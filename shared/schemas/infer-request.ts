@@ -12,6 +12,7 @@
  * ```
  */
 import { z } from "zod";
+import { jobIdSchema } from "./job-id.ts";
 
 /** Containers the engine decodes; `auto` sniffs the first bytes. Keep in sync with engine/types.ts. */
 export const AUDIO_FORMATS = ["auto", "wav", "ogg-opus", "ogg-vorbis", "flac", "mp3"] as const;
@@ -41,8 +42,8 @@ export const clipKeyPrefixSchema = z
   .refine((value) => !value.includes("\\"), { message: "must not contain backslashes" });
 
 export const inferJobSchema = z.object({
-  /** The queue's job id; reported back unchanged. */
-  jobId: z.uuid(),
+  /** The queue's job id (a bigint as decimal digits, see job-id.ts); reported back unchanged. */
+  jobId: jobIdSchema,
   /** Proof of the current lease; a redelivery after the visibility timeout gets a new one. */
   leaseToken: z.uuid(),
   /** Presigned GET URL of the recording. */
@@ -67,8 +68,8 @@ export type InferRequest = z.infer<typeof inferRequestSchema>;
 
 /** Body of the 202 answer to `POST /infer`. */
 export const inferAcceptedSchema = z.object({
-  accepted: z.array(z.uuid()),
+  accepted: z.array(jobIdSchema),
   /** Jobs already accepted with the same jobId + leaseToken (redelivered request); not queued again. */
-  duplicates: z.array(z.uuid()),
+  duplicates: z.array(jobIdSchema),
 });
 export type InferAccepted = z.infer<typeof inferAcceptedSchema>;

@@ -12,6 +12,7 @@
  * ```
  */
 import { z } from "zod";
+import { jobIdSchema } from "./job-id.ts";
 
 /**
  * Failure codes the node emits today. The schema accepts any SCREAMING_SNAKE code so that a newer node
@@ -63,7 +64,7 @@ export const jobStatsSchema = z.object({
 });
 
 const leaseFields = {
-  jobId: z.uuid(),
+  jobId: jobIdSchema,
   leaseToken: z.uuid(),
 };
 
