@@ -39,6 +39,9 @@ export interface EngineOptions {
   clips?: Partial<Omit<ClipCutterOptions, "sampleRateHz">>;
 }
 
+/** Longest stretch of synchronous work between event-loop turns. */
+const MAX_SYNC_SLICE_MS = 5;
+
 interface Batch {
   firstPatch: number;
   count: number;
@@ -179,8 +182,19 @@ async function detect(
     }
   };
 
+  // Decoding and log-mel run on the calling thread. When input is already buffered, `for await` only
+  // yields to microtasks, so give the event loop a turn every few ms: the node's /healthz must answer
+  // within 50 ms at p99 while a job runs.
+  let lastYieldMs = performance.now();
+  const yieldToEventLoop = async () => {
+    if (performance.now() - lastYieldMs < MAX_SYNC_SLICE_MS) return;
+    await new Promise((resolveTurn) => setImmediate(resolveTurn));
+    lastYieldMs = performance.now();
+  };
+
   try {
     for await (const samples of decodeTo16kMono(input, { format: options.format, signal })) {
+      await yieldToEventLoop();
       if (samples.length === 0) continue;
       totalSamples += samples.length;
       pendingAudio.push(samples);
