@@ -1,0 +1,249 @@
+/**
+ * @module
+ * The whole product on one machine, with no Docker and no accounts: a throwaway PostgreSQL 15 + pg_cron
+ * cluster (Supabase platform mirror + every migration), s3rver for Storage's S3 protocol, the four Edge
+ * Functions as real Deno processes, and the inference node as a real Node process. The pieces are wired
+ * as in production: pg_cron's minute kick NOTIFYs (pg_net's stand-in), a listener here POSTs to the
+ * dispatch function, dispatch presigns and calls the node, the node reports to the report function.
+ *
+ * Used by `npm run demo`, `npm run stack` and the e2e test.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
+import { freePort } from "../../test/harness/free-port.ts";
+import {
+  buildTemplateCluster,
+  type RunningCluster,
+  startClusterFromTemplate,
+} from "../../test/harness/postgres-cluster.ts";
+import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const FUNCTIONS_DIR = join(REPO_ROOT, "supabase/functions");
+export const FUNCTION_NAMES = ["dispatch", "report", "recordings", "laughs"] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export interface LocalStackOptions {
+  /** Lease per claimed job; short in tests that kill the node. */
+  leaseSeconds?: number;
+  /** Keep pg_cron's schedules running (the minute kick, the reaper, the hourly sweep). Default true. */
+  cron?: boolean;
+  /** Print the node's and functions' logs. */
+  verbose?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface InferenceNodeProcess {
+  url: string;
+  process: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface LocalStack {
+  db: RunningCluster;
+  /** Superuser client (the Supabase `postgres` role). */
+  sql: postgres.Sql;
+  s3: S3Endpoint;
+  functions: Record<FunctionName, DenoServer>;
+  functionUrl(name: FunctionName): string;
+  node: InferenceNodeProcess;
+  /** Starts a new inference node process (after `node.stop()`), on the same port. */
+  restartNode(): Promise<InferenceNodeProcess>;
+  /** Secret used to sign user JWTs (HS256), like a Supabase project's JWT secret. */
+  jwtSecret: string;
+  dispatchToken: string;
+  /** POSTs to the dispatch function, as the pg_cron kick does in production. */
+  dispatch(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const randomSecret = () => randomBytes(32).toString("hex");
+
+async function waitForHttp(url: string, timeoutMs: number, isAlive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!isAlive()) throw new Error(`process for ${url} exited before answering`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function startNode(
+  env: Record<string, string>,
+  port: number,
+  log: (line: string) => void,
+  verbose: boolean,
+): Promise<InferenceNodeProcess> {
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, "bin/run-ts.mjs"), join(REPO_ROOT, "inference-node/src/server.ts")],
+    {
+      env: { ...process.env, ...env, NODE_PORT: String(port), NODE_HOST: "127.0.0.1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let exited = false;
+  const exit = new Promise<void>((resolveExit) =>
+    child.once("exit", () => {
+      exited = true;
+      resolveExit();
+    }),
+  );
+  const forward = (chunk: Buffer) => {
+    if (verbose) for (const line of chunk.toString().trimEnd().split("\n")) log(`[node] ${line}`);
+  };
+  child.stdout?.on("data", forward);
+  child.stderr?.on("data", forward);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/readyz`, 120_000, () => !exited);
+  return {
+    url,
+    process: child,
+    async stop(signal = "SIGTERM") {
+      if (exited) return;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Starts everything; `stop()` tears it all down (also on failure halfway). */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const {
+    leaseSeconds = 300,
+    cron = true,
+    verbose = false,
+    log = (line: string) => console.log(line),
+  } = options;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log(`cleanup failed: ${(error as Error).message}`);
+      }
+    }
+  };
+  try {
+    const templateDir = await buildTemplateCluster();
+    cleanups.push(() => rmSync(templateDir, { recursive: true, force: true }));
+    const db = await startClusterFromTemplate(templateDir);
+    cleanups.push(() => db.stop());
+    const sql = postgres(db.url, { max: 5, onnotice: () => {} });
+    cleanups.push(() => sql.end({ timeout: 5 }));
+    if (!cron) await sql`update cron.job set active = false`;
+
+    const s3 = await startS3();
+    cleanups.push(() => s3.stop());
+
+    const jwtSecret = randomSecret();
+    const nodeSecret = randomSecret();
+    const dispatchToken = randomSecret();
+    const nodePort = await freePort();
+    const nodeUrl = `http://127.0.0.1:${nodePort}`;
+    const storageEnv = {
+      STORAGE_S3_ENDPOINT: s3.endpoint,
+      STORAGE_S3_REGION: s3.region,
+      STORAGE_S3_ACCESS_KEY_ID: s3.accessKeyId,
+      STORAGE_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      RECORDINGS_BUCKET: s3.buckets.recordings,
+      CLIPS_BUCKET: s3.buckets.clips,
+    };
+    const functionEnv: Record<string, string> = {
+      SUPABASE_DB_URL: db.url,
+      GIGGLES_JWT_SECRET: jwtSecret,
+      DISPATCH_TOKEN: dispatchToken,
+      NODE_SHARED_SECRET: nodeSecret,
+      INFERENCE_NODE_URLS: nodeUrl,
+      LEASE_SECONDS: String(leaseSeconds),
+      ...storageEnv,
+    };
+
+    // report first: dispatch needs its URL.
+    const functions = {} as Record<FunctionName, DenoServer>;
+    for (const name of ["report", "dispatch", "recordings", "laughs"] as const) {
+      const env =
+        name === "dispatch" ? { ...functionEnv, REPORT_URL: `${functions.report.url}/report` } : functionEnv;
+      functions[name] = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
+        env,
+        config: join(FUNCTIONS_DIR, "deno.json"),
+      });
+      cleanups.push(() => functions[name].stop());
+      if (verbose) log(`function ${name} at ${functions[name].url}`);
+    }
+
+    const nodeEnv = {
+      NODE_ID: "local-node-1",
+      NODE_SHARED_SECRET: nodeSecret,
+      CLIPS_S3_ENDPOINT: s3.endpoint,
+      CLIPS_S3_REGION: s3.region,
+      CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,
+      CLIPS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      CLIPS_BUCKET: s3.buckets.clips,
+    };
+    let node = await startNode(nodeEnv, nodePort, log, verbose);
+    cleanups.push(() => node.stop());
+
+    const functionUrl = (name: FunctionName) => `${functions[name].url}/${name}`;
+    const dispatch = async () => {
+      const response = await fetch(functionUrl("dispatch"), {
+        method: "POST",
+        headers: { authorization: `Bearer ${dispatchToken}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      const body = await response.json().catch(() => null);
+      if (!response.ok) throw new Error(`dispatch answered ${response.status}: ${JSON.stringify(body)}`);
+      return body;
+    };
+
+    // pg_net's local stand-in: queue.kick_dispatch() NOTIFYs; we forward each kick to the dispatch function.
+    let kicking = false;
+    const listener = await sql.listen("giggles_dispatch", () => {
+      if (kicking) return;
+      kicking = true;
+      dispatch()
+        .catch((error) => log(`dispatch kick failed: ${(error as Error).message}`))
+        .finally(() => {
+          kicking = false;
+        });
+    });
+    cleanups.push(() => listener.unlisten());
+
+    return {
+      db,
+      sql,
+      s3,
+      functions,
+      functionUrl,
+      get node() {
+        return node;
+      },
+      async restartNode() {
+        await node.stop();
+        node = await startNode(nodeEnv, nodePort, log, verbose);
+        return node;
+      },
+      jwtSecret,
+      dispatchToken,
+      dispatch,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * @module
+ * The steps of a night on the local stack, as a user and the platform would take them: sign up, upload
+ * recordings through the `recordings` function, let the sweep hand finished local days to the queue,
+ * dispatch until the queue settles, read the laughs back through the `laughs` function. Shared by
+ * `npm run demo` and the e2e test.
+ */
+import { createReadStream, readFileSync } from "node:fs";
+import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
+import { sniffFormat } from "../../inference-node/src/audio/sniff-format.ts";
+import type { LocalStack } from "./local-stack.ts";
+import { mintUserToken } from "./user-token.ts";
+
+export interface DemoUser {
+  id: string;
+  name: string;
+  timeZone: string;
+  token: string;
+}
+
+/** Signs a user up (the auth.users trigger creates the profile with this zone). */
+export async function createUser(stack: LocalStack, name: string, timeZone: string): Promise<DemoUser> {
+  const [row] = await stack.sql`
+    insert into auth.users (email, raw_user_meta_data, aud, role)
+    values (${`${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@demo.giggles.local`},
+            ${stack.sql.json({ time_zone: timeZone, name })}, 'authenticated', 'authenticated')
+    returning id`;
+  return { id: row.id as string, name, timeZone, token: mintUserToken(stack.jwtSecret, row.id as string) };
+}
+
+/** Formats the `recordings` function accepts, from a file's first bytes; undefined for the others. */
+export function uploadFormatOf(path: string): "wav" | "ogg-opus" | undefined {
+  const head = new Uint8Array(readFileSync(path).subarray(0, 512));
+  const format = sniffFormat(head);
+  return format === "wav" || format === "ogg-opus" ? format : undefined;
+}
+
+/** Decoded duration of an audio file, in ms. */
+export async function audioDurationMs(path: string): Promise<number> {
+  let samples = 0;
+  for await (const chunk of decodeTo16kMono(createReadStream(path))) samples += chunk.length;
+  return (samples * 1000) / 16_000;
+}
+
+async function callFunction(
+  stack: LocalStack,
+  user: DemoUser,
+  path: string,
+  init: { method: string; body?: unknown },
+): Promise<Record<string, unknown>> {
+  const name = path.split("/")[1] as "recordings" | "laughs";
+  const url = `${stack.functions[name].url}${path}`;
+  const response = await fetch(url, {
+    method: init.method,
+    headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!response.ok)
+    throw new Error(`${init.method} ${path} answered ${response.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+export interface UploadInput {
+  bytes: Uint8Array;
+  format: "wav" | "ogg-opus";
+  startedAt: Date;
+  durationMs: number;
+  source?: string;
+}
+
+/** Registers a recording, PUTs its bytes to the presigned URL and confirms the upload. */
+export async function uploadRecording(
+  stack: LocalStack,
+  user: DemoUser,
+  input: UploadInput,
+): Promise<string> {
+  const registered = await callFunction(stack, user, "/recordings", {
+    method: "POST",
+    body: {
+      startedAt: input.startedAt.toISOString(),
+      endedAt: new Date(input.startedAt.getTime() + Math.ceil(input.durationMs)).toISOString(),
+      format: input.format,
+      sizeBytes: input.bytes.byteLength,
+      source: input.source ?? "demo",
+    },
+  });
+  const put = await fetch(registered.uploadUrl as string, {
+    method: "PUT",
+    body: new Blob([input.bytes as Uint8Array<ArrayBuffer>]),
+  });
+  if (!put.ok) throw new Error(`upload of ${registered.objectKey} answered ${put.status}`);
+  await put.arrayBuffer();
+  await callFunction(stack, user, `/recordings/${registered.recordingId}/uploaded`, {
+    method: "POST",
+    body: {},
+  });
+  return registered.recordingId as string;
+}
+
+export interface NightResult {
+  daysSwept: number;
+  jobsEnqueued: number;
+  jobs: Record<string, number>;
+  dispatchCalls: number;
+  wallMs: number;
+}
+
+/**
+ * Runs the hourly sweep at `now` (grace 0 by default, so "yesterday" is due at once), then dispatches
+ * until no job is queued or processing. Throws after `timeoutMs`.
+ */
+export async function runNight(
+  stack: LocalStack,
+  {
+    now = new Date(),
+    grace = "0 seconds",
+    timeoutMs = 600_000,
+    onProgress,
+  }: {
+    now?: Date;
+    grace?: string;
+    timeoutMs?: number;
+    onProgress?: (jobs: Record<string, number>) => void;
+  } = {},
+): Promise<NightResult> {
+  const started = Date.now();
+  const [swept] = await stack.sql`select * from queue.sweep(${now}, ${grace}::interval)`;
+  let dispatchCalls = 0;
+  for (;;) {
+    const rows = await stack.sql`select status, count(*)::int as n from queue.jobs group by status`;
+    const jobs = Object.fromEntries(rows.map((r) => [r.status as string, r.n as number]));
+    onProgress?.(jobs);
+    if ((jobs.queued ?? 0) === 0 && (jobs.processing ?? 0) === 0) {
+      return {
+        daysSwept: swept.days_swept,
+        jobsEnqueued: swept.jobs_enqueued,
+        jobs,
+        dispatchCalls,
+        wallMs: Date.now() - started,
+      };
+    }
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`the night did not settle in ${timeoutMs} ms: ${JSON.stringify(jobs)}`);
+    if ((jobs.queued ?? 0) > 0) {
+      await stack.dispatch();
+      dispatchCalls++;
+    }
+    // The pg_cron reaper returns expired leases every minute; do it here too so a killed node's jobs
+    // come back without waiting for the next minute.
+    await stack.sql`select queue.reap_expired_leases()`;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export interface LaughRow {
+  startsAt: string;
+  endsAt: string;
+  localTime: string;
+  durationMs: number;
+  peakProbability: number;
+  className: string;
+  clipUrl: string;
+  clipKey?: string;
+}
+
+/** The user's laughs for a local date, through the `laughs` function (RLS, signed clip URLs). */
+export async function fetchLaughs(
+  stack: LocalStack,
+  user: DemoUser,
+  date: string,
+): Promise<{ laughs: LaughRow[]; summary: Record<string, number>; timeZone: string }> {
+  const body = await callFunction(stack, user, `/laughs?date=${date}`, { method: "GET" });
+  return body as unknown as { laughs: LaughRow[]; summary: Record<string, number>; timeZone: string };
+}
