@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   leaseSeconds?: number;
   /** Keep pg_cron's schedules running (the minute kick, the reaper, the hourly sweep). Default true. */
   cron?: boolean;
+  /** Extra inference-node settings (see infra/node.env.example). */
+  nodeEnv?: Record<string, string>;
   /** Print the node's and functions' logs. */
   verbose?: boolean;
   log?: (line: string) => void;
@@ -194,6 +196,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,
       CLIPS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
       CLIPS_BUCKET: s3.buckets.clips,
+      ...options.nodeEnv,
     };
     let node = await startNode(nodeEnv, nodePort, log, verbose);
     cleanups.push(() => node.stop());
