@@ -1,0 +1,111 @@
+/**
+ * @module
+ * `POST /dispatch`: the pg_cron kick (`queue.kick_dispatch()`, `Authorization: Bearer <DISPATCH_TOKEN>`)
+ * wakes this function; it fills every inference node up to its free capacity with leased jobs.
+ *
+ * - 200 `{ nodes: [{ url, free, claimed, accepted, duplicates, released, error?, wallMs }], claimed,
+ *   accepted, released, wallMs }`
+ * - 400 body is not JSON / not the kick's shape; 401 bad or missing bearer; 405 other methods.
+ *
+ * @example
+ * ```ts
+ * const app = createDispatchApp({ config, sql });
+ * const res = await app.request("/dispatch", { method: "POST", headers: { authorization: `Bearer ${token}` } });
+ * ```
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { bearerMatches } from "../_shared/bearer-token.ts";
+import type { Sql } from "../_shared/db.ts";
+import {
+  createErrorHandler,
+  HttpError,
+  methodNotAllowed,
+  notFound,
+  parseJson,
+} from "../_shared/http-error.ts";
+import { s3Credentials } from "../_shared/s3.ts";
+import type { DispatchConfig } from "./config.ts";
+import { dispatchToNode, type NodeSummary } from "./dispatch-to-node.ts";
+
+/** What `queue.kick_dispatch()` sends; an empty body is fine too (manual runs). */
+export const kickBodySchema = z.object({
+  runnable: z.number().int().nonnegative().optional(),
+  at: z.string().optional(),
+});
+export type KickBody = z.infer<typeof kickBodySchema>;
+
+export interface DispatchResult {
+  nodes: NodeSummary[];
+  claimed: number;
+  accepted: number;
+  released: number;
+  wallMs: number;
+}
+
+export interface DispatchAppDeps {
+  config: DispatchConfig;
+  sql: Sql;
+  fetch?: typeof fetch;
+}
+
+export function createDispatchApp({ config, sql, fetch: doFetch }: DispatchAppDeps): Hono {
+  const app = new Hono().basePath("/dispatch");
+  app.onError(createErrorHandler("dispatch"));
+  app.notFound(notFound);
+
+  app.post("/", async (c) => {
+    if (!(await bearerMatches(c.req.header("authorization"), config.DISPATCH_TOKEN))) {
+      throw new HttpError(401, {
+        code: "UNAUTHORIZED",
+        message: "send Authorization: Bearer <DISPATCH_TOKEN>",
+        headers: { "www-authenticate": "Bearer" },
+      });
+    }
+    const text = await c.req.text();
+    const parsed = kickBodySchema.safeParse(text.trim() === "" ? {} : parseJson(text));
+    if (!parsed.success) {
+      throw new HttpError(400, {
+        code: "INVALID_BODY",
+        message: "expected the kick's body {runnable?, at?} or none",
+        details: parsed.error.issues,
+      });
+    }
+
+    const started = performance.now();
+    let remaining = config.DISPATCH_MAX_JOBS;
+    const ctx = {
+      sql,
+      s3: s3Credentials(config),
+      recordingsBucket: config.RECORDINGS_BUCKET,
+      nodeSecret: config.NODE_SHARED_SECRET,
+      reportUrl: config.REPORT_URL,
+      leaseSeconds: config.LEASE_SECONDS,
+      nodeTimeoutMs: config.NODE_TIMEOUT_MS,
+      budget: AbortSignal.timeout(config.DISPATCH_BUDGET_MS),
+      // Nodes run in parallel; the allowance is split first come, first served (JS is single-threaded,
+      // so reserve/giveBack cannot race).
+      reserve: (wanted: number) => {
+        const granted = Math.max(0, Math.min(wanted, remaining));
+        remaining -= granted;
+        return granted;
+      },
+      giveBack: (count: number) => {
+        remaining += count;
+      },
+      ...(doFetch === undefined ? {} : { fetch: doFetch }),
+    };
+    const nodes = await Promise.all(config.INFERENCE_NODE_URLS.map((url) => dispatchToNode(url, ctx)));
+    const result: DispatchResult = {
+      nodes,
+      claimed: nodes.reduce((n, node) => n + node.claimed, 0),
+      accepted: nodes.reduce((n, node) => n + node.accepted, 0),
+      released: nodes.reduce((n, node) => n + node.released, 0),
+      wallMs: Math.round(performance.now() - started),
+    };
+    console.log(JSON.stringify({ level: "info", event: "dispatch_done", ...result, nodes: undefined }));
+    return c.json(result, 200);
+  });
+  app.all("/", methodNotAllowed(["POST"]));
+  return app;
+}

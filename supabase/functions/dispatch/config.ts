@@ -1,0 +1,42 @@
+/**
+ * @module
+ * Environment of the `dispatch` function (parsed once per isolate by index.ts).
+ */
+import { z } from "zod";
+import { dbUrlVar, intVar, parseEnv, secretVar, urlVar } from "../_shared/config.ts";
+import { s3EnvShape } from "../_shared/s3.ts";
+
+export const dispatchEnvSchema = z.object({
+  SUPABASE_DB_URL: dbUrlVar,
+  /** Bearer token the pg_cron kick sends (Vault secret `dispatch_token`). */
+  DISPATCH_TOKEN: secretVar(16),
+  /** Comma-separated base URLs of the inference nodes, e.g. `https://node-1.example.com`. */
+  INFERENCE_NODE_URLS: z
+    .string({ error: "is required (comma-separated node base URLs)" })
+    .transform((value) =>
+      value
+        .split(",")
+        .map((url) => url.trim())
+        .filter((url) => url.length > 0),
+    )
+    .pipe(z.array(urlVar()).min(1, "must list at least one URL")),
+  /** HMAC secret shared with the nodes (signs POST /infer). */
+  NODE_SHARED_SECRET: secretVar(16),
+  /** Public URL of the `report` function; nodes POST their reports there. */
+  REPORT_URL: urlVar(),
+  /** Lease per claimed job; also the presigned audio URL's lifetime and the node's deadline. */
+  LEASE_SECONDS: intVar(900, { min: 60, max: 7 * 24 * 3600 }),
+  /** At most this many jobs per invocation, over all nodes. */
+  DISPATCH_MAX_JOBS: intVar(50, { min: 1, max: 1000 }),
+  /** Wall-time budget of one invocation (Edge limit: 150 s wall, ~2 s CPU). */
+  DISPATCH_BUDGET_MS: intVar(100_000, { min: 1000, max: 140_000 }),
+  /** Timeout of each call to a node (GET /readyz, POST /infer). */
+  NODE_TIMEOUT_MS: intVar(10_000, { min: 100, max: 60_000 }),
+  ...s3EnvShape,
+});
+
+export type DispatchConfig = z.infer<typeof dispatchEnvSchema>;
+
+export function loadDispatchConfig(env?: Record<string, string | undefined>): DispatchConfig {
+  return parseEnv(dispatchEnvSchema, env);
+}

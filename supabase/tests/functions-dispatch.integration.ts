@@ -1,0 +1,264 @@
+/**
+ * `dispatch` Edge Function as a real Deno process against real PostgreSQL, s3rver and the inference
+ * node's real HTTP app (`createApp`). The node's job processor is a stand-in that downloads the audio
+ * through the presigned URL and keeps the bytes (the real engine runs in test/e2e): what is tested here
+ * is leasing, presigning, signing and releasing, not detection.
+ */
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../../inference-node/src/http/app.ts";
+import { JobQueue } from "../../inference-node/src/jobs/job-queue.ts";
+import { silentLogger } from "../../inference-node/src/jobs/logger.ts";
+import { NodeMetrics } from "../../inference-node/src/jobs/node-metrics.ts";
+import type { InferJob } from "../../shared/schemas/infer-request.ts";
+import type { JobReport } from "../../shared/schemas/job-report.ts";
+import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
+import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
+import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
+import { createUser, pauseCron } from "./fixtures.ts";
+import {
+  FUNCTIONS_CONFIG,
+  NODE_SECRET,
+  type NodeHttpServer,
+  queuedRecording,
+  s3Env,
+  serveFetch,
+} from "./functions-helpers.ts";
+
+const DISPATCH_TOKEN = "dispatch-test-token-0123456789";
+const REPORT_URL = "https://project.example.test/functions/v1/report";
+const LEASE_SECONDS = 600;
+
+let db: TestDatabase;
+let s3: S3Endpoint;
+let dispatch: DenoServer;
+let node: NodeHttpServer;
+let userId: string;
+
+/** What the stub side of the node does: `real` hands the request to createApp's app. */
+let mode: "real" | "busy" | "unavailable" = "real";
+const infers: InferJob[][] = [];
+const downloads = new Map<string, Uint8Array>();
+let queue: JobQueue;
+
+beforeAll(async () => {
+  [db, s3] = await Promise.all([startTestDatabase(), startS3()]);
+  await pauseCron(db.sql);
+  userId = await createUser(db.sql, "Europe/London");
+
+  const metrics = new NodeMetrics();
+  queue = new JobQueue({
+    maxQueuedJobs: 40,
+    concurrency: 4,
+    dedupeCapacity: 1000,
+    reportReserveMs: 0,
+    logger: silentLogger,
+    metrics,
+    process: async (job): Promise<JobReport> => {
+      const res = await fetch(job.audioUrl);
+      downloads.set(job.jobId, new Uint8Array(await res.arrayBuffer()));
+      return {
+        jobId: job.jobId,
+        leaseToken: job.leaseToken,
+        status: "completed",
+        modelVersion: "stand-in@0",
+        events: [],
+        stats: { audioSeconds: 600, wallMs: 1, realTimeFactor: 0, peakRssBytes: 1, nodeId: "test-node" },
+      };
+    },
+    deliver: async () => {},
+  });
+  const app = createApp({
+    config: { NODE_SHARED_SECRET: NODE_SECRET, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 100_000 },
+    queue,
+    metrics,
+    logger: silentLogger,
+    modelVersion: () => "stand-in@0",
+    isShuttingDown: () => false,
+  });
+  node = await serveFetch(async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/infer" && request.method === "POST") {
+      infers.push((JSON.parse(await request.clone().text()) as { jobs: InferJob[] }).jobs);
+      if (mode === "busy") {
+        return Response.json(
+          { error: { code: "QUEUE_FULL", message: "full" } },
+          {
+            status: 429,
+            headers: { "retry-after": "30" },
+          },
+        );
+      }
+      if (mode === "unavailable") {
+        return Response.json({ error: { code: "SHUTTING_DOWN", message: "bye" } }, { status: 503 });
+      }
+    }
+    return await app.fetch(request);
+  });
+
+  dispatch = await startDenoServer("supabase/functions/dispatch/index.ts", {
+    config: FUNCTIONS_CONFIG,
+    env: {
+      SUPABASE_DB_URL: db.url,
+      DISPATCH_TOKEN,
+      INFERENCE_NODE_URLS: node.url,
+      NODE_SHARED_SECRET: NODE_SECRET,
+      REPORT_URL,
+      LEASE_SECONDS: String(LEASE_SECONDS),
+      ...s3Env(s3),
+    },
+  });
+});
+
+afterAll(async () => {
+  await dispatch?.stop();
+  await queue?.shutdown(0);
+  await node?.close();
+  await s3?.stop();
+  await db?.stop();
+});
+
+beforeEach(() => {
+  mode = "real";
+  infers.length = 0;
+});
+
+async function kick(authorization = `Bearer ${DISPATCH_TOKEN}`, body = '{"runnable":1,"at":"now"}') {
+  return await fetch(`${dispatch.url}/dispatch`, {
+    method: "POST",
+    headers: { authorization, "content-type": "application/json" },
+    body,
+  });
+}
+
+describe("POST /dispatch", () => {
+  it("leases jobs up to the node's free capacity and delivers presigned, signed batches", async () => {
+    const recordings = [];
+    for (let i = 0; i < 20; i++) {
+      recordings.push(await queuedRecording(db.sql, s3, userId, new Date(Date.UTC(2026, 10, 20, 8, i))));
+    }
+    const started = performance.now();
+    const res = await kick();
+    const wallMs = performance.now() - started;
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    console.log(
+      `dispatch: ${body.claimed} jobs claimed and delivered in ${Math.round(wallMs)} ms (function: ${body.wallMs} ms)`,
+    );
+    expect(body).toMatchObject({ claimed: 20, accepted: 20, released: 0 });
+    expect(body.nodes).toEqual([
+      expect.objectContaining({ url: node.url, free: 44, claimed: 20, accepted: 20, released: 0 }),
+    ]);
+    expect(body.nodes[0].error).toBeUndefined();
+
+    const jobs = await db.sql`
+      select j.id::text as job_id, j.status, j.attempts, j.claimed_by, j.lease_token::text as lease_token,
+             j.lease_expires_at, j.recording_id, r.status as recording_status
+      from queue.jobs j join public.recordings r on r.id = j.recording_id
+      where j.recording_id in ${db.sql(recordings.map((r) => r.recordingId))}`;
+    expect(
+      jobs.every((j) => j.status === "processing" && j.attempts === 1 && j.claimed_by === node.url),
+    ).toBe(true);
+    expect(jobs.every((j) => j.recording_status === "processing")).toBe(true);
+
+    const sent = infers.flat();
+    expect(sent).toHaveLength(20);
+    for (const recording of recordings) {
+      const job = sent.find((j) => j.jobId === recording.jobId);
+      const row = jobs.find((j) => j.job_id === recording.jobId);
+      expect(job).toMatchObject({
+        leaseToken: row?.lease_token,
+        format: "ogg-opus",
+        clipKeyPrefix: `${userId}/${recording.recordingId}/`,
+        callbackUrl: REPORT_URL,
+        recordingStartedAt: expect.stringMatching(/^2026-11-20T08:/),
+      });
+      expect(Date.parse(job!.deadline)).toBe(row!.lease_expires_at.getTime());
+      const url = new URL(job!.audioUrl);
+      expect(Number(url.searchParams.get("X-Amz-Expires"))).toBeLessThanOrEqual(LEASE_SECONDS);
+    }
+    await queue.idle();
+    // The node fetched every recording through its presigned URL and got the uploaded bytes.
+    for (const recording of recordings) {
+      expect(Buffer.from(downloads.get(recording.jobId)!).toString()).toBe(
+        Buffer.from(recording.body).toString(),
+      );
+    }
+  });
+
+  it.each([
+    ["429", "busy", "NODE_BUSY: HTTP 429 QUEUE_FULL", 30],
+    ["503", "unavailable", "NODE_REJECTED: HTTP 503 SHUTTING_DOWN", 0],
+  ] as const)(
+    "releases every claimed job when the node answers %s, without burning an attempt",
+    async (_s, m, error, delaySeconds) => {
+      mode = m;
+      const recordings = [
+        await queuedRecording(db.sql, s3, userId, new Date("2026-11-21T09:00:00Z")),
+        await queuedRecording(db.sql, s3, userId, new Date("2026-11-21T10:00:00Z")),
+      ];
+      const res = await kick();
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body.nodes[0]).toMatchObject({ claimed: 2, accepted: 0, released: 2, error });
+      expect(
+        infers
+          .flat()
+          .map((j) => j.jobId)
+          .sort(),
+      ).toEqual(recordings.map((r) => r.jobId).sort());
+      const jobs = await db.sql`
+      select j.status, j.attempts, j.lease_token, extract(epoch from j.run_at - now())::float8 as delay_s,
+             r.status as recording_status
+      from queue.jobs j join public.recordings r on r.id = j.recording_id
+      where j.id in ${db.sql(recordings.map((r) => r.jobId))}`;
+      for (const job of jobs) {
+        expect(job).toMatchObject({
+          status: "queued",
+          attempts: 0,
+          lease_token: null,
+          recording_status: "queued",
+        });
+        expect(job.delay_s).toBeGreaterThan(delaySeconds - 5);
+        expect(job.delay_s).toBeLessThanOrEqual(delaySeconds + 1);
+      }
+      // Out of the way of the next test.
+      await db.sql`update queue.jobs set run_at = now() + interval '1 day'
+                 where id in ${db.sql(recordings.map((r) => r.jobId))}`;
+    },
+  );
+
+  it("answers 200 with nothing claimed when no job is runnable", async () => {
+    const res = await kick();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ claimed: 0, accepted: 0, released: 0 });
+    expect(infers).toHaveLength(0);
+  });
+
+  it("401 for a missing or wrong bearer, before touching the queue", async () => {
+    const recording = await queuedRecording(db.sql, s3, userId, new Date("2026-11-22T09:00:00Z"));
+    for (const authorization of [
+      "",
+      "Bearer wrong-token-0123456789abc",
+      `Basic ${DISPATCH_TOKEN}`,
+      DISPATCH_TOKEN,
+    ]) {
+      const res = await kick(authorization);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: "UNAUTHORIZED" } });
+    }
+    const [job] = await db.sql`select status, attempts from queue.jobs where id = ${recording.jobId}`;
+    expect(job).toEqual({ status: "queued", attempts: 0 });
+    await db.sql`update queue.jobs set run_at = now() + interval '1 day' where id = ${recording.jobId}`;
+  });
+
+  it("400 for a body that is not the kick's, 405 for GET", async () => {
+    expect((await kick(undefined, "not json")).status).toBe(400);
+    expect((await kick(undefined, '{"runnable":-1}')).status).toBe(400);
+    const res = await fetch(`${dispatch.url}/dispatch`, {
+      headers: { authorization: `Bearer ${DISPATCH_TOKEN}` },
+    });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+  });
+});
