@@ -1,0 +1,109 @@
+/**
+ * @module
+ * `POST /report`: the signed callback of an inference node (`x-giggles-timestamp`,
+ * `x-giggles-signature` over the raw body), one item per job it was given.
+ *
+ * - 207 `{ completedJobs: [{ jobId, jobStatus: "done", modelVersion, eventsInserted, eventsReplaced }],
+ *   failedJobs: [{ jobId, jobStatus?, error: { code, message } }] }`, plus `x-completed-jobs` and
+ *   `x-failed-jobs` counts. Every item is answered; a 207 means the report was received, so the node
+ *   stops retrying it.
+ * - 400 not JSON / not a job-report batch (`details`: zod issues); 401 signature missing, wrong or stale
+ *   (`code` says which); 405 other methods; 413 body over {@link MAX_REPORT_BODY_BYTES}.
+ *
+ * @example
+ * ```ts
+ * const body = JSON.stringify({ reports: [report] });
+ * await fetch(reportUrl, { method: "POST", body, headers: await signRequest(secret, body) });
+ * ```
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Sql } from "../_shared/db.ts";
+import { jobReportBatchSchema } from "../_shared/generated/schemas/job-report.ts";
+import { verifyRequest } from "../_shared/generated/signing/hmac-signature.ts";
+import {
+  createErrorHandler,
+  HttpError,
+  methodNotAllowed,
+  notFound,
+  parseJson,
+} from "../_shared/http-error.ts";
+import { applyReport, type CompletedItem, type FailedItem } from "./apply-report.ts";
+import type { ReportConfig } from "./config.ts";
+
+/** A report of a long night with many laughs is tens of KB; megabytes are not a legitimate report. */
+export const MAX_REPORT_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface ReportResult {
+  completedJobs: CompletedItem[];
+  failedJobs: FailedItem[];
+}
+
+export interface ReportAppDeps {
+  config: ReportConfig;
+  sql: Sql;
+}
+
+export function createReportApp({ config, sql }: ReportAppDeps): Hono {
+  const secrets = [config.NODE_SHARED_SECRET, config.NODE_SHARED_SECRET_PREVIOUS].filter(
+    (s): s is string => s !== undefined,
+  );
+  const app = new Hono().basePath("/report");
+  app.onError(createErrorHandler("report"));
+  app.notFound(notFound);
+
+  app.post(
+    "/",
+    bodyLimit({
+      maxSize: MAX_REPORT_BODY_BYTES,
+      onError: () => {
+        throw new HttpError(413, {
+          code: "BODY_TOO_LARGE",
+          message: `send at most ${MAX_REPORT_BODY_BYTES} bytes`,
+        });
+      },
+    }),
+    async (c) => {
+      // Verify the raw bytes: re-serialised JSON would not match the signature.
+      const raw = await c.req.text();
+      const verified = await verifyRequest(secrets, c.req.raw.headers, raw, {
+        replayWindowMs: config.REPORT_REPLAY_WINDOW_MS,
+      });
+      if (!verified.ok) {
+        throw new HttpError(401, {
+          code: verified.reason,
+          message: "sign the body with NODE_SHARED_SECRET (x-giggles-timestamp, x-giggles-signature)",
+        });
+      }
+      const parsed = jobReportBatchSchema.safeParse(parseJson(raw));
+      if (!parsed.success) {
+        throw new HttpError(400, {
+          code: "INVALID_BODY",
+          message: "the body does not match the job-report schema",
+          details: parsed.error.issues,
+        });
+      }
+      const result: ReportResult = { completedJobs: [], failedJobs: [] };
+      // One at a time: each is its own transaction inside queue.complete/fail, and a batch is small.
+      for (const report of parsed.data.reports) {
+        const outcome = await applyReport(sql, report);
+        if (outcome.ok) result.completedJobs.push(outcome.item);
+        else result.failedJobs.push(outcome.item);
+      }
+      console.log(
+        JSON.stringify({
+          level: "info",
+          event: "reports_applied",
+          completed: result.completedJobs.length,
+          failed: result.failedJobs.map((item) => ({ jobId: item.jobId, code: item.error.code })),
+        }),
+      );
+      return c.json(result, 207, {
+        "x-completed-jobs": String(result.completedJobs.length),
+        "x-failed-jobs": String(result.failedJobs.length),
+      });
+    },
+  );
+  app.all("/", methodNotAllowed(["POST"]));
+  return app;
+}
