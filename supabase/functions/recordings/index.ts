@@ -1,0 +1,18 @@
+/**
+ * `recordings` Edge Function: registers a user's recording, hands out a presigned upload URL, and
+ * confirms the upload. Configuration is parsed and the database client created once per isolate; see
+ * app.ts for the API and supabase/README.md ("Edge Functions") for the variables.
+ */
+import { createSql } from "../_shared/db.ts";
+import { serveApp } from "../_shared/serve.ts";
+import { createUserVerifier } from "../_shared/user-auth.ts";
+import { createRecordingsApp } from "./app.ts";
+import { loadRecordingsConfig } from "./config.ts";
+
+const config = loadRecordingsConfig();
+const sql = createSql(config.SUPABASE_DB_URL);
+const verifyUser = createUserVerifier({
+  jwtSecret: config.GIGGLES_JWT_SECRET,
+  supabaseUrl: config.SUPABASE_URL,
+});
+serveApp(createRecordingsApp({ config, sql, verifyUser }));
