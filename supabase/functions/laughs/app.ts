@@ -1,0 +1,177 @@
+/**
+ * @module
+ * `GET /laughs?date=YYYY-MM-DD`: the signed-in user's laughs of one local day (the day as cut in their
+ * profile's time zone), with short-lived clip URLs and the day's summary.
+ *
+ * Everything is read **under RLS**, as PostgREST would: in one transaction the function takes the role
+ * `authenticated` and sets `request.jwt.claims` to the verified token's claims, so `auth.uid()` is the
+ * caller and the tables' own policies decide what is visible. The queries have no `user_id` filter of
+ * their own on purpose; a policy mistake cannot be papered over here.
+ *
+ * - 200 `{ date, timeZone, summary: { laughs, laughSeconds, recordingsDone, recordingsPending,
+ *   recordingsFailed }, events: [{ startsAt, endsAt, localTime, durationMs, peakProbability,
+ *   meanProbability, className, clipUrl }] }` (events ordered by time; clipUrl null when no clip)
+ * - 400 bad date; 401 no/invalid user token; 403 no profile; 405.
+ *
+ * @example
+ * ```ts
+ * const res = await fetch(`${functionsUrl}/laughs?date=2026-11-21`, { headers: { authorization: `Bearer ${jwt}` } });
+ * ```
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { Sql } from "../_shared/db.ts";
+import { presignS3Url } from "../_shared/generated/s3/presign-v4.ts";
+import { createErrorHandler, HttpError, methodNotAllowed, notFound } from "../_shared/http-error.ts";
+import { s3Credentials } from "../_shared/s3.ts";
+import { requireUser, type UserVariables, type UserVerifier } from "../_shared/user-auth.ts";
+import type { LaughsConfig } from "./config.ts";
+
+export const laughsQuerySchema = z.object({
+  date: z
+    .string({ error: "add ?date=YYYY-MM-DD" })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
+    // A real calendar date: 2026-02-30 round-trips to 2026-03-02 and is refused.
+    .refine((value) => {
+      const parsed = new Date(`${value}T00:00:00Z`);
+      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+    }, "must be a calendar date"),
+});
+export type LaughsQuery = z.infer<typeof laughsQuerySchema>;
+
+export interface LaughEvent {
+  startsAt: string;
+  endsAt: string;
+  /** Wall-clock start in the user's zone, HH:MM:SS. */
+  localTime: string;
+  durationMs: number;
+  peakProbability: number;
+  meanProbability: number;
+  className: string;
+  /** Presigned GET of the WAV clip (expires after CLIP_URL_TTL_SECONDS), or null. */
+  clipUrl: string | null;
+}
+
+export interface DaySummary {
+  laughs: number;
+  laughSeconds: number;
+  recordingsDone: number;
+  recordingsPending: number;
+  recordingsFailed: number;
+}
+
+export interface LaughsResponse {
+  date: string;
+  timeZone: string;
+  summary: DaySummary;
+  events: LaughEvent[];
+}
+
+interface EventRow {
+  starts_at: Date;
+  ends_at: Date;
+  local_time: string;
+  duration_ms: number;
+  peak_probability: number;
+  mean_probability: number;
+  class_name: string;
+  clip_object_key: string | null;
+}
+
+interface SummaryRow {
+  laughs: number;
+  laugh_seconds: string;
+  recordings_done: number;
+  recordings_pending: number;
+  recordings_failed: number;
+}
+
+export interface LaughsAppDeps {
+  config: LaughsConfig;
+  sql: Sql;
+  verifyUser: UserVerifier;
+}
+
+export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
+  const s3 = s3Credentials(config);
+  const app = new Hono<{ Variables: UserVariables }>().basePath("/laughs");
+  app.onError(createErrorHandler("laughs"));
+  app.notFound(notFound);
+  app.use("*", requireUser(verifyUser));
+
+  app.get("/", async (c) => {
+    const query = laughsQuerySchema.safeParse(c.req.query());
+    if (!query.success) {
+      throw new HttpError(400, {
+        code: "INVALID_QUERY",
+        message: "expected ?date=YYYY-MM-DD (a local date)",
+        details: query.error.issues,
+      });
+    }
+    const { date } = query.data;
+    const user = c.get("user");
+
+    const { timeZone, events, summary } = await sql.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify(user.claims)}, true)`;
+      await tx`set local role authenticated`;
+      const [profile] = await tx<{ time_zone: string }[]>`select time_zone from public.profiles`;
+      if (profile === undefined) return { timeZone: undefined, events: [], summary: undefined };
+      // The day is the recordings' local_date (as daily_summary counts it), and only the events of the
+      // model version that last completed each recording (a reprocess must not show laughs twice).
+      const events = await tx<EventRow[]>`
+        select e.starts_at, e.ends_at,
+               to_char(e.starts_at at time zone ${profile.time_zone}, 'HH24:MI:SS') as local_time,
+               e.end_offset_ms - e.start_offset_ms as duration_ms,
+               e.peak_probability, e.mean_probability, e.class_name, e.clip_object_key
+        from public.laughter_events e
+        join public.recordings r on r.id = e.recording_id and r.user_id = e.user_id
+        where r.local_date = ${date}::date and e.model_version = r.model_version
+        order by e.starts_at, e.id`;
+      const [summary] = await tx<SummaryRow[]>`
+        select laughs, laugh_seconds::text as laugh_seconds, recordings_done, recordings_pending, recordings_failed
+        from public.daily_summary where local_date = ${date}::date`;
+      return { timeZone: profile.time_zone, events, summary };
+    });
+    if (timeZone === undefined) {
+      throw new HttpError(403, { code: "PROFILE_NOT_FOUND", message: "this account has no profile" });
+    }
+
+    const body: LaughsResponse = {
+      date,
+      timeZone,
+      summary: {
+        laughs: summary?.laughs ?? 0,
+        laughSeconds: Number(summary?.laugh_seconds ?? 0),
+        recordingsDone: summary?.recordings_done ?? 0,
+        recordingsPending: summary?.recordings_pending ?? 0,
+        recordingsFailed: summary?.recordings_failed ?? 0,
+      },
+      events: await Promise.all(
+        events.map(
+          async (row): Promise<LaughEvent> => ({
+            startsAt: row.starts_at.toISOString(),
+            endsAt: row.ends_at.toISOString(),
+            localTime: row.local_time,
+            durationMs: row.duration_ms,
+            peakProbability: row.peak_probability,
+            meanProbability: row.mean_probability,
+            className: row.class_name,
+            clipUrl:
+              row.clip_object_key === null
+                ? null
+                : await presignS3Url(s3, {
+                    method: "GET",
+                    bucket: config.CLIPS_BUCKET,
+                    key: row.clip_object_key,
+                    expiresInSeconds: config.CLIP_URL_TTL_SECONDS,
+                  }),
+          }),
+        ),
+      ),
+    };
+    // The clip URLs are personal and expire: no shared caches, no stale copies.
+    return c.json(body, 200, { "cache-control": "private, no-store" });
+  });
+  app.all("/", methodNotAllowed(["GET"]));
+  return app;
+}

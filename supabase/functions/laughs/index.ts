@@ -1,0 +1,18 @@
+/**
+ * `laughs` Edge Function: a user's laughs for one local day, read under RLS. Configuration is parsed
+ * and the database client created once per isolate; see app.ts for the API and supabase/README.md
+ * ("Edge Functions") for the variables.
+ */
+import { createSql } from "../_shared/db.ts";
+import { serveApp } from "../_shared/serve.ts";
+import { createUserVerifier } from "../_shared/user-auth.ts";
+import { createLaughsApp } from "./app.ts";
+import { loadLaughsConfig } from "./config.ts";
+
+const config = loadLaughsConfig();
+const sql = createSql(config.SUPABASE_DB_URL);
+const verifyUser = createUserVerifier({
+  jwtSecret: config.GIGGLES_JWT_SECRET,
+  supabaseUrl: config.SUPABASE_URL,
+});
+serveApp(createLaughsApp({ config, sql, verifyUser }));

@@ -1,0 +1,153 @@
+/**
+ * `laughs` Edge Function as a real Deno process against real PostgreSQL and s3rver: each user sees only
+ * their own laughs (RLS, not a WHERE clause), cut by their own local date, with clip URLs that download.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
+import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
+import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
+import { createRecording, createUser, event, pauseCron } from "./fixtures.ts";
+import { FUNCTIONS_CONFIG, putObject, s3Env, TEST_JWT_SECRET, userToken } from "./functions-helpers.ts";
+
+let db: TestDatabase;
+let s3: S3Endpoint;
+let fn: DenoServer;
+let alice: string; // Asia/Tokyo (+09:00)
+let bob: string; // America/New_York (-05:00 in November)
+
+/** A recording processed with `events` (offset ms); clips uploaded to s3rver. Returns its id. */
+async function processed(userId: string, startedAt: string, offsetsMs: number[]): Promise<string> {
+  const recording = await createRecording(db.sql, { userId, startedAt, durationMinutes: 120 });
+  await db.sql`select queue.enqueue(${recording.id})`;
+  await db.sql`update queue.jobs set run_at = now() + interval '1 day' where status = 'queued' and recording_id <> ${recording.id}`;
+  const [job] = await db.sql`select job_id, lease_token from queue.claim(1, '10 minutes', 'node-1')`;
+  const events = [];
+  for (const offset of offsetsMs) {
+    const clip = `${userId}/${recording.id}/${offset}.wav`;
+    await putObject(s3, s3.buckets.clips, clip, new TextEncoder().encode(`clip ${clip}`));
+    events.push(event(offset, offset + 2000, clip));
+  }
+  await db.sql`select queue.complete(${job.job_id}, ${job.lease_token}, ${db.sql.json(events)},
+                                     ${db.sql.json({ audio_seconds: 7200, wall_ms: 1000 })}, 'm@1')`;
+  return recording.id;
+}
+
+beforeAll(async () => {
+  [db, s3] = await Promise.all([startTestDatabase(), startS3()]);
+  await pauseCron(db.sql);
+  alice = await createUser(db.sql, "Asia/Tokyo");
+  bob = await createUser(db.sql, "America/New_York");
+  // Alice: 2026-11-20 20:00 UTC is 05:00 on the 21st in Tokyo; the second recording is later that day.
+  await processed(alice, "2026-11-20T20:00:00Z", [60_000, 1_000]);
+  await processed(alice, "2026-11-21T01:00:00Z", [30_000]);
+  // Alice, a pending recording on the same local day.
+  await createRecording(db.sql, { userId: alice, startedAt: "2026-11-21T03:00:00Z" });
+  // Bob: 2026-11-21 03:00 UTC is 22:00 on the 20th in New York (same UTC day as Alice's 21st).
+  await processed(bob, "2026-11-21T03:00:00Z", [5_000]);
+
+  fn = await startDenoServer("supabase/functions/laughs/index.ts", {
+    config: FUNCTIONS_CONFIG,
+    env: {
+      SUPABASE_DB_URL: db.url,
+      GIGGLES_JWT_SECRET: TEST_JWT_SECRET,
+      CLIP_URL_TTL_SECONDS: "120",
+      ...s3Env(s3),
+    },
+  });
+});
+
+afterAll(async () => {
+  await fn?.stop();
+  await s3?.stop();
+  await db?.stop();
+});
+
+async function laughs(userId: string | null, query: string) {
+  const headers: Record<string, string> =
+    userId === null ? {} : { authorization: `Bearer ${await userToken(userId)}` };
+  return await fetch(`${fn.url}/laughs${query}`, { headers });
+}
+
+describe("GET /laughs?date=", () => {
+  it("returns the user's laughs of their local day, in order, with local times and working clip URLs", async () => {
+    const res = await laughs(alice, "?date=2026-11-21");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    const body = await res.json();
+    expect(body).toMatchObject({
+      date: "2026-11-21",
+      timeZone: "Asia/Tokyo",
+      summary: { laughs: 3, laughSeconds: 6, recordingsDone: 2, recordingsPending: 1, recordingsFailed: 0 },
+    });
+    expect(
+      body.events.map((e: { startsAt: string; localTime: string }) => [e.startsAt, e.localTime]),
+    ).toEqual([
+      ["2026-11-20T20:00:01.000Z", "05:00:01"],
+      ["2026-11-20T20:01:00.000Z", "05:01:00"],
+      ["2026-11-21T01:00:30.000Z", "10:00:30"],
+    ]);
+    expect(body.events[0]).toEqual({
+      startsAt: "2026-11-20T20:00:01.000Z",
+      endsAt: "2026-11-20T20:00:03.000Z",
+      localTime: "05:00:01",
+      durationMs: 2000,
+      peakProbability: expect.closeTo(0.9, 5),
+      meanProbability: expect.closeTo(0.6, 5),
+      className: "Laughter",
+      clipUrl: expect.stringContaining("/clips/"),
+    });
+    for (const e of body.events) {
+      const url = new URL(e.clipUrl);
+      expect(url.searchParams.get("X-Amz-Expires")).toBe("120");
+      const clip = await fetch(url);
+      expect(clip.status).toBe(200);
+      const key = decodeURIComponent(url.pathname.replace(/^\/clips\//, ""));
+      expect(key.startsWith(`${alice}/`)).toBe(true);
+      expect(await clip.text()).toBe(`clip ${key}`);
+    }
+  });
+
+  it("each user sees only their own day: Bob's 20th, and nothing of Alice's", async () => {
+    const bobs = await (await laughs(bob, "?date=2026-11-20")).json();
+    expect(bobs).toMatchObject({
+      date: "2026-11-20",
+      timeZone: "America/New_York",
+      summary: { laughs: 1, recordingsDone: 1 },
+    });
+    expect(bobs.events).toEqual([
+      expect.objectContaining({ startsAt: "2026-11-21T03:00:05.000Z", localTime: "22:00:05" }),
+    ]);
+    const bobOnAlicesDay = await (await laughs(bob, "?date=2026-11-21")).json();
+    expect(bobOnAlicesDay.events).toEqual([]);
+    expect(bobOnAlicesDay.summary).toEqual({
+      laughs: 0,
+      laughSeconds: 0,
+      recordingsDone: 0,
+      recordingsPending: 0,
+      recordingsFailed: 0,
+    });
+    const alicesEmptyDay = await (await laughs(alice, "?date=2026-11-20")).json();
+    expect(alicesEmptyDay.events).toEqual([]);
+  });
+
+  it("400 for a missing or malformed date, 401 without a token, 405 for POST", async () => {
+    for (const query of [
+      "",
+      "?date=",
+      "?date=yesterday",
+      "?date=2026-13-01",
+      "?date=2026-02-30",
+      "?date=2026-1-5",
+    ]) {
+      const res = await laughs(alice, query);
+      expect(res.status, query).toBe(400);
+      expect((await res.json()).error.code).toBe("INVALID_QUERY");
+    }
+    expect((await laughs(null, "?date=2026-11-21")).status).toBe(401);
+    const post = await fetch(`${fn.url}/laughs?date=2026-11-21`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await userToken(alice)}` },
+    });
+    expect(post.status).toBe(405);
+  });
+});
