@@ -7,7 +7,14 @@ import { startTestDatabase, type TestDatabase } from "../../test/harness/databas
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
 import { createRecording, createUser, event, pauseCron } from "./fixtures.ts";
-import { FUNCTIONS_CONFIG, putObject, s3Env, TEST_JWT_SECRET, userToken } from "./functions-helpers.ts";
+import {
+  FUNCTIONS_CONFIG,
+  putObject,
+  s3Env,
+  serveFetch,
+  TEST_JWT_SECRET,
+  userToken,
+} from "./functions-helpers.ts";
 
 let db: TestDatabase;
 let s3: S3Endpoint;
@@ -149,5 +156,45 @@ describe("GET /laughs?date=", () => {
       headers: { authorization: `Bearer ${await userToken(alice)}` },
     });
     expect(post.status).toBe(405);
+  });
+});
+
+describe("user tokens from the project's JWKS (no GIGGLES_JWT_SECRET)", () => {
+  it("accepts an ES256 token whose key the JWKS publishes, refuses others", async () => {
+    const { exportJWK, generateKeyPair, SignJWT } = await import("jose");
+    const { privateKey, publicKey } = await generateKeyPair("ES256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "test-key", alg: "ES256", use: "sig" };
+    const auth = await serveFetch((request) =>
+      new URL(request.url).pathname === "/auth/v1/.well-known/jwks.json"
+        ? Response.json({ keys: [jwk] })
+        : new Response("not found", { status: 404 }),
+    );
+    const jwksFn = await startDenoServer("supabase/functions/laughs/index.ts", {
+      config: FUNCTIONS_CONFIG,
+      env: { SUPABASE_DB_URL: db.url, SUPABASE_URL: auth.url, ...s3Env(s3) },
+    });
+    try {
+      const sign = (issuer: string) =>
+        new SignJWT({ role: "authenticated", aud: "authenticated" })
+          .setProtectedHeader({ alg: "ES256", kid: "test-key" })
+          .setSubject(alice)
+          .setIssuer(issuer)
+          .setIssuedAt()
+          .setExpirationTime("1h")
+          .sign(privateKey);
+      const get = async (token: string) =>
+        await fetch(`${jwksFn.url}/laughs?date=2026-11-21`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+      const ok = await get(await sign(`${auth.url}/auth/v1`));
+      expect(ok.status).toBe(200);
+      expect((await ok.json()).summary.laughs).toBe(3);
+      expect((await get(await sign("https://other.example/auth/v1"))).status).toBe(401);
+      // The HS256 test token is not valid here: no shared secret is configured.
+      expect((await get(await userToken(alice))).status).toBe(401);
+    } finally {
+      await jwksFn.stop();
+      await auth.close();
+    }
   });
 });

@@ -59,13 +59,14 @@ export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
     verify = async (token) =>
       (await jwtVerify(token, key, { algorithms: ["HS256"], clockTolerance: clockToleranceSeconds })).payload;
   } else if (options.supabaseUrl) {
-    const jwks = createRemoteJWKSet(
-      new URL("auth/v1/.well-known/jwks.json", options.supabaseUrl.replace(/\/*$/, "/")),
-    );
+    const authUrl = new URL("auth/v1", options.supabaseUrl.replace(/\/*$/, "/")).href;
+    const jwks = createRemoteJWKSet(new URL(`${authUrl}/.well-known/jwks.json`));
     verify = async (token) =>
       (
         await jwtVerify(token, jwks, {
           algorithms: ["ES256", "RS256", "EdDSA"],
+          // Supabase Auth sets iss to the project's auth URL.
+          issuer: authUrl,
           clockTolerance: clockToleranceSeconds,
         })
       ).payload;
