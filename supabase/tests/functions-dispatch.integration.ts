@@ -36,7 +36,7 @@ let node: NodeHttpServer;
 let userId: string;
 
 /** What the stub side of the node does: `real` hands the request to createApp's app. */
-let mode: "real" | "busy" | "unavailable" = "real";
+let mode: "real" | "busy" | "unavailable" | "hang" | "notReady" = "real";
 const infers: InferJob[][] = [];
 const downloads = new Map<string, Uint8Array>();
 let queue: JobQueue;
@@ -89,9 +89,20 @@ beforeAll(async () => {
           },
         );
       }
+      if (mode === "hang") {
+        // Longer than the dispatcher's NODE_TIMEOUT_MS.
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        return Response.json({ error: { code: "TOO_LATE", message: "" } }, { status: 503 });
+      }
       if (mode === "unavailable") {
         return Response.json({ error: { code: "SHUTTING_DOWN", message: "bye" } }, { status: 503 });
       }
+    }
+    if (path === "/readyz" && mode === "notReady") {
+      return Response.json(
+        { ready: false, reasons: ["MODEL_LOADING"], capacity: { free: 5 } },
+        { status: 503 },
+      );
     }
     return await app.fetch(request);
   });
@@ -105,6 +116,7 @@ beforeAll(async () => {
       NODE_SHARED_SECRET: NODE_SECRET,
       REPORT_URL,
       LEASE_SECONDS: String(LEASE_SECONDS),
+      NODE_TIMEOUT_MS: "1500",
       ...s3Env(s3),
     },
   });
@@ -189,6 +201,7 @@ describe("POST /dispatch", () => {
   it.each([
     ["429", "busy", "NODE_BUSY: HTTP 429 QUEUE_FULL", 30],
     ["503", "unavailable", "NODE_REJECTED: HTTP 503 SHUTTING_DOWN", 0],
+    ["nothing in time", "hang", "NODE_UNREACHABLE: POST /infer timed out", 0],
   ] as const)(
     "releases every claimed job when the node answers %s, without burning an attempt",
     async (_s, m, error, delaySeconds) => {
@@ -227,6 +240,21 @@ describe("POST /dispatch", () => {
                  where id in ${db.sql(recordings.map((r) => r.jobId))}`;
     },
   );
+
+  it("claims nothing for a node that is not ready", async () => {
+    mode = "notReady";
+    const recording = await queuedRecording(db.sql, s3, userId, new Date("2026-11-23T09:00:00Z"));
+    const res = await kick();
+    expect(res.status).toBe(200);
+    expect((await res.json()).nodes[0]).toMatchObject({
+      free: 0,
+      claimed: 0,
+      error: "NODE_NOT_READY: HTTP 503 MODEL_LOADING",
+    });
+    const [job] = await db.sql`select status, attempts from queue.jobs where id = ${recording.jobId}`;
+    expect(job).toEqual({ status: "queued", attempts: 0 });
+    await db.sql`update queue.jobs set run_at = now() + interval '1 day' where id = ${recording.jobId}`;
+  });
 
   it("answers 200 with nothing claimed when no job is runnable", async () => {
     const res = await kick();

@@ -95,7 +95,34 @@ export function createDispatchApp({ config, sql, fetch: doFetch }: DispatchAppDe
       },
       ...(doFetch === undefined ? {} : { fetch: doFetch }),
     };
-    const nodes = await Promise.all(config.INFERENCE_NODE_URLS.map((url) => dispatchToNode(url, ctx)));
+    // One node's database error must not hide what happened on the others.
+    const settled = await Promise.allSettled(
+      config.INFERENCE_NODE_URLS.map((url) => dispatchToNode(url, ctx)),
+    );
+    const failures = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failures.length === settled.length) throw failures[0].reason;
+    const nodes = settled.map((s, i): NodeSummary => {
+      if (s.status === "fulfilled") return s.value;
+      const reason = s.reason instanceof Error ? s.reason : new Error(String(s.reason));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          event: "dispatch_node_failed",
+          url: config.INFERENCE_NODE_URLS[i],
+          error: reason.message,
+        }),
+      );
+      return {
+        url: config.INFERENCE_NODE_URLS[i],
+        free: 0,
+        claimed: 0,
+        accepted: 0,
+        duplicates: 0,
+        released: 0,
+        error: "INTERNAL: see the function logs; leased jobs are reaped when their lease expires",
+        wallMs: 0,
+      };
+    });
     const result: DispatchResult = {
       nodes,
       claimed: nodes.reduce((n, node) => n + node.claimed, 0),

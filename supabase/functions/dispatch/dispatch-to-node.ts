@@ -136,40 +136,25 @@ export async function dispatchToNode(url: string, ctx: DispatchContext): Promise
   let taken = new Set<string>();
   let releaseDelaySeconds = 0;
   let error: string | undefined;
+  let batch: InferRequest | undefined;
   try {
-    const batch: InferRequest = { jobs: await Promise.all(jobs.map((job) => toInferJob(job, ctx))) };
-    const body = JSON.stringify(batch);
-    const headers = { "content-type": "application/json", ...(await signRequest(ctx.nodeSecret, body)) };
-    const res = await doFetch(nodeEndpoint(url, "infer"), {
-      method: "POST",
-      body,
-      headers,
-      signal: timeoutSignal(ctx),
-    });
-    if (res.status === 202) {
-      const answer = inferAcceptedSchema.safeParse(await res.json().catch(() => undefined));
-      if (answer.success) {
-        taken = new Set([...answer.data.accepted, ...answer.data.duplicates]);
-        summary.accepted = answer.data.accepted.length + answer.data.duplicates.length;
-        summary.duplicates = answer.data.duplicates.length;
-      } else {
-        error = "NODE_BAD_ANSWER: 202 without a valid {accepted, duplicates} body";
-      }
-    } else {
-      const retryAfter = Number(res.headers.get("retry-after"));
-      if (Number.isFinite(retryAfter) && retryAfter > 0) {
-        releaseDelaySeconds = Math.min(Math.ceil(retryAfter), MAX_RELEASE_DELAY_SECONDS);
-      }
-      const code = ((await res.json().catch(() => undefined)) as { error?: { code?: unknown } } | undefined)
-        ?.error?.code;
-      error = `${res.status === 429 ? "NODE_BUSY" : "NODE_REJECTED"}: HTTP ${res.status}${
-        typeof code === "string" ? ` ${code}` : ""
-      }`;
-    }
+    batch = { jobs: await Promise.all(jobs.map((job) => toInferJob(job, ctx))) };
   } catch (cause) {
-    // A timeout is ambiguous (the node may have queued the batch). Releasing is still right: a later
-    // claim gets a fresh lease, and the old lease's report is refused with GQ002 (harmless).
-    error = `NODE_UNREACHABLE: POST /infer ${describeFetchError(cause)}`;
+    error = `PRESIGN_FAILED: ${cause instanceof Error ? cause.message : String(cause)}`;
+  }
+  if (batch !== undefined) {
+    try {
+      const delivery = await deliver(url, batch, ctx);
+      taken = delivery.taken;
+      summary.accepted = delivery.accepted;
+      summary.duplicates = delivery.duplicates;
+      releaseDelaySeconds = delivery.releaseDelaySeconds;
+      error = delivery.error;
+    } catch (cause) {
+      // A timeout is ambiguous (the node may have queued the batch). Releasing is still right: a later
+      // claim gets a fresh lease, and the old lease's report is refused with GQ002 (harmless).
+      error = `NODE_UNREACHABLE: POST /infer ${describeFetchError(cause)}`;
+    }
   }
 
   for (const job of jobs) {
@@ -194,6 +179,62 @@ export async function dispatchToNode(url: string, ctx: DispatchContext): Promise
     }
   }
   return finish(error);
+}
+
+interface Delivery {
+  /** Job ids the node took (accepted or already had). */
+  taken: Set<string>;
+  accepted: number;
+  duplicates: number;
+  /** How long released jobs wait (the node's Retry-After, capped). */
+  releaseDelaySeconds: number;
+  error?: string;
+}
+
+/** POST /infer, signed; throws only for network errors and timeouts. */
+async function deliver(url: string, batch: InferRequest, ctx: DispatchContext): Promise<Delivery> {
+  const body = JSON.stringify(batch);
+  const headers = { "content-type": "application/json", ...(await signRequest(ctx.nodeSecret, body)) };
+  const res = await (ctx.fetch ?? fetch)(nodeEndpoint(url, "infer"), {
+    method: "POST",
+    body,
+    headers,
+    signal: timeoutSignal(ctx),
+  });
+  if (res.status === 202) {
+    const answer = inferAcceptedSchema.safeParse(await res.json().catch(() => undefined));
+    if (!answer.success) {
+      return {
+        taken: new Set(),
+        accepted: 0,
+        duplicates: 0,
+        releaseDelaySeconds: 0,
+        error: "NODE_BAD_ANSWER: 202 without a valid {accepted, duplicates} body",
+      };
+    }
+    const { accepted, duplicates } = answer.data;
+    return {
+      taken: new Set([...accepted, ...duplicates]),
+      accepted: accepted.length + duplicates.length,
+      duplicates: duplicates.length,
+      releaseDelaySeconds: 0,
+    };
+  }
+  const retryAfter = Number(res.headers.get("retry-after"));
+  const releaseDelaySeconds =
+    Number.isFinite(retryAfter) && retryAfter > 0
+      ? Math.min(Math.ceil(retryAfter), MAX_RELEASE_DELAY_SECONDS)
+      : 0;
+  const code = ((await res.json().catch(() => undefined)) as { error?: { code?: unknown } } | undefined)
+    ?.error?.code;
+  const label = res.status === 429 ? "NODE_BUSY" : "NODE_REJECTED";
+  return {
+    taken: new Set(),
+    accepted: 0,
+    duplicates: 0,
+    releaseDelaySeconds,
+    error: `${label}: HTTP ${res.status}${typeof code === "string" ? ` ${code}` : ""}`,
+  };
 }
 
 async function toInferJob(job: ClaimedJob, ctx: DispatchContext): Promise<InferJob> {
