@@ -88,10 +88,14 @@ try {
 
   for (const user of users) {
     const yesterday = addDays(localDateOf(now, user.timeZone), -1);
-    const { laughs, summary } = await fetchLaughs(stack, user, yesterday);
+    const { events: laughs, summary } = await fetchLaughs(stack, user, yesterday);
     console.log(`\n${user.name}'s laughs on ${yesterday} (${user.timeZone}): ${JSON.stringify(summary)}`);
     for (const laugh of laughs) {
-      const clipKey = new URL(laugh.clipUrl).pathname.split("/").slice(2).join("/");
+      // The clip's object key is the presigned URL's path after /<bucket>/.
+      const clipKey =
+        laugh.clipUrl === null
+          ? "(no clip)"
+          : decodeURIComponent(new URL(laugh.clipUrl).pathname.split("/").slice(2).join("/"));
       console.log(
         `  ${laugh.localTime}  ${(laugh.durationMs / 1000).toFixed(1).padStart(5)} s  peak ${laugh.peakProbability.toFixed(2)}  ${laugh.className.padEnd(16)}  ${clipKey}`,
       );

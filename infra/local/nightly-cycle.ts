@@ -48,7 +48,7 @@ async function callFunction(
   path: string,
   init: { method: string; body?: unknown },
 ): Promise<Record<string, unknown>> {
-  const name = path.split("/")[1] as "recordings" | "laughs";
+  const name = path.split(/[/?]/)[1] as "recordings" | "laughs";
   const url = `${stack.functions[name].url}${path}`;
   const response = await fetch(url, {
     method: init.method,
@@ -160,8 +160,9 @@ export interface LaughRow {
   durationMs: number;
   peakProbability: number;
   className: string;
-  clipUrl: string;
-  clipKey?: string;
+  meanProbability: number;
+  /** Presigned GET of the clip (null when the event has no clip). */
+  clipUrl: string | null;
 }
 
 /** The user's laughs for a local date, through the `laughs` function (RLS, signed clip URLs). */
@@ -169,7 +170,7 @@ export async function fetchLaughs(
   stack: LocalStack,
   user: DemoUser,
   date: string,
-): Promise<{ laughs: LaughRow[]; summary: Record<string, number>; timeZone: string }> {
+): Promise<{ events: LaughRow[]; summary: Record<string, number>; timeZone: string }> {
   const body = await callFunction(stack, user, `/laughs?date=${date}`, { method: "GET" });
-  return body as unknown as { laughs: LaughRow[]; summary: Record<string, number>; timeZone: string };
+  return body as unknown as { events: LaughRow[]; summary: Record<string, number>; timeZone: string };
 }

@@ -176,12 +176,12 @@ describe("a night", () => {
 
   it("summarises each user's local day, crossing midnight included", async () => {
     const anaDay = addDays(localDateOf(now, ana.timeZone), -1);
-    const { laughs, summary } = await fetchLaughs(stack, ana, anaDay);
+    const { events: laughs, summary } = await fetchLaughs(stack, ana, anaDay);
     expect(summary).toMatchObject({ recordingsDone: 2, recordingsPending: 0, recordingsFailed: 0 });
     const anaEvents = firstRun.filter((e) => recordings.get(e.recording_id)?.user === ana);
     expect(summary.laughs).toBe(anaEvents.length);
     expect(laughs).toHaveLength(anaEvents.length);
-    const clip = await fetch(laughs[0].clipUrl);
+    const clip = await fetch(laughs[0].clipUrl!);
     expect(clip.status).toBe(200);
     expect(new TextDecoder().decode((await clip.arrayBuffer()).slice(0, 4))).toBe("RIFF");
     const raviDay = addDays(localDateOf(now, ravi.timeZone), -1);
