@@ -25,7 +25,7 @@ import { makeBenchOpus } from "../bench/make-bench-audio.ts";
 import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
 
 const SAMPLE_RATE_HZ = 16_000;
-const LEASE_SECONDS = 30;
+const LEASE_SECONDS = 60;
 
 async function decodeDev(file: string): Promise<Float32Array> {
   const parts: Float32Array[] = [];
