@@ -29,7 +29,7 @@ const readBody = async (req: IncomingMessage) => {
 
 const s3 = await startS3();
 const audioPort = await freePort();
-const audioServer = createServer((req, res) => {
+const audioServer = createServer((_req, res) => {
   res.writeHead(200, { "content-type": "audio/ogg", "content-length": statSync(audioPath).size });
   createReadStream(audioPath).pipe(res);
 }).listen(audioPort, "127.0.0.1");
