@@ -21,7 +21,7 @@ import {
   type RunningCluster,
   startClusterFromTemplate,
 } from "../../test/harness/postgres-cluster.ts";
-import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
+import { type S3Endpoint, startS3, storageEnv } from "../../test/harness/s3.ts";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const FUNCTIONS_DIR = join(REPO_ROOT, "supabase/functions");
@@ -157,14 +157,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dispatchToken = randomSecret();
     const nodePort = await freePort();
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
-    const storageEnv = {
-      STORAGE_S3_ENDPOINT: s3.endpoint,
-      STORAGE_S3_REGION: s3.region,
-      STORAGE_S3_ACCESS_KEY_ID: s3.accessKeyId,
-      STORAGE_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      RECORDINGS_BUCKET: s3.buckets.recordings,
-      CLIPS_BUCKET: s3.buckets.clips,
-    };
     const functionEnv: Record<string, string> = {
       SUPABASE_DB_URL: db.url,
       GIGGLES_JWT_SECRET: jwtSecret,
@@ -172,7 +164,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       NODE_SHARED_SECRET: nodeSecret,
       INFERENCE_NODE_URLS: nodeUrl,
       LEASE_SECONDS: String(leaseSeconds),
-      ...storageEnv,
+      ...storageEnv(s3),
     };
 
     // report first: dispatch needs its URL.

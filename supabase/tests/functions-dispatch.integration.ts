@@ -21,8 +21,8 @@ import {
   NODE_SECRET,
   type NodeHttpServer,
   queuedRecording,
-  s3Env,
   serveFetch,
+  storageEnv,
 } from "./functions-helpers.ts";
 
 const DISPATCH_TOKEN = "dispatch-test-token-0123456789";
@@ -117,7 +117,7 @@ beforeAll(async () => {
       REPORT_URL,
       LEASE_SECONDS: String(LEASE_SECONDS),
       NODE_TIMEOUT_MS: "1500",
-      ...s3Env(s3),
+      ...storageEnv(s3),
     },
   });
 });

@@ -9,23 +9,14 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createAdaptorServer } from "@hono/node-server";
 import { SignJWT } from "jose";
 import type postgres from "postgres";
-import type { S3Endpoint } from "../../test/harness/s3.ts";
+import { type S3Endpoint, storageEnv } from "../../test/harness/s3.ts";
 
 export const FUNCTIONS_CONFIG = "supabase/functions/deno.json";
 export const TEST_JWT_SECRET = "functions-test-jwt-secret-0123456789abcdef";
 export const NODE_SECRET = "functions-test-node-secret-0123456789";
 
-/** The common S3 variables, pointed at s3rver. */
-export function s3Env(s3: S3Endpoint): Record<string, string> {
-  return {
-    STORAGE_S3_ENDPOINT: s3.endpoint,
-    STORAGE_S3_REGION: s3.region,
-    STORAGE_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    STORAGE_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    RECORDINGS_BUCKET: s3.buckets.recordings,
-    CLIPS_BUCKET: s3.buckets.clips,
-  };
-}
+/** The common S3 variables, pointed at s3rver (re-exported from the harness). */
+export { storageEnv };
 
 /** A Supabase-style access token for `userId`, signed HS256 with the test secret. */
 export async function userToken(

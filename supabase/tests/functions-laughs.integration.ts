@@ -10,8 +10,8 @@ import { createRecording, createUser, event, pauseCron } from "./fixtures.ts";
 import {
   FUNCTIONS_CONFIG,
   putObject,
-  s3Env,
   serveFetch,
+  storageEnv,
   TEST_JWT_SECRET,
   userToken,
 } from "./functions-helpers.ts";
@@ -58,7 +58,7 @@ beforeAll(async () => {
       SUPABASE_DB_URL: db.url,
       GIGGLES_JWT_SECRET: TEST_JWT_SECRET,
       CLIP_URL_TTL_SECONDS: "120",
-      ...s3Env(s3),
+      ...storageEnv(s3),
     },
   });
 });
@@ -171,7 +171,7 @@ describe("user tokens from the project's JWKS (no GIGGLES_JWT_SECRET)", () => {
     );
     const jwksFn = await startDenoServer("supabase/functions/laughs/index.ts", {
       config: FUNCTIONS_CONFIG,
-      env: { SUPABASE_DB_URL: db.url, SUPABASE_URL: auth.url, ...s3Env(s3) },
+      env: { SUPABASE_DB_URL: db.url, SUPABASE_URL: auth.url, ...storageEnv(s3) },
     });
     try {
       const sign = (issuer: string) =>

@@ -22,8 +22,8 @@ import {
   NODE_SECRET,
   type NodeHttpServer,
   queuedRecording,
-  s3Env,
   serveFetch,
+  storageEnv,
 } from "./functions-helpers.ts";
 
 const DISPATCH_TOKEN = "pipeline-dispatch-token-0123456789";
@@ -99,7 +99,7 @@ beforeAll(async () => {
       INFERENCE_NODE_URLS: node.url,
       NODE_SHARED_SECRET: NODE_SECRET,
       REPORT_URL: `${report.url}/report`,
-      ...s3Env(s3),
+      ...storageEnv(s3),
     },
   });
 });

@@ -8,7 +8,7 @@ import { startTestDatabase, type TestDatabase } from "../../test/harness/databas
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
 import { createUser, pauseCron } from "./fixtures.ts";
-import { FUNCTIONS_CONFIG, s3Env, TEST_JWT_SECRET, userToken } from "./functions-helpers.ts";
+import { FUNCTIONS_CONFIG, storageEnv, TEST_JWT_SECRET, userToken } from "./functions-helpers.ts";
 
 const MAX_RECORDING_BYTES = 1_000_000;
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
       SUPABASE_DB_URL: db.url,
       GIGGLES_JWT_SECRET: TEST_JWT_SECRET,
       MAX_RECORDING_BYTES: String(MAX_RECORDING_BYTES),
-      ...s3Env(s3),
+      ...storageEnv(s3),
     },
   });
 });

@@ -64,3 +64,15 @@ export async function startS3(options: { port?: number; directory?: string } = {
     },
   };
 }
+
+/** The Storage S3 variables the Edge Functions read (supabase/README.md), pointed at `s3`. */
+export function storageEnv(s3: S3Endpoint): Record<string, string> {
+  return {
+    STORAGE_S3_ENDPOINT: s3.endpoint,
+    STORAGE_S3_REGION: s3.region,
+    STORAGE_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    STORAGE_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    RECORDINGS_BUCKET: s3.buckets.recordings,
+    CLIPS_BUCKET: s3.buckets.clips,
+  };
+}
