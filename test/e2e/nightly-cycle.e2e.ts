@@ -5,7 +5,7 @@
  * duplicates), and a node killed mid-job (the lease expires, the job is retried, the rows are the same).
  */
 import { execFileSync } from "node:child_process";
-import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -59,9 +59,13 @@ async function composeRecording(durationMs: number, laughs: { file: string; offs
 
 function toOggOpus(samples: Float32Array): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), "giggles-e2e-"));
-  writeFileSync(join(dir, "in.wav"), encodeWav16(samples));
-  execFileSync("opusenc", ["--quiet", "--bitrate", "24", join(dir, "in.wav"), join(dir, "out.opus")]);
-  return new Uint8Array(readFileSync(join(dir, "out.opus")));
+  try {
+    writeFileSync(join(dir, "in.wav"), encodeWav16(samples));
+    execFileSync("opusenc", ["--quiet", "--bitrate", "24", join(dir, "in.wav"), join(dir, "out.opus")]);
+    return new Uint8Array(readFileSync(join(dir, "out.opus")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface EventRow {
@@ -204,6 +208,7 @@ describe("a node killed mid-job", () => {
   it("loses the lease, the job is retried, and the final rows are the same", async () => {
     const dir = mkdtempSync(join(tmpdir(), "giggles-e2e-long-"));
     const long = new Uint8Array(readFileSync(await makeBenchOpus(dir, 30)));
+    rmSync(dir, { recursive: true, force: true });
     const day = addDays(localDateOf(now, ravi.timeZone), -1);
     const recordingId = await uploadRecording(stack, ravi, {
       bytes: long,

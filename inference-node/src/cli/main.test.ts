@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { DEV_AUDIO_DIR } from "../../../test/harness/shared-assets.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
 import { main } from "./main.ts";
@@ -22,9 +22,19 @@ async function runCli(argv: string[]) {
   return { code, out, err };
 }
 
+const tempDirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "giggles-cli-"));
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 describe("giggles detect", () => {
   it("prints JSON events and writes one clip per event", async () => {
-    const clipsDir = join(mkdtempSync(join(tmpdir(), "giggles-cli-")), "clips");
+    const clipsDir = join(tempDir(), "clips");
     const { code, out } = await runCli([
       "detect",
       join(DEV_AUDIO_DIR, "laugh_040.wav"),
@@ -60,7 +70,7 @@ describe("giggles detect", () => {
 
   it("maps failures to documented exit codes", async () => {
     expect((await runCli(["detect", "/no/such/file.wav"])).code).toBe(EXIT_CODES.INPUT_UNREADABLE);
-    const junk = join(mkdtempSync(join(tmpdir(), "giggles-cli-")), "junk.bin");
+    const junk = join(tempDir(), "junk.bin");
     writeFileSync(junk, "this is not audio at all, just text that goes on for a while");
     const undecodable = await runCli(["detect", junk]);
     expect(undecodable.code).toBe(EXIT_CODES.UNDECODABLE_AUDIO);
