@@ -1,0 +1,1534 @@
+--
+-- PostgreSQL database dump
+--
+
+
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: public; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA public;
+
+
+--
+-- Name: SCHEMA public; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA public IS 'standard public schema';
+
+
+--
+-- Name: private; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA private;
+
+
+--
+-- Name: SCHEMA private; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA private IS 'Internal helpers (trigger functions, validation). Not exposed through the API; no grants to anon/authenticated.';
+
+
+--
+-- Name: queue; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA queue;
+
+
+--
+-- Name: SCHEMA queue; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA queue IS 'Job queue (private). Use only through the queue.* SQL functions; documented in supabase/README.md.';
+
+
+--
+-- Name: handle_new_user(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.handle_new_user() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  requested text := nullif(btrim(new.raw_user_meta_data ->> 'time_zone'), '');
+begin
+  insert into public.profiles (user_id, time_zone)
+  values (
+    new.id,
+    case when private.is_valid_time_zone(requested) then requested else 'UTC' end
+  )
+  on conflict (user_id) do nothing;
+  return new;
+end
+$$;
+
+
+--
+-- Name: FUNCTION handle_new_user(); Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON FUNCTION private.handle_new_user() IS 'AFTER INSERT on auth.users: creates the profile; invalid/missing time_zone metadata falls back to UTC.';
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: jobs; Type: TABLE; Schema: queue; Owner: -
+--
+
+CREATE TABLE queue.jobs (
+    id bigint NOT NULL,
+    kind text DEFAULT 'detect'::text NOT NULL,
+    recording_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 5 NOT NULL,
+    lease_token uuid,
+    lease_expires_at timestamp with time zone,
+    claimed_by text,
+    claimed_at timestamp with time zone,
+    last_error text,
+    outcome jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT jobs_attempts_range CHECK (((attempts >= 0) AND (max_attempts >= 1))),
+    CONSTRAINT jobs_kind_known CHECK ((kind = ANY (ARRAY['detect'::text, 'ingest'::text, 'delete'::text]))),
+    CONSTRAINT jobs_lease_when_processing CHECK ((((status = 'processing'::text) = ((lease_token IS NOT NULL) AND (lease_expires_at IS NOT NULL))) OR (status = 'done'::text))),
+    CONSTRAINT jobs_status_known CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'done'::text, 'dead'::text])))
+);
+
+
+--
+-- Name: TABLE jobs; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON TABLE queue.jobs IS 'One row per (kind, recording). status: queued (runnable when run_at <= now()), processing (leased: lease_token + lease_expires_at), done (outcome holds complete()''s result), dead (gave up; last_error).';
+
+
+--
+-- Name: COLUMN jobs.attempts; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.jobs.attempts IS 'Claims that counted (release() gives one back).';
+
+
+--
+-- Name: COLUMN jobs.lease_token; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.jobs.lease_token IS 'Fresh uuid per claim; every call on a claimed job must present it. Kept after done for idempotent retries.';
+
+
+--
+-- Name: COLUMN jobs.outcome; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.jobs.outcome IS 'The jsonb complete() returned; returned again on a same-token retry.';
+
+
+--
+-- Name: insert_job_run(queue.jobs, text, jsonb, text, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.insert_job_run(job queue.jobs, outcome text, run_stats jsonb, model_version text, error text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  stats jsonb := coalesce(run_stats, '{}'::jsonb);
+  audio_seconds double precision := (stats ->> 'audio_seconds')::double precision;
+  wall_ms integer := round((stats ->> 'wall_ms')::numeric)::integer;
+begin
+  if pg_catalog.jsonb_typeof(stats) <> 'object' then
+    raise exception 'INVALID_ARGUMENT: run_stats must be a JSON object' using errcode = '22023';
+  end if;
+  insert into public.job_runs (job_id, job_kind, recording_id, user_id, attempt, outcome, node_id, model_version,
+                               audio_seconds, wall_ms, real_time_factor, peak_rss_bytes, error, started_at)
+  values (
+    job.id, job.kind, job.recording_id, job.user_id, job.attempts, outcome,
+    coalesce(stats ->> 'node_id', job.claimed_by),
+    model_version,
+    audio_seconds,
+    wall_ms,
+    coalesce(
+      (stats ->> 'real_time_factor')::double precision,
+      case when audio_seconds > 0 and wall_ms is not null then wall_ms / 1000.0 / audio_seconds end
+    ),
+    (stats ->> 'peak_rss_bytes')::bigint,
+    error,
+    coalesce((stats ->> 'started_at')::timestamptz, job.claimed_at)
+  );
+end
+$$;
+
+
+--
+-- Name: is_valid_time_zone(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.is_valid_time_zone(time_zone text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select time_zone is not null
+    and exists (select 1 from pg_catalog.pg_timezone_names where name = time_zone)
+$$;
+
+
+--
+-- Name: FUNCTION is_valid_time_zone(time_zone text); Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON FUNCTION private.is_valid_time_zone(time_zone text) IS 'True when the argument is an IANA time zone name known to the server (pg_timezone_names).';
+
+
+--
+-- Name: lock_leased_job(bigint, uuid); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.lock_leased_job(job_id bigint, lease_token uuid) RETURNS queue.jobs
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs;
+begin
+  select * into job from queue.jobs j where j.id = lock_leased_job.job_id for update;
+  if not found then
+    raise exception 'JOB_NOT_FOUND: job % does not exist', lock_leased_job.job_id
+      using errcode = 'GQ001', hint = 'The recording (and its job) may have been deleted; drop the result.';
+  end if;
+  if job.status not in ('processing', 'done')
+     or job.lease_token is distinct from lock_leased_job.lease_token then
+    raise exception 'LEASE_MISMATCH: job % is no longer held by lease %', job.id, lock_leased_job.lease_token
+      using errcode = 'GQ002',
+            hint = 'A newer claim, a release, the reaper or a reprocess superseded this lease: drop the result, do not retry.';
+  end if;
+  return job;
+end
+$$;
+
+
+--
+-- Name: profiles_validate_time_zone(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.profiles_validate_time_zone() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not private.is_valid_time_zone(new.time_zone) then
+    raise exception 'INVALID_TIME_ZONE: "%" is not an IANA time zone name', new.time_zone
+      using errcode = '22023',
+            hint = 'Use a name from pg_timezone_names, e.g. Europe/London or America/New_York.';
+  end if;
+  return new;
+end
+$$;
+
+
+--
+-- Name: recordings_enqueue_late(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.recordings_enqueue_late() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if new.status = 'pending' and exists (
+    select 1 from queue.swept_days s where s.user_id = new.user_id and s.local_date = new.local_date
+  ) then
+    perform queue.enqueue(new.id);
+  end if;
+  return null;
+end
+$$;
+
+
+--
+-- Name: recordings_set_local_date(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.recordings_set_local_date() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  zone text;
+begin
+  if tg_op = 'INSERT' or new.user_id is distinct from old.user_id then
+    select p.time_zone into zone from public.profiles p where p.user_id = new.user_id;
+    if zone is null then
+      raise exception 'PROFILE_NOT_FOUND: user % has no profile', new.user_id using errcode = '23503';
+    end if;
+    new.time_zone := zone;
+  else
+    new.time_zone := old.time_zone;
+  end if;
+  new.local_date := (new.started_at at time zone new.time_zone)::date;
+  return new;
+end
+$$;
+
+
+--
+-- Name: touch_updated_at(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.touch_updated_at() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  new.updated_at := pg_catalog.now();
+  return new;
+end
+$$;
+
+
+--
+-- Name: FUNCTION touch_updated_at(); Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON FUNCTION private.touch_updated_at() IS 'BEFORE UPDATE trigger: sets updated_at = now().';
+
+
+--
+-- Name: claim(integer, interval, text, text); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.claim(batch_size integer, lease interval DEFAULT '00:05:00'::interval, node_id text DEFAULT NULL::text, kind text DEFAULT 'detect'::text) RETURNS TABLE(job_id bigint, lease_token uuid, lease_expires_at timestamp with time zone, attempt integer, max_attempts integer, job_kind text, recording_id uuid, user_id uuid, object_key text, format text, started_at timestamp with time zone, ended_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+begin
+  if claim.batch_size is null or claim.batch_size < 1 then
+    raise exception 'INVALID_ARGUMENT: batch_size must be >= 1 (got %)', claim.batch_size using errcode = '22023';
+  end if;
+  if claim.lease is null or claim.lease <= interval '0' then
+    raise exception 'INVALID_ARGUMENT: lease must be a positive interval (got %)', claim.lease
+      using errcode = '22023';
+  end if;
+
+  return query
+  with picked as (
+    select j.id
+    from queue.jobs j
+    where j.status = 'queued' and j.kind = claim.kind and j.run_at <= pg_catalog.now()
+    order by j.run_at, j.id
+    limit claim.batch_size
+    for update skip locked
+  ),
+  claimed as (
+    update queue.jobs j
+    set status = 'processing',
+        lease_token = gen_random_uuid(),
+        lease_expires_at = pg_catalog.now() + claim.lease,
+        attempts = j.attempts + 1,
+        claimed_by = claim.node_id,
+        claimed_at = pg_catalog.now()
+    from picked
+    where j.id = picked.id
+    returning j.*
+  ),
+  recording as (
+    update public.recordings r
+    set status = 'processing'
+    from claimed c
+    where r.id = c.recording_id and c.kind = 'detect'
+  )
+  select c.id, c.lease_token, c.lease_expires_at, c.attempts, c.max_attempts, c.kind, c.recording_id,
+         c.user_id, r.object_key, r.format, r.started_at, r.ended_at
+  from claimed c
+  join public.recordings r on r.id = c.recording_id
+  order by c.run_at, c.id;
+end
+$$;
+
+
+--
+-- Name: FUNCTION claim(batch_size integer, lease interval, node_id text, kind text); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.claim(batch_size integer, lease interval, node_id text, kind text) IS 'Leases up to batch_size runnable jobs (SKIP LOCKED); returns job id, lease token/expiry and the recording.';
+
+
+--
+-- Name: complete(bigint, uuid, jsonb, jsonb, text); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs := private.lock_leased_job(complete.job_id, complete.lease_token);
+  recording public.recordings;
+  replaced integer;
+  inserted integer;
+  result jsonb;
+begin
+  if job.status = 'done' then
+    return job.outcome;
+  end if;
+  if complete.model_version is null or complete.model_version = '' then
+    raise exception 'INVALID_ARGUMENT: model_version is required' using errcode = '22023';
+  end if;
+  if complete.events is null or pg_catalog.jsonb_typeof(complete.events) <> 'array' then
+    raise exception 'INVALID_ARGUMENT: events must be a JSON array (use [] for none)' using errcode = '22023';
+  end if;
+
+  select * into recording from public.recordings r where r.id = job.recording_id for update;
+
+  delete from public.laughter_events ev
+  where ev.recording_id = recording.id and ev.model_version = complete.model_version;
+  get diagnostics replaced = row_count;
+
+  insert into public.laughter_events (user_id, recording_id, starts_at, ends_at, start_offset_ms, end_offset_ms,
+                                      peak_probability, mean_probability, class_id, class_name,
+                                      clip_object_key, model_version)
+  select recording.user_id, recording.id,
+         recording.started_at + e.start_offset_ms * interval '1 millisecond',
+         recording.started_at + e.end_offset_ms * interval '1 millisecond',
+         e.start_offset_ms, e.end_offset_ms, e.peak_probability, e.mean_probability, e.class_id, e.class_name,
+         e.clip_object_key, complete.model_version
+  from pg_catalog.jsonb_to_recordset(complete.events) as e(
+    start_offset_ms integer, end_offset_ms integer, peak_probability real, mean_probability real,
+    class_id integer, class_name text, clip_object_key text
+  );
+  get diagnostics inserted = row_count;
+
+  update public.recordings r
+  set status = 'done', model_version = complete.model_version, processed_at = pg_catalog.now(),
+      duration_ms = coalesce(r.duration_ms, round((complete.run_stats ->> 'audio_seconds')::numeric * 1000)::bigint)
+  where r.id = recording.id;
+
+  result := pg_catalog.jsonb_build_object(
+    'job_id', job.id, 'recording_id', recording.id, 'status', 'done',
+    'model_version', complete.model_version, 'events_inserted', inserted, 'events_replaced', replaced,
+    'completed_at', pg_catalog.now()
+  );
+  update queue.jobs j
+  set status = 'done', outcome = result, finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now()
+  where j.id = job.id;
+
+  perform private.insert_job_run(job, 'done', complete.run_stats, complete.model_version, null);
+  return result;
+end
+$$;
+
+
+--
+-- Name: FUNCTION complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text) IS 'Atomically replaces a recording''s events for a model version and marks it done; idempotent per lease.';
+
+
+--
+-- Name: confirm_recording_upload(uuid, uuid, bigint); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.confirm_recording_upload(recording_id uuid, user_id uuid, size_bytes bigint DEFAULT NULL::bigint) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  current_status text;
+begin
+  select r.status into current_status from public.recordings r
+  where r.id = confirm_recording_upload.recording_id and r.user_id = confirm_recording_upload.user_id
+  for update;
+  if not found then
+    raise exception 'RECORDING_NOT_FOUND: user % has no recording %', confirm_recording_upload.user_id,
+      confirm_recording_upload.recording_id using errcode = 'GQ005';
+  end if;
+  if current_status = 'uploading' then
+    update public.recordings r
+    set status = 'pending', size_bytes = coalesce(confirm_recording_upload.size_bytes, r.size_bytes)
+    where r.id = confirm_recording_upload.recording_id;
+    select r.status into current_status from public.recordings r where r.id = confirm_recording_upload.recording_id;
+  end if;
+  return current_status;
+end
+$$;
+
+
+--
+-- Name: FUNCTION confirm_recording_upload(recording_id uuid, user_id uuid, size_bytes bigint); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.confirm_recording_upload(recording_id uuid, user_id uuid, size_bytes bigint) IS 'Marks an uploaded recording pending (queued at once if its day was swept); idempotent; returns the status.';
+
+
+--
+-- Name: enqueue(uuid, boolean, text); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.enqueue(recording_id uuid, reprocess boolean DEFAULT false, kind text DEFAULT 'detect'::text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  recording public.recordings;
+  job queue.jobs;
+begin
+  select * into recording from public.recordings r where r.id = enqueue.recording_id;
+  if not found then
+    raise exception 'RECORDING_NOT_FOUND: recording % does not exist', enqueue.recording_id
+      using errcode = 'GQ005';
+  end if;
+
+  insert into queue.jobs (kind, recording_id, user_id)
+  values (enqueue.kind, recording.id, recording.user_id)
+  on conflict on constraint jobs_kind_recording_id_key do nothing
+  returning * into job;
+
+  if job.id is null then
+    select * into job from queue.jobs j
+    where j.kind = enqueue.kind and j.recording_id = recording.id
+    for update;
+    if not (enqueue.reprocess and job.status in ('done', 'dead', 'processing')) then
+      return job.id;
+    end if;
+    update queue.jobs j
+    set status = 'queued', run_at = pg_catalog.now(), attempts = 0, lease_token = null,
+        lease_expires_at = null, claimed_by = null, claimed_at = null, last_error = null, outcome = null,
+        finished_at = null
+    where j.id = job.id;
+  end if;
+
+  if enqueue.kind = 'detect' then
+    update public.recordings r set status = 'queued' where r.id = recording.id and r.status <> 'queued';
+  end if;
+  return job.id;
+end
+$$;
+
+
+--
+-- Name: FUNCTION enqueue(recording_id uuid, reprocess boolean, kind text); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.enqueue(recording_id uuid, reprocess boolean, kind text) IS 'Idempotently queues a job for a recording; returns the job id. reprocess => re-run a done/dead/processing job.';
+
+
+--
+-- Name: fail(bigint, uuid, text, boolean, jsonb, interval, interval); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.fail(job_id bigint, lease_token uuid, error text, retryable boolean, run_stats jsonb DEFAULT '{}'::jsonb, backoff_base interval DEFAULT '00:00:30'::interval, backoff_max interval DEFAULT '01:00:00'::interval) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs := private.lock_leased_job(fail.job_id, fail.lease_token);
+  is_dead boolean;
+  next_run_at timestamptz;
+begin
+  if job.status = 'done' then
+    raise exception 'JOB_ALREADY_DONE: job % is already complete', job.id using errcode = 'GQ004';
+  end if;
+  is_dead := not coalesce(fail.retryable, false) or job.attempts >= job.max_attempts;
+  -- Exponent capped so 2^n cannot overflow an interval; backoff_max bounds the delay anyway.
+  next_run_at := case when is_dead then pg_catalog.now() else
+    pg_catalog.now() + least(fail.backoff_base * power(2, least(greatest(job.attempts - 1, 0), 30)), fail.backoff_max)
+  end;
+
+  update queue.jobs j
+  set status = case when is_dead then 'dead' else 'queued' end,
+      run_at = next_run_at, lease_token = null, lease_expires_at = null,
+      last_error = coalesce(fail.error, 'unknown error'),
+      finished_at = case when is_dead then pg_catalog.now() end
+  where j.id = job.id;
+  if job.kind = 'detect' then
+    update public.recordings r set status = case when is_dead then 'failed' else 'queued' end
+    where r.id = job.recording_id;
+  end if;
+
+  perform private.insert_job_run(job, case when is_dead then 'dead' else 'retry' end, fail.run_stats, null,
+                                 coalesce(fail.error, 'unknown error'));
+  return pg_catalog.jsonb_build_object(
+    'job_id', job.id, 'status', case when is_dead then 'dead' else 'queued' end,
+    'attempts', job.attempts, 'max_attempts', job.max_attempts, 'run_at', next_run_at
+  );
+end
+$$;
+
+
+--
+-- Name: FUNCTION fail(job_id bigint, lease_token uuid, error text, retryable boolean, run_stats jsonb, backoff_base interval, backoff_max interval); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.fail(job_id bigint, lease_token uuid, error text, retryable boolean, run_stats jsonb, backoff_base interval, backoff_max interval) IS 'Records a failed attempt: exponential backoff while retryable and attempts remain, else dead.';
+
+
+--
+-- Name: heartbeat(bigint, uuid, interval); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.heartbeat(job_id bigint, lease_token uuid, lease interval DEFAULT '00:05:00'::interval) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs := private.lock_leased_job(heartbeat.job_id, heartbeat.lease_token);
+begin
+  if heartbeat.lease is null or heartbeat.lease <= interval '0' then
+    raise exception 'INVALID_ARGUMENT: lease must be a positive interval (got %)', heartbeat.lease
+      using errcode = '22023';
+  end if;
+  if job.status = 'done' then
+    raise exception 'JOB_ALREADY_DONE: job % is already complete', job.id using errcode = 'GQ004';
+  end if;
+  if job.lease_expires_at <= pg_catalog.now() then
+    raise exception 'LEASE_EXPIRED: lease % on job % expired at %', job.lease_token, job.id, job.lease_expires_at
+      using errcode = 'GQ003',
+            hint = 'The job will be reaped and claimed again; stop working on it.';
+  end if;
+  update queue.jobs j set lease_expires_at = pg_catalog.now() + heartbeat.lease where j.id = job.id;
+  return pg_catalog.now() + heartbeat.lease;
+end
+$$;
+
+
+--
+-- Name: FUNCTION heartbeat(job_id bigint, lease_token uuid, lease interval); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.heartbeat(job_id bigint, lease_token uuid, lease interval) IS 'Extends a live lease; returns the new expiry. GQ002 on a stale token, GQ003 once expired.';
+
+
+--
+-- Name: kick_dispatch(); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.kick_dispatch() RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  runnable integer;
+  url text;
+  token text;
+  body jsonb;
+begin
+  select count(*) into runnable
+  from queue.jobs j where j.status = 'queued' and j.run_at <= pg_catalog.now();
+  if runnable = 0 then
+    return 'idle';
+  end if;
+  body := pg_catalog.jsonb_build_object('runnable', runnable, 'at', pg_catalog.now());
+
+  if exists (select 1 from pg_catalog.pg_extension where extname = 'pg_net') then
+    select s.decrypted_secret into url from vault.decrypted_secrets s where s.name = 'dispatch_url';
+    select s.decrypted_secret into token from vault.decrypted_secrets s where s.name = 'dispatch_token';
+    if url is null or token is null then
+      raise exception 'DISPATCH_NOT_CONFIGURED: Vault secrets dispatch_url and dispatch_token are required'
+        using errcode = 'GQ006',
+              hint = 'select vault.create_secret(''https://<ref>.supabase.co/functions/v1/dispatch'', ''dispatch_url'');';
+    end if;
+    execute 'select net.http_post(url := $1, body := $2, headers := $3, timeout_milliseconds := $4)'
+      using url, body,
+            pg_catalog.jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || token),
+            5000;
+    return 'http';
+  end if;
+
+  perform pg_catalog.pg_notify('giggles_dispatch', body::text);
+  return 'notify';
+end
+$_$;
+
+
+--
+-- Name: FUNCTION kick_dispatch(); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.kick_dispatch() IS 'If runnable jobs exist: pg_net POST to the dispatch Edge Function (Vault URL/token), else NOTIFY giggles_dispatch.';
+
+
+--
+-- Name: reap_expired_leases(timestamp with time zone); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.reap_expired_leases(now timestamp with time zone DEFAULT now()) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs;
+  reaped integer := 0;
+  is_dead boolean;
+  message text;
+begin
+  for job in
+    select * from queue.jobs j
+    where j.status = 'processing' and j.lease_expires_at <= reap_expired_leases.now
+    order by j.lease_expires_at
+    for update skip locked
+  loop
+    is_dead := job.attempts >= job.max_attempts;
+    message := pg_catalog.format('LEASE_EXPIRED: lease of node %s expired at %s (attempt %s of %s)',
+      coalesce(job.claimed_by, 'unknown'), job.lease_expires_at, job.attempts, job.max_attempts);
+    update queue.jobs j
+    set status = case when is_dead then 'dead' else 'queued' end,
+        run_at = pg_catalog.now(), lease_token = null, lease_expires_at = null, last_error = message,
+        finished_at = case when is_dead then pg_catalog.now() end
+    where j.id = job.id;
+    if job.kind = 'detect' then
+      update public.recordings r set status = case when is_dead then 'failed' else 'queued' end
+      where r.id = job.recording_id;
+    end if;
+    insert into public.job_runs (job_id, job_kind, recording_id, user_id, attempt, outcome, node_id, error,
+                                 started_at)
+    values (job.id, job.kind, job.recording_id, job.user_id, job.attempts,
+            case when is_dead then 'dead' else 'lease_expired' end, job.claimed_by, message, job.claimed_at);
+    reaped := reaped + 1;
+  end loop;
+  return reaped;
+end
+$$;
+
+
+--
+-- Name: FUNCTION reap_expired_leases(now timestamp with time zone); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.reap_expired_leases(now timestamp with time zone) IS 'Requeues (or dead-letters after max_attempts) processing jobs whose lease expired; returns the count.';
+
+
+--
+-- Name: register_recording(uuid, timestamp with time zone, timestamp with time zone, text, bigint, text); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text DEFAULT 'upload'::text, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  extension text;
+begin
+  select p.time_zone into time_zone from public.profiles p where p.user_id = register_recording.user_id;
+  if time_zone is null then
+    raise exception 'PROFILE_NOT_FOUND: user % has no profile', register_recording.user_id using errcode = '23503';
+  end if;
+  extension := case register_recording.format
+    when 'ogg-opus' then 'ogg' when 'ogg-vorbis' then 'ogg' when 'wav' then 'wav' when 'flac' then 'flac'
+    when 'mp3' then 'mp3' end;
+  if extension is null then
+    raise exception 'INVALID_ARGUMENT: unknown format "%"', register_recording.format using errcode = '22023';
+  end if;
+  if register_recording.ended_at - register_recording.started_at > interval '24 hours' then
+    raise exception 'INVALID_ARGUMENT: a recording spans at most 24 hours' using errcode = '22023';
+  end if;
+  recording_id := gen_random_uuid();
+  local_date := (register_recording.started_at at time zone time_zone)::date;
+  object_key := pg_catalog.format('%s/%s/%s.%s', register_recording.user_id,
+                                  pg_catalog.to_char(local_date, 'YYYY-MM-DD'), recording_id, extension);
+  insert into public.recordings (id, user_id, object_key, started_at, ended_at, format, size_bytes, source, status)
+  values (recording_id, register_recording.user_id, object_key, register_recording.started_at,
+          register_recording.ended_at, register_recording.format, register_recording.size_bytes,
+          coalesce(register_recording.source, 'upload'), 'uploading');
+end
+$$;
+
+
+--
+-- Name: FUNCTION register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) IS 'Registers a recording whose audio is about to be uploaded (status uploading); returns its object key.';
+
+
+--
+-- Name: release(bigint, uuid, interval); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.release(job_id bigint, lease_token uuid, delay interval DEFAULT '00:00:00'::interval) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs := private.lock_leased_job(release.job_id, release.lease_token);
+begin
+  if job.status = 'done' then
+    raise exception 'JOB_ALREADY_DONE: job % is already complete', job.id using errcode = 'GQ004';
+  end if;
+  update queue.jobs j
+  set status = 'queued', attempts = greatest(j.attempts - 1, 0), lease_token = null, lease_expires_at = null,
+      run_at = pg_catalog.now() + greatest(coalesce(release.delay, interval '0'), interval '0')
+  where j.id = job.id;
+  if job.kind = 'detect' then
+    update public.recordings r set status = 'queued' where r.id = job.recording_id;
+  end if;
+end
+$$;
+
+
+--
+-- Name: FUNCTION release(job_id bigint, lease_token uuid, delay interval); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.release(job_id bigint, lease_token uuid, delay interval) IS 'Gives a claimed job back without burning an attempt (runnable again after delay).';
+
+
+--
+-- Name: reprocess(uuid, date, date); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.reprocess(user_id uuid, from_date date, to_date date) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  target_id uuid;
+  requeued integer := 0;
+begin
+  if from_date is null or to_date is null or from_date > to_date then
+    raise exception 'INVALID_DATE_RANGE: from_date (%) must be on or before to_date (%)', from_date, to_date
+      using errcode = '22023';
+  end if;
+  for target_id in
+    select r.id from public.recordings r
+    where r.user_id = reprocess.user_id and r.local_date between reprocess.from_date and reprocess.to_date
+      and r.status <> 'uploading'
+    order by r.started_at
+  loop
+    perform queue.enqueue(target_id, true, 'detect');
+    requeued := requeued + 1;
+  end loop;
+  return requeued;
+end
+$$;
+
+
+--
+-- Name: FUNCTION reprocess(user_id uuid, from_date date, to_date date); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.reprocess(user_id uuid, from_date date, to_date date) IS 'Re-queues a user''s recordings with local_date in [from_date, to_date] (not those still uploading); returns how many.';
+
+
+--
+-- Name: sweep(timestamp with time zone, interval); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.sweep(now timestamp with time zone DEFAULT now(), grace interval DEFAULT '02:00:00'::interval, OUT days_swept integer, OUT jobs_enqueued integer) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  day record;
+  target_id uuid;
+begin
+  days_swept := 0;
+  jobs_enqueued := 0;
+  for day in
+    select r.user_id, r.local_date
+    from public.recordings r
+    join public.profiles p on p.user_id = r.user_id and p.is_active
+    where r.status = 'pending'
+      and ((r.local_date + 1)::timestamp at time zone r.time_zone) + sweep.grace <= sweep.now
+    group by r.user_id, r.local_date
+    order by r.local_date, r.user_id
+  loop
+    insert into queue.swept_days (user_id, local_date) values (day.user_id, day.local_date)
+    on conflict do nothing;
+    days_swept := days_swept + 1;
+    for target_id in
+      select r.id from public.recordings r
+      where r.user_id = day.user_id and r.local_date = day.local_date and r.status = 'pending'
+      order by r.started_at
+      for update skip locked
+    loop
+      perform queue.enqueue(target_id);
+      jobs_enqueued := jobs_enqueued + 1;
+    end loop;
+  end loop;
+end
+$$;
+
+
+--
+-- Name: FUNCTION sweep(now timestamp with time zone, grace interval, OUT days_swept integer, OUT jobs_enqueued integer); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.sweep(now timestamp with time zone, grace interval, OUT days_swept integer, OUT jobs_enqueued integer) IS 'Hourly: enqueues the pending recordings of every (user, local day) that ended + grace before now.';
+
+
+--
+-- Name: laughter_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.laughter_events (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    recording_id uuid NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    start_offset_ms integer NOT NULL,
+    end_offset_ms integer NOT NULL,
+    peak_probability real NOT NULL,
+    mean_probability real NOT NULL,
+    class_id integer NOT NULL,
+    class_name text NOT NULL,
+    clip_object_key text,
+    model_version text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT laughter_events_ends_after_starts CHECK ((ends_at > starts_at)),
+    CONSTRAINT laughter_events_mean_probability_range CHECK (((mean_probability >= (0)::double precision) AND (mean_probability <= (1)::double precision))),
+    CONSTRAINT laughter_events_offsets CHECK (((start_offset_ms >= 0) AND (end_offset_ms > start_offset_ms))),
+    CONSTRAINT laughter_events_peak_probability_range CHECK (((peak_probability >= (0)::double precision) AND (peak_probability <= (1)::double precision)))
+);
+
+
+--
+-- Name: TABLE laughter_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.laughter_events IS 'One row per detected laugh. Written only by queue.complete(), which replaces a recording''s events for a model version atomically. starts_at/ends_at = recording.started_at + offsets.';
+
+
+--
+-- Name: COLUMN laughter_events.start_offset_ms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.laughter_events.start_offset_ms IS 'Laugh start, ms from the recording start.';
+
+
+--
+-- Name: COLUMN laughter_events.end_offset_ms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.laughter_events.end_offset_ms IS 'Laugh end, ms from the recording start.';
+
+
+--
+-- Name: COLUMN laughter_events.peak_probability; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.laughter_events.peak_probability IS 'Highest laughter-family probability (0..1).';
+
+
+--
+-- Name: COLUMN laughter_events.mean_probability; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.laughter_events.mean_probability IS 'Mean laughter-family probability (0..1).';
+
+
+--
+-- Name: COLUMN laughter_events.class_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.laughter_events.class_id IS 'AudioSet class id that dominated the event.';
+
+
+--
+-- Name: COLUMN laughter_events.clip_object_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.laughter_events.clip_object_key IS 'Object key of the WAV clip in the clips bucket.';
+
+
+--
+-- Name: COLUMN laughter_events.model_version; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.laughter_events.model_version IS 'Engine.modelVersion that produced the event.';
+
+
+--
+-- Name: recordings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.recordings (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    object_key text NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone NOT NULL,
+    time_zone text NOT NULL,
+    local_date date NOT NULL,
+    format text NOT NULL,
+    size_bytes bigint NOT NULL,
+    duration_ms bigint,
+    source text DEFAULT 'upload'::text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    model_version text,
+    processed_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT recordings_duration_ms_positive CHECK (((duration_ms IS NULL) OR (duration_ms > 0))),
+    CONSTRAINT recordings_ended_after_started CHECK ((ended_at > started_at)),
+    CONSTRAINT recordings_format_known CHECK ((format = ANY (ARRAY['ogg-opus'::text, 'wav'::text, 'ogg-vorbis'::text, 'flac'::text, 'mp3'::text]))),
+    CONSTRAINT recordings_size_bytes_nonnegative CHECK ((size_bytes >= 0)),
+    CONSTRAINT recordings_status_known CHECK ((status = ANY (ARRAY['uploading'::text, 'pending'::text, 'queued'::text, 'processing'::text, 'done'::text, 'failed'::text])))
+);
+
+
+--
+-- Name: TABLE recordings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.recordings IS 'One row per uploaded audio object (bucket `recordings`). local_date/time_zone are set by trigger from started_at and the owner''s profile zone at insert time. status: uploading (registered, audio not yet confirmed in storage), pending (waiting for its day''s sweep), queued, processing, done, failed (dead-lettered).';
+
+
+--
+-- Name: COLUMN recordings.object_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.object_key IS 'Object key inside the `recordings` storage bucket.';
+
+
+--
+-- Name: COLUMN recordings.started_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.started_at IS 'UTC instant the audio starts.';
+
+
+--
+-- Name: COLUMN recordings.ended_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.ended_at IS 'UTC instant the audio ends (> started_at).';
+
+
+--
+-- Name: COLUMN recordings.time_zone; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.time_zone IS 'The profile zone used to compute local_date (frozen at insert).';
+
+
+--
+-- Name: COLUMN recordings.local_date; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.local_date IS 'Calendar date of started_at in time_zone (set by trigger).';
+
+
+--
+-- Name: COLUMN recordings.size_bytes; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.size_bytes IS 'Object size in bytes.';
+
+
+--
+-- Name: COLUMN recordings.duration_ms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.duration_ms IS 'Decoded audio duration in ms, when known.';
+
+
+--
+-- Name: COLUMN recordings.source; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.source IS 'Where the audio came from, e.g. upload or a device import.';
+
+
+--
+-- Name: COLUMN recordings.model_version; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.model_version IS 'Model version of the last successful detect run; daily_summary counts only events of this version.';
+
+
+--
+-- Name: daily_summary; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.daily_summary WITH (security_invoker='true') AS
+ SELECT r.user_id,
+    r.local_date,
+    (COALESCE(sum(e.laughs), (0)::numeric))::integer AS laughs,
+    round((COALESCE(sum(e.laugh_ms), (0)::numeric) / 1000.0), 3) AS laugh_seconds,
+    (count(*) FILTER (WHERE (r.status = 'done'::text)))::integer AS recordings_done,
+    (count(*) FILTER (WHERE (r.status = ANY (ARRAY['pending'::text, 'queued'::text, 'processing'::text]))))::integer AS recordings_pending,
+    (count(*) FILTER (WHERE (r.status = 'failed'::text)))::integer AS recordings_failed
+   FROM (public.recordings r
+     LEFT JOIN LATERAL ( SELECT count(*) AS laughs,
+            sum((ev.end_offset_ms - ev.start_offset_ms)) AS laugh_ms
+           FROM public.laughter_events ev
+          WHERE ((ev.recording_id = r.id) AND (ev.model_version = r.model_version))) e ON (true))
+  GROUP BY r.user_id, r.local_date;
+
+
+--
+-- Name: VIEW daily_summary; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.daily_summary IS 'Per (user, local_date): laughs, laugh_seconds (sum of event durations), recordings done / pending (pending+queued+processing) / failed. security_invoker: callers see only rows RLS lets them see.';
+
+
+--
+-- Name: job_runs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_runs (
+    id bigint NOT NULL,
+    job_id bigint NOT NULL,
+    job_kind text NOT NULL,
+    recording_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    attempt integer NOT NULL,
+    outcome text NOT NULL,
+    node_id text,
+    model_version text,
+    audio_seconds double precision,
+    wall_ms integer,
+    real_time_factor double precision,
+    peak_rss_bytes bigint,
+    error text,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_runs_audio_seconds_nonnegative CHECK (((audio_seconds IS NULL) OR (audio_seconds >= (0)::double precision))),
+    CONSTRAINT job_runs_outcome_known CHECK ((outcome = ANY (ARRAY['done'::text, 'retry'::text, 'dead'::text, 'lease_expired'::text]))),
+    CONSTRAINT job_runs_peak_rss_bytes_nonnegative CHECK (((peak_rss_bytes IS NULL) OR (peak_rss_bytes >= 0))),
+    CONSTRAINT job_runs_wall_ms_nonnegative CHECK (((wall_ms IS NULL) OR (wall_ms >= 0)))
+);
+
+
+--
+-- Name: TABLE job_runs; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.job_runs IS 'One row per job attempt, written by queue.complete/fail/reap_expired_leases. job_id is not a foreign key: runs are history. real_time_factor = wall seconds / audio seconds (lower is faster). Service role only.';
+
+
+--
+-- Name: COLUMN job_runs.outcome; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.job_runs.outcome IS 'done | retry (failed, rescheduled) | dead (failed for good) | lease_expired (reaped).';
+
+
+--
+-- Name: COLUMN job_runs.audio_seconds; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.job_runs.audio_seconds IS 'Seconds of audio processed in this attempt.';
+
+
+--
+-- Name: COLUMN job_runs.wall_ms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.job_runs.wall_ms IS 'Wall-clock ms the node spent on this attempt.';
+
+
+--
+-- Name: COLUMN job_runs.peak_rss_bytes; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.job_runs.peak_rss_bytes IS 'Peak resident set size of the node process, bytes.';
+
+
+--
+-- Name: job_runs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.job_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.job_runs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: profiles; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.profiles (
+    user_id uuid NOT NULL,
+    time_zone text DEFAULT 'UTC'::text NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE profiles; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.profiles IS 'One row per user, created by the on_auth_user_created trigger. time_zone (IANA name, validated) decides which local date a recording belongs to and when a day is over; is_active = false stops nightly sweeps.';
+
+
+--
+-- Name: COLUMN profiles.time_zone; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.profiles.time_zone IS 'IANA zone name, e.g. Europe/London. Validated against pg_timezone_names by a trigger (SQLSTATE 22023).';
+
+
+--
+-- Name: COLUMN profiles.is_active; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.profiles.is_active IS 'false: the hourly sweep skips this user''s recordings.';
+
+
+--
+-- Name: jobs_id_seq; Type: SEQUENCE; Schema: queue; Owner: -
+--
+
+ALTER TABLE queue.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME queue.jobs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: swept_days; Type: TABLE; Schema: queue; Owner: -
+--
+
+CREATE TABLE queue.swept_days (
+    user_id uuid NOT NULL,
+    local_date date NOT NULL,
+    swept_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE swept_days; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON TABLE queue.swept_days IS 'Local days (in the user''s zone) already swept: recordings registered later for such a day are queued at once by the recordings_enqueue_late trigger.';
+
+
+--
+-- Name: job_runs job_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_runs
+    ADD CONSTRAINT job_runs_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: laughter_events laughter_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.laughter_events
+    ADD CONSTRAINT laughter_events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: laughter_events laughter_events_recording_offset_model_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.laughter_events
+    ADD CONSTRAINT laughter_events_recording_offset_model_key UNIQUE (recording_id, start_offset_ms, model_version);
+
+
+--
+-- Name: profiles profiles_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.profiles
+    ADD CONSTRAINT profiles_pkey PRIMARY KEY (user_id);
+
+
+--
+-- Name: recordings recordings_id_user_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recordings
+    ADD CONSTRAINT recordings_id_user_id_key UNIQUE (id, user_id);
+
+
+--
+-- Name: recordings recordings_object_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recordings
+    ADD CONSTRAINT recordings_object_key_key UNIQUE (object_key);
+
+
+--
+-- Name: recordings recordings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recordings
+    ADD CONSTRAINT recordings_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: jobs jobs_kind_recording_id_key; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.jobs
+    ADD CONSTRAINT jobs_kind_recording_id_key UNIQUE (kind, recording_id);
+
+
+--
+-- Name: jobs jobs_pkey; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.jobs
+    ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: swept_days swept_days_pkey; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.swept_days
+    ADD CONSTRAINT swept_days_pkey PRIMARY KEY (user_id, local_date);
+
+
+--
+-- Name: job_runs_job_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_runs_job_id_idx ON public.job_runs USING btree (job_id);
+
+
+--
+-- Name: job_runs_recording_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_runs_recording_id_idx ON public.job_runs USING btree (recording_id);
+
+
+--
+-- Name: laughter_events_user_id_starts_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX laughter_events_user_id_starts_at_idx ON public.laughter_events USING btree (user_id, starts_at);
+
+
+--
+-- Name: recordings_pending_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX recordings_pending_idx ON public.recordings USING btree (local_date, user_id) WHERE (status = 'pending'::text);
+
+
+--
+-- Name: recordings_user_id_local_date_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX recordings_user_id_local_date_idx ON public.recordings USING btree (user_id, local_date);
+
+
+--
+-- Name: jobs_lease_expires_at_idx; Type: INDEX; Schema: queue; Owner: -
+--
+
+CREATE INDEX jobs_lease_expires_at_idx ON queue.jobs USING btree (lease_expires_at) WHERE (status = 'processing'::text);
+
+
+--
+-- Name: jobs_runnable_idx; Type: INDEX; Schema: queue; Owner: -
+--
+
+CREATE INDEX jobs_runnable_idx ON queue.jobs USING btree (kind, run_at, id) WHERE (status = 'queued'::text);
+
+
+--
+-- Name: profiles profiles_touch_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER profiles_touch_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.touch_updated_at();
+
+
+--
+-- Name: profiles profiles_validate_time_zone; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER profiles_validate_time_zone BEFORE INSERT OR UPDATE OF time_zone ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.profiles_validate_time_zone();
+
+
+--
+-- Name: recordings recordings_enqueue_late; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER recordings_enqueue_late AFTER INSERT ON public.recordings FOR EACH ROW WHEN ((new.status = 'pending'::text)) EXECUTE FUNCTION private.recordings_enqueue_late();
+
+
+--
+-- Name: recordings recordings_enqueue_late_after_upload; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER recordings_enqueue_late_after_upload AFTER UPDATE OF status ON public.recordings FOR EACH ROW WHEN (((old.status = 'uploading'::text) AND (new.status = 'pending'::text))) EXECUTE FUNCTION private.recordings_enqueue_late();
+
+
+--
+-- Name: recordings recordings_set_local_date; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER recordings_set_local_date BEFORE INSERT OR UPDATE OF started_at, user_id, local_date, time_zone ON public.recordings FOR EACH ROW EXECUTE FUNCTION private.recordings_set_local_date();
+
+
+--
+-- Name: recordings recordings_touch_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER recordings_touch_updated_at BEFORE UPDATE ON public.recordings FOR EACH ROW EXECUTE FUNCTION private.touch_updated_at();
+
+
+--
+-- Name: jobs jobs_touch_updated_at; Type: TRIGGER; Schema: queue; Owner: -
+--
+
+CREATE TRIGGER jobs_touch_updated_at BEFORE UPDATE ON queue.jobs FOR EACH ROW EXECUTE FUNCTION private.touch_updated_at();
+
+
+--
+-- Name: job_runs job_runs_recording_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_runs
+    ADD CONSTRAINT job_runs_recording_id_fkey FOREIGN KEY (recording_id) REFERENCES public.recordings(id) ON DELETE CASCADE;
+
+
+--
+-- Name: laughter_events laughter_events_recording_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.laughter_events
+    ADD CONSTRAINT laughter_events_recording_fkey FOREIGN KEY (recording_id, user_id) REFERENCES public.recordings(id, user_id) ON DELETE CASCADE;
+
+
+--
+-- Name: profiles profiles_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.profiles
+    ADD CONSTRAINT profiles_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: recordings recordings_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recordings
+    ADD CONSTRAINT recordings_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
+
+
+--
+-- Name: jobs jobs_recording_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.jobs
+    ADD CONSTRAINT jobs_recording_id_fkey FOREIGN KEY (recording_id) REFERENCES public.recordings(id) ON DELETE CASCADE;
+
+
+--
+-- Name: jobs jobs_user_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.jobs
+    ADD CONSTRAINT jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
+
+
+--
+-- Name: swept_days swept_days_user_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.swept_days
+    ADD CONSTRAINT swept_days_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
+
+
+--
+-- Name: job_runs; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.job_runs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: laughter_events; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.laughter_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: laughter_events laughter_events_select_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY laughter_events_select_own ON public.laughter_events FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+
+--
+-- Name: profiles; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: profiles profiles_select_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY profiles_select_own ON public.profiles FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+
+--
+-- Name: profiles profiles_update_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY profiles_update_own ON public.profiles FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
+
+
+--
+-- Name: recordings; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.recordings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: recordings recordings_select_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY recordings_select_own ON public.recordings FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+
+--
+-- PostgreSQL database dump complete
+--
