@@ -5,17 +5,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildModel, loadTflite } from "./build.ts";
 import { loadManifest, manifestPathFor, resolveModelPath } from "./model-paths.ts";
 
-const BUILD_BUDGET_MS = 10_000;
-
 describe("buildModel", () => {
   const dir = mkdtempSync(join(tmpdir(), "yamnet-build-"));
   const onnxPath = join(dir, "yamnet.onnx");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("builds the model and manifest within a few seconds", async () => {
+  // How long it takes is printed by the build (`npm run build:model`), not asserted: timed targets live in
+  // benchmarks, not tests.
+  it("builds the model and manifest", async () => {
     const result = await buildModel({ onnxPath });
     expect(result.status).toBe("built");
-    expect(result.durationMs).toBeLessThan(BUILD_BUDGET_MS);
     expect(existsSync(onnxPath)).toBe(true);
     const manifest = JSON.parse(readFileSync(manifestPathFor(onnxPath), "utf8"));
     expect(manifest).toMatchObject({
