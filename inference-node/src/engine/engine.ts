@@ -19,7 +19,7 @@ import {
 } from "../../../shared/yamnet/constants.ts";
 import { decodeTo16kMono } from "../audio/decode-stream.ts";
 import { ClipCutter, type ClipCutterOptions } from "../clips/clip-cutter.ts";
-import { EventDetector, type EventDetectorOptions } from "../events/event-detector.ts";
+import { EventDetector, type EventDetectorOptions, resolveEventOptions } from "../events/event-detector.ts";
 import { createPatchStream, PATCH_VALUES } from "../features/patch-stream.ts";
 import { createInferencePool, type InferencePool } from "./inference-pool.ts";
 import type { DetectionResult, DetectOptions, Engine, LaughterClip, LaughterEvent } from "./types.ts";
@@ -62,11 +62,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     throw new RangeError(`maxBatchesInFlight must be a positive integer, got ${maxBatchesInFlight}`);
   }
   // Validate detector/cutter options now, not on the first recording.
-  new EventDetector(options.events);
-  new ClipCutter({
-    ...options.clips,
-    maxEventDurationMs: new EventDetector(options.events).options.maxDurationMs,
-  });
+  const eventOptions = resolveEventOptions(options.events);
+  new ClipCutter({ ...options.clips, maxEventDurationMs: eventOptions.maxDurationMs });
   const modelVersion = modelVersionOf(modelPath, options.modelPath === undefined);
   const pool: InferencePool = await createInferencePool({
     modelPath,
