@@ -106,9 +106,8 @@ async function detect(
   const events: LaughterEvent[] = [];
   const keptScores: Float32Array[] | undefined = keepScores ? [] : undefined;
 
-  // Decoded audio not yet handed to the clip cutter, with the sample index of its first sample.
+  // Decoded audio not yet handed to the clip cutter; `cutterSamples` is the index of its first sample.
   const pendingAudio: Float32Array[] = [];
-  let pendingStart = 0;
   let cutterSamples = 0;
   let totalSamples = 0;
 
@@ -129,13 +128,8 @@ async function detect(
       const part = take === head.length ? head : head.subarray(0, take);
       await emitClips(cutter.pushSamples(part));
       cutterSamples += take;
-      if (take === head.length) {
-        pendingAudio.shift();
-        pendingStart += take;
-      } else {
-        pendingAudio[0] = head.subarray(take);
-        pendingStart += take;
-      }
+      if (take === head.length) pendingAudio.shift();
+      else pendingAudio[0] = head.subarray(take);
     }
   };
 
@@ -212,6 +206,5 @@ async function detect(
   } finally {
     // Never leave scoring promises unobserved if we bail out early.
     for (const pending of inFlight) pending.scores.catch(() => {});
-    void pendingStart;
   }
 }
