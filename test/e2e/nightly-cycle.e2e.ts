@@ -238,6 +238,10 @@ describe("a node killed mid-job", () => {
     expect(night.jobs).toEqual({ done: 4 });
     const [retried] = await stack.sql`select status, attempts from queue.jobs where id = ${job.id}`;
     expect(retried).toMatchObject({ status: "done", attempts: 2 });
+    // The killed attempt is on record too: one job run per attempt.
+    const runs =
+      await stack.sql`select attempt, outcome from public.job_runs where job_id = ${job.id} order by attempt`;
+    expect(runs.map((r) => `${r.attempt}:${r.outcome}`)).toEqual(["1:lease_expired", "2:done"]);
     const afterRetry = (await eventRows()).filter((e) => e.recording_id === recordingId);
     expect(afterRetry.length).toBeGreaterThan(10);
 
