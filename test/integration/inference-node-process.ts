@@ -13,10 +13,11 @@ import type { InferJob, InferRequest } from "../../shared/schemas/infer-request.
 import { signRequest } from "../../shared/signing/hmac-signature.ts";
 import { freePort } from "../harness/free-port.ts";
 import type { S3Endpoint } from "../harness/s3.ts";
+import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
 
 const run = promisify(execFile);
 export const repoRoot = resolve(import.meta.dirname, "../..");
-export const devAudioDir = "/work/shared/audio/dev";
+export const devAudioDir = DEV_AUDIO_DIR;
 export const sharedSecret = "integration-secret-0123456789abcdef0123456789";
 
 /** The real engine needs engine.ts and the converted model (`npm run build:model`). */
