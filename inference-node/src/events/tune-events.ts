@@ -14,7 +14,6 @@ import {
   type DevRecording,
   loadDevSet,
   scoreClips,
-  withFigures,
 } from "./dev-set.ts";
 import { DEFAULT_EVENT_OPTIONS, detectEvents, type EventDetectorOptions } from "./event-detector.ts";
 
@@ -149,32 +148,20 @@ export function tuneEvents(
   const metrics = candidates.map((_, k) => metricsOn(k, -1));
   const chosenIndex = pick(candidates, metrics);
 
-  const cv: ClipMetrics = {
-    tp: 0,
-    fp: 0,
-    fn: 0,
-    tn: 0,
-    precision: 0,
-    recall: 0,
-    f1: 0,
-    falsePositives: [],
-    falseNegatives: [],
-  };
+  // Leave-one-out: each file is predicted by the candidate chosen on the other files.
   const foldChoices = new Map<string, number>();
-  recordings.forEach((r, f) => {
-    const foldMetrics = candidates.map((_, k) => metricsOn(k, f));
-    const k = pick(candidates, foldMetrics);
+  const foldChoice = recordings.map((_, f) => {
+    const k = pick(
+      candidates,
+      candidates.map((_, j) => metricsOn(j, f)),
+    );
     const label = candidateLabel(candidates[k]);
     foldChoices.set(label, (foldChoices.get(label) ?? 0) + 1);
-    const predicted = predictions[k][f];
-    if (predicted && r.isLaughter) cv.tp++;
-    else if (predicted) {
-      cv.fp++;
-      cv.falsePositives.push(r.name);
-    } else if (r.isLaughter) {
-      cv.fn++;
-      cv.falseNegatives.push(r.name);
-    } else cv.tn++;
+    return k;
+  });
+  const cv = scoreClips(recordings, (r) => {
+    const f = recordings.indexOf(r);
+    return predictions[foldChoice[f]][f];
   });
 
   return {
@@ -183,7 +170,7 @@ export function tuneEvents(
     metrics,
     chosen: candidates[chosenIndex],
     inSample: metrics[chosenIndex],
-    crossValidated: withFigures(cv),
+    crossValidated: cv,
     foldChoices,
     baseline: scoreClips(recordings, (r) => baselineSaysLaughter(r.scores)),
   };
