@@ -4,6 +4,7 @@ import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { computePatches, PATCH_VALUES } from "../../inference-node/src/features/patch-stream.ts";
 import { CLASS_COUNT, EMBEDDING_SIZE, SAMPLE_RATE_HZ } from "../../shared/yamnet/constants.ts";
+import { seededRandom } from "../../test/harness/seeded-random.ts";
 import { YAMNET_CLASS_MAP_PATH, YAMNET_REFERENCE_DIR } from "../../test/harness/shared-assets.ts";
 import { buildModel } from "./build.ts";
 import { samePads } from "./convert.ts";
@@ -109,15 +110,8 @@ describe("YAMNet known answers (top 10 of clip-mean scores)", () => {
   });
 
   it("3 s of uniform noise in [-1, 1] → White noise", async () => {
-    // mulberry32, seeded so the input is the same on every run.
-    let state = 12345;
-    const random = () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    // Seeded so the input is the same on every run.
+    const random = seededRandom(12345);
     const noise = new Float32Array(samples);
     for (let n = 0; n < samples; n++) noise[n] = random() * 2 - 1;
     const { scores, patchCount } = await score(noise);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../../test/harness/seeded-random.ts";
 import type { LaughterClip, LaughterEvent } from "../engine/types.ts";
 import {
   ClipCutter,
@@ -32,18 +33,6 @@ function expectedPcm(startMs: number, endMs: number): number[] {
   );
 }
 
-/** Deterministic PRNG (mulberry32) for chunk sizes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 function event(startMs: number, endMs: number): LaughterEvent {
   return { startMs, endMs, peakProbability: 0.9, meanProbability: 0.5, classId: 13, className: "Laughter" };
 }
@@ -57,7 +46,7 @@ function run(
   totalMs: number,
   { seed = 1, delayMs = 3_000, options = {} as Partial<ClipCutterOptions> } = {},
 ): { clips: LaughterClip[]; emittedAtMs: number[]; cutter: ClipCutter } {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const cutter = new ClipCutter(options);
   const clips: LaughterClip[] = [];
   const emittedAtMs: number[] = [];

@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MEL_BANDS, PATCH_FRAMES, patchCountForSamples } from "../../../shared/yamnet/constants.ts";
+import { seededRandom } from "../../../test/harness/seeded-random.ts";
 import { computePatches, createPatchStream, PATCH_VALUES, paddedSampleCount } from "./patch-stream.ts";
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function testSignal(length: number, seed = 1): Float32Array {
   const random = seededRandom(seed);

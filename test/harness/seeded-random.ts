@@ -1,0 +1,17 @@
+/**
+ * @module
+ * A deterministic PRNG (mulberry32) for tests, so inputs and chunkings are the same on every run and
+ * a failure reproduces.
+ *
+ * @example const random = seededRandom(42); random(); // a number in [0, 1)
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
