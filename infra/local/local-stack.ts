@@ -8,7 +8,6 @@
  *
  * Used by `npm run demo`, `npm run stack` and the e2e test.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -16,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { freePort } from "../../test/harness/free-port.ts";
+import { type HttpProcess, startHttpProcess } from "../../test/harness/http-process.ts";
 import {
   buildTemplateCluster,
   type RunningCluster,
@@ -40,11 +40,7 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
 }
 
-export interface InferenceNodeProcess {
-  url: string;
-  process: ChildProcess;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
+export type InferenceNodeProcess = HttpProcess;
 
 export interface LocalStack {
   db: RunningCluster;
@@ -66,60 +62,30 @@ export interface LocalStack {
 
 const randomSecret = () => randomBytes(32).toString("hex");
 
-async function waitForHttp(url: string, timeoutMs: number, isAlive: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!isAlive()) throw new Error(`process for ${url} exited before answering`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function startNode(
   env: Record<string, string>,
   port: number,
   log: (line: string) => void,
   verbose: boolean,
 ): Promise<InferenceNodeProcess> {
-  const child = spawn(
+  return await startHttpProcess(
     process.execPath,
     [join(REPO_ROOT, "bin/run-ts.mjs"), join(REPO_ROOT, "inference-node/src/server.ts")],
     {
+      port,
       env: { ...process.env, ...env, NODE_PORT: String(port), NODE_HOST: "127.0.0.1" },
-      stdio: ["ignore", "pipe", "pipe"],
+      readyPath: "/readyz",
+      isReady: (status) => status === 200,
+      // The node reports its running job as retryable on SIGTERM before exiting.
+      killAfterMs: 30_000,
+      onOutput: verbose
+        ? (chunk) => {
+            for (const line of chunk.trimEnd().split("\n")) log(`[node] ${line}`);
+          }
+        : undefined,
+      name: "inference node",
     },
   );
-  let exited = false;
-  const exit = new Promise<void>((resolveExit) =>
-    child.once("exit", () => {
-      exited = true;
-      resolveExit();
-    }),
-  );
-  const forward = (chunk: Buffer) => {
-    if (verbose) for (const line of chunk.toString().trimEnd().split("\n")) log(`[node] ${line}`);
-  };
-  child.stdout?.on("data", forward);
-  child.stderr?.on("data", forward);
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/readyz`, 120_000, () => !exited);
-  return {
-    url,
-    process: child,
-    async stop(signal = "SIGTERM") {
-      if (exited) return;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-      await exit;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /** Starts everything; `stop()` tears it all down (also on failure halfway). */

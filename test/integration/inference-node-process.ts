@@ -3,7 +3,7 @@
  * Helpers for the inference-node integration tests: run `server.ts` as a real child process (as
  * systemd does), POST signed batches to it, and build test recordings from the dev set with sox.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -12,6 +12,7 @@ import { request } from "undici";
 import type { InferJob, InferRequest } from "../../shared/schemas/infer-request.ts";
 import { signRequest } from "../../shared/signing/hmac-signature.ts";
 import { freePort } from "../harness/free-port.ts";
+import { type HttpProcess, startHttpProcess } from "../harness/http-process.ts";
 import type { S3Endpoint } from "../harness/s3.ts";
 import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
 
@@ -26,14 +27,9 @@ export const engineAvailable =
   existsSync(join(repoRoot, "models/build/yamnet.onnx"));
 export const soxAvailable = existsSync("/usr/bin/sox") || existsSync("/usr/local/bin/sox");
 
-export interface NodeProcess {
-  url: string;
-  child: ChildProcess;
+export interface NodeProcess extends HttpProcess {
   /** Parsed JSON log lines so far. */
   logs(): Record<string, unknown>[];
-  output(): string;
-  exited: Promise<number | null>;
-  stop(): Promise<void>;
 }
 
 /** Starts `server.ts` on a free port and waits until /readyz says ready (model loaded). */
@@ -42,7 +38,8 @@ export async function startNodeProcess(
   env: Record<string, string> = {},
 ): Promise<NodeProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["bin/run-ts.mjs", "inference-node/src/server.ts"], {
+  const node = await startHttpProcess(process.execPath, ["bin/run-ts.mjs", "inference-node/src/server.ts"], {
+    port,
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? "",
@@ -56,48 +53,20 @@ export async function startNodeProcess(
       CLIPS_BUCKET: s3.buckets.clips,
       ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    readyPath: "/readyz",
+    isReady: (status) => status === 200,
+    startTimeoutMs: 60_000,
+    killAfterMs: 30_000,
+    name: "inference node",
   });
-  let output = "";
-  child.stdout?.on("data", (data: Buffer) => {
-    output += data.toString();
-  });
-  child.stderr?.on("data", (data: Buffer) => {
-    output += data.toString();
-  });
-  const exited = once(child, "exit").then(([code]) => code as number | null);
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 60_000;
-  while (true) {
-    if (child.exitCode !== null) throw new Error(`inference node exited early:\n${output}`);
-    try {
-      const res = await request(`${url}/readyz`);
-      await res.body.dump();
-      if (res.statusCode === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error(`inference node not ready after 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return {
-    url,
-    child,
-    output: () => output,
+    ...node,
     logs: () =>
-      output
+      node
+        .output()
         .split("\n")
         .filter((line) => line.startsWith("{"))
         .map((line) => JSON.parse(line) as Record<string, unknown>),
-    exited,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
   };
 }
 

@@ -61,11 +61,11 @@ describe.skipIf(!engineAvailable || !soxAvailable)("inference node shutdown (rea
     // Let a few 32-patch batches (15 s of audio each) go through, so the report has partial stats.
     await new Promise((r) => setTimeout(r, 3_000));
 
-    node.child.kill("SIGTERM");
+    node.process.kill("SIGTERM");
     // A second signal must not start a second shutdown. (Sent a little later: the kernel merges
     // identical pending signals.)
     await new Promise((r) => setTimeout(r, 20));
-    node.child.kill("SIGTERM");
+    node.process.kill("SIGTERM");
     const reports = await receiver.waitFor(2, 30_000);
     const exitCode = await node.exited;
 
