@@ -4,40 +4,10 @@
  * that reaches `onError` is an internal fault: it is logged and answered with a bare 500.
  */
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { HttpError } from "../../../shared/http/http-error.ts";
 import type { Logger } from "../jobs/logger.ts";
 
-export interface HttpErrorOptions {
-  /** Stable SCREAMING_SNAKE code, e.g. `BAD_SIGNATURE`, `QUEUE_FULL`. */
-  code: string;
-  message: string;
-  /** Safe, client-facing extra data (e.g. zod issues). */
-  details?: unknown;
-  headers?: Record<string, string>;
-  cause?: unknown;
-}
-
-/**
- * @example
- * ```ts
- * throw new HttpError(429, { code: "QUEUE_FULL", message: "try again later", headers: { "retry-after": "30" } });
- * ```
- */
-export class HttpError extends Error {
-  override name = "HttpError";
-  readonly status: ContentfulStatusCode;
-  readonly code: string;
-  readonly details: unknown;
-  readonly headers: Record<string, string>;
-
-  constructor(status: ContentfulStatusCode, options: HttpErrorOptions) {
-    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.status = status;
-    this.code = options.code;
-    this.details = options.details;
-    this.headers = options.headers ?? {};
-  }
-}
+export { HttpError, type HttpErrorOptions } from "../../../shared/http/http-error.ts";
 
 /**
  * Renders errors; body of every error response: `{ error: { code, message, details? } }`.

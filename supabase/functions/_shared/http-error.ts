@@ -16,33 +16,9 @@
 import type { ErrorHandler, Handler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { HttpError } from "./generated/http/http-error.ts";
 
-export interface HttpErrorOptions {
-  /** Stable SCREAMING_SNAKE code clients branch on. */
-  code: string;
-  /** What went wrong and what to do next; safe to show to the caller. */
-  message: string;
-  /** Extra safe-to-share detail, e.g. zod issues. */
-  details?: unknown;
-  headers?: Record<string, string>;
-  cause?: unknown;
-}
-
-export class HttpError extends Error {
-  readonly status: ContentfulStatusCode;
-  readonly code: string;
-  readonly details: unknown;
-  readonly headers: Record<string, string>;
-
-  constructor(status: ContentfulStatusCode, options: HttpErrorOptions) {
-    super(options.message, { cause: options.cause });
-    this.name = "HttpError";
-    this.status = status;
-    this.code = options.code;
-    this.details = options.details;
-    this.headers = options.headers ?? {};
-  }
-}
+export { HttpError, type HttpErrorOptions } from "./generated/http/http-error.ts";
 
 /** JSON body of every error answer. */
 export interface ErrorBody {
