@@ -15,7 +15,6 @@
  */
 import type { ErrorHandler, Handler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { HttpError } from "./generated/http/http-error.ts";
 
 export { HttpError, type HttpErrorOptions } from "./generated/http/http-error.ts";
