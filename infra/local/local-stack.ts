@@ -13,6 +13,7 @@ import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import { type RunningAuthServer, startAuthServer } from "../../test/harness/auth-server.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { freePort } from "../../test/harness/free-port.ts";
 import { type HttpProcess, startHttpProcess } from "../../test/harness/http-process.ts";
@@ -52,7 +53,9 @@ export interface LocalStack {
   node: InferenceNodeProcess;
   /** Starts a new inference node process (after `node.stop()`), on the same port. */
   restartNode(): Promise<InferenceNodeProcess>;
-  /** Secret used to sign user JWTs (HS256), like a Supabase project's JWT secret. */
+  /** Supabase Auth's stand-in (legacy HS256 secret), which the functions ask to verify user tokens. */
+  auth: RunningAuthServer;
+  /** Secret used to sign user JWTs (HS256), like a Supabase project's legacy JWT secret. */
   jwtSecret: string;
   dispatchToken: string;
   /** POSTs to the dispatch function, as the pg_cron kick does in production. */
@@ -119,13 +122,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => s3.stop());
 
     const jwtSecret = randomSecret();
+    const auth = await startAuthServer({ signing: { kind: "hs256", secret: jwtSecret }, sql });
+    cleanups.push(() => auth.close());
     const nodeSecret = randomSecret();
     const dispatchToken = randomSecret();
     const nodePort = await freePort();
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
     const functionEnv: Record<string, string> = {
       SUPABASE_DB_URL: db.url,
-      GIGGLES_JWT_SECRET: jwtSecret,
+      SUPABASE_URL: auth.url,
+      SUPABASE_ANON_KEY: randomSecret(),
       DISPATCH_TOKEN: dispatchToken,
       NODE_SHARED_SECRET: nodeSecret,
       INFERENCE_NODE_URLS: nodeUrl,
@@ -198,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         node = await startNode(nodeEnv, nodePort, log, verbose);
         return node;
       },
+      auth,
       jwtSecret,
       dispatchToken,
       dispatch,
