@@ -10,7 +10,7 @@ import { createLaughsApp } from "./app.ts";
 import { loadLaughsConfig } from "./config.ts";
 
 const config = loadLaughsConfig();
-const sql = createSql(config.SUPABASE_DB_URL);
+const sql = createSql(config, "laughs");
 const verifyUser = createUserVerifier({
   supabaseUrl: config.SUPABASE_URL,
   anonKey: config.SUPABASE_ANON_KEY,

@@ -3,12 +3,13 @@
  * Environment of the `recordings` function (parsed once per isolate by index.ts).
  */
 import { z } from "zod";
-import { dbUrlVar, intVar, parseEnv } from "../_shared/config.ts";
+import { intVar, parseEnv } from "../_shared/config.ts";
+import { dbEnvShape } from "../_shared/db.ts";
 import { s3EnvShape } from "../_shared/s3.ts";
 import { userAuthEnvShape } from "../_shared/user-auth.ts";
 
 export const recordingsEnvSchema = z.object({
-  SUPABASE_DB_URL: dbUrlVar,
+  ...dbEnvShape,
   ...userAuthEnvShape,
   /** Largest recording accepted, in bytes (default 300 MiB). */
   MAX_RECORDING_BYTES: intVar(300 * 1024 * 1024, { min: 1 }),

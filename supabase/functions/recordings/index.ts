@@ -10,7 +10,7 @@ import { createRecordingsApp } from "./app.ts";
 import { loadRecordingsConfig } from "./config.ts";
 
 const config = loadRecordingsConfig();
-const sql = createSql(config.SUPABASE_DB_URL);
+const sql = createSql(config, "recordings");
 const verifyUser = createUserVerifier({
   supabaseUrl: config.SUPABASE_URL,
   anonKey: config.SUPABASE_ANON_KEY,
