@@ -167,7 +167,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const functionUrl = (name: FunctionName) => `${functions[name].url}/${name}`;
     const dispatch = async () => {
-      const response = await fetch(functionUrl("dispatch"), {
+      // ?wait=1: the pass's result in the answer (the pg_net kick gets a 202 at once instead).
+      const response = await fetch(`${functionUrl("dispatch")}?wait=1`, {
         method: "POST",
         headers: { authorization: `Bearer ${dispatchToken}`, "content-type": "application/json" },
         body: "{}",
