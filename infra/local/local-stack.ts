@@ -45,7 +45,7 @@ export type InferenceNodeProcess = HttpProcess;
 
 export interface LocalStack {
   db: RunningCluster;
-  /** Superuser client (the Supabase `postgres` role). */
+  /** Client of the Supabase `postgres` role (not a superuser, as on the platform). */
   sql: postgres.Sql;
   s3: S3Endpoint;
   functions: Record<FunctionName, DenoServer>;
@@ -116,7 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => db.stop());
     const sql = postgres(db.url, { max: 5, onnotice: () => {} });
     cleanups.push(() => sql.end({ timeout: 5 }));
-    if (!cron) await sql`update cron.job set active = false`;
+    if (!cron) await sql`select cron.alter_job(jobid, active := false) from cron.job`;
 
     const s3 = await startS3();
     cleanups.push(() => s3.stop());
