@@ -107,7 +107,7 @@ export interface AuthService {
   rotateSigningKey(options?: { keepPrevious?: boolean }): Promise<void>;
   /** Ends every session of the user (as an admin sign-out would). */
   revokeSessions(userId: string): void;
-  /** Every request served, as `METHOD /path` (tests check which endpoints a client used). */
+  /** The last 1,000 requests served, as `METHOD /path` (tests check which endpoints a client used). */
   requests: string[];
 }
 
@@ -357,6 +357,8 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
   const app = new Hono().basePath(basePath);
   app.use("*", async function logRequest(c, next) {
     requests.push(`${c.req.method} ${c.req.path}`);
+    // A long-running local stack must not grow this without bound.
+    if (requests.length > 1000) requests.splice(0, requests.length - 1000);
     await next();
   });
   app.onError((error, c) => {
