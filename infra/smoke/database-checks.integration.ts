@@ -4,9 +4,10 @@
  * storage.buckets) are created here with the platform's columns, as `supabase db push` and Storage create
  * them; pg_cron's tables are the real ones.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { pauseCron } from "../../supabase/tests/fixtures.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
+import { freePort } from "../../test/harness/free-port.ts";
 import {
   checkBuckets,
   checkKick,
@@ -16,6 +17,7 @@ import {
   KICK_JOB,
   localMigrationVersions,
 } from "./database-checks.ts";
+import { main } from "./run-smoke.ts";
 import { runCheck } from "./smoke-report.ts";
 
 let db: TestDatabase;
@@ -129,5 +131,39 @@ describe("checkBuckets", () => {
       status: "pass",
       summary: "2 of 2 present, private",
     });
+  });
+});
+
+describe("npm run smoke with SMOKE_DB_URL", () => {
+  it("runs the database checks, prints the report and exits 1 on a failure", async () => {
+    const closedPort = await freePort();
+    let printed = "";
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      printed += String(chunk);
+      return true;
+    });
+    try {
+      const code = await main(["--project-ref", "abcdefghij"], {
+        SMOKE_DB_URL: db.url,
+        SMOKE_FUNCTIONS_URL: `http://127.0.0.1:${closedPort}/functions/v1/`,
+      });
+      expect(code).toBe(1);
+    } finally {
+      write.mockRestore();
+    }
+    const lines = printed.split("\n");
+    const count = localMigrationVersions().length;
+    expect(lines[0]).toBe("giggles smoke check of project abcdefghij (read-only)");
+    // The earlier tests left every migration recorded, the jobs paused, the kick without pg_net.
+    expect(printed).toMatch(new RegExp(`^PASS {2}migrations +${count} of ${count} applied$`, "m"));
+    expect(printed).toMatch(/^FAIL {2}schedules +0 of 4 jobs scheduled and active$/m);
+    expect(printed).toMatch(/^SKIP {2}functions deployed +set SUPABASE_ACCESS_TOKEN/m);
+    expect(printed).toMatch(
+      new RegExp(
+        `dispatch: fetch failed \\(ECONNREFUSED.* at http://127\\.0\\.0\\.1:${closedPort}/functions/v1/dispatch$`,
+        "m",
+      ),
+    );
+    expect(printed).toMatch(/^SKIP {2}inference nodes +no --node <url> given/m);
   });
 });

@@ -8,6 +8,8 @@
  * - `SMOKE_DB_URL`: a Postgres URL of the project (Dashboard → Connect; the session pooler works). Every
  *   query runs in a read-only transaction.
  * - `SUPABASE_ACCESS_TOKEN`: a personal access token for the Management API (functions and secrets).
+ * - `SMOKE_FUNCTIONS_URL`: where the functions answer, default `https://<ref>.supabase.co/functions/v1`
+ *   (set it for a custom domain).
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -49,7 +51,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
     nodeUrls = values.node ?? [];
     if (!/^[a-z0-9]{10,40}$/.test(projectRef))
       throw new Error("--project-ref <ref> is required (lowercase letters and digits)");
-    for (const url of nodeUrls) if (!URL.canParse(url)) throw new Error(`--node ${url} is not a URL`);
+    for (const url of [...nodeUrls, env.SMOKE_FUNCTIONS_URL || "https://x"]) {
+      if (!URL.canParse(url)) throw new Error(`${url} is not a URL`);
+    }
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 2;
@@ -92,14 +96,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
   }
 
+  const functionsUrl = (env.SMOKE_FUNCTIONS_URL || `https://${projectRef}.supabase.co/functions/v1`).replace(
+    /\/+$/,
+    "",
+  );
   results.push(
     await runCheck("functions answer", () =>
-      checkFunctionsAnswer(
-        FUNCTION_NAMES.map((name) => ({
-          name,
-          url: `https://${projectRef}.supabase.co/functions/v1/${name}`,
-        })),
-      ),
+      checkFunctionsAnswer(FUNCTION_NAMES.map((name) => ({ name, url: `${functionsUrl}/${name}` }))),
     ),
   );
   results.push(await runCheck("inference nodes", () => checkNodesReady(nodeUrls)));
