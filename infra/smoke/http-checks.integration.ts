@@ -4,7 +4,13 @@
  * process (`/readyz`). The Supabase gateway and Management API are not stood in for.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FUNCTIONS_CONFIG, storageEnv, TEST_JWT_SECRET } from "../../supabase/tests/functions-helpers.ts";
+import {
+  authEnv,
+  FUNCTIONS_CONFIG,
+  startTestAuth,
+  storageEnv,
+} from "../../supabase/tests/functions-helpers.ts";
+import type { RunningAuthServer } from "../../test/harness/auth-server.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { freePort } from "../../test/harness/free-port.ts";
@@ -20,10 +26,12 @@ let db: TestDatabase;
 let s3: S3Endpoint;
 let dispatch: DenoServer;
 let laughs: DenoServer;
+let auth: RunningAuthServer;
 let node: NodeProcess | undefined;
 
 beforeAll(async () => {
   [db, s3] = await Promise.all([startTestDatabase(), startS3()]);
+  auth = await startTestAuth(db.sql);
   [dispatch, laughs, node] = await Promise.all([
     startDenoServer("supabase/functions/dispatch/index.ts", {
       config: FUNCTIONS_CONFIG,
@@ -38,7 +46,7 @@ beforeAll(async () => {
     }),
     startDenoServer("supabase/functions/laughs/index.ts", {
       config: FUNCTIONS_CONFIG,
-      env: { SUPABASE_DB_URL: db.url, GIGGLES_JWT_SECRET: TEST_JWT_SECRET, ...storageEnv(s3) },
+      env: { SUPABASE_DB_URL: db.url, ...authEnv(auth), ...storageEnv(s3) },
     }),
     engineAvailable ? startNodeProcess(s3) : Promise.resolve(undefined),
   ]);
@@ -46,6 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([dispatch?.stop(), laughs?.stop(), node?.stop()]);
+  await auth?.close();
   await s3?.stop();
   await db?.stop();
 });

@@ -23,6 +23,9 @@ export const REQUIRED_SECRETS = Object.freeze([
   "NODE_SHARED_SECRET",
   "INFERENCE_NODE_URLS",
   "REPORT_URL",
+  // Optional to the functions (they fall back to the direct SUPABASE_DB_URL, as locally), but a project
+  // without it runs every isolate on direct connections (supabase/README.md, step 4).
+  "DB_POOLER_URL",
 ]);
 
 const REQUEST_TIMEOUT_MS = 15_000;
