@@ -119,7 +119,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => s3.stop());
 
     const jwtSecret = randomSecret();
-    const nodeSecret = randomSecret();
+    // One secret per direction, as in production: dispatch → node, node → report.
+    const inferSecret = randomSecret();
+    const reportSecret = randomSecret();
     const dispatchToken = randomSecret();
     const nodePort = await freePort();
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
@@ -127,7 +129,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       SUPABASE_DB_URL: db.url,
       GIGGLES_JWT_SECRET: jwtSecret,
       DISPATCH_TOKEN: dispatchToken,
-      NODE_SHARED_SECRET: nodeSecret,
+      INFER_SIGNING_SECRET: inferSecret,
+      REPORT_SIGNING_SECRET: reportSecret,
       INFERENCE_NODE_URLS: nodeUrl,
       LEASE_SECONDS: String(leaseSeconds),
       ...storageEnv(s3),
@@ -148,7 +151,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const nodeEnv = {
       NODE_ID: "local-node-1",
-      NODE_SHARED_SECRET: nodeSecret,
+      INFER_SIGNING_SECRET: inferSecret,
+      REPORT_SIGNING_SECRET: reportSecret,
       CLIPS_S3_ENDPOINT: s3.endpoint,
       CLIPS_S3_REGION: s3.region,
       CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,

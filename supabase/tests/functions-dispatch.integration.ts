@@ -18,7 +18,7 @@ import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
 import { createUser, pauseCron } from "./fixtures.ts";
 import {
   FUNCTIONS_CONFIG,
-  NODE_SECRET,
+  INFER_SECRET,
   type NodeHttpServer,
   queuedRecording,
   serveFetch,
@@ -69,7 +69,7 @@ beforeAll(async () => {
     deliver: async () => {},
   });
   const app = createApp({
-    config: { NODE_SHARED_SECRET: NODE_SECRET, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 100_000 },
+    config: { INFER_SIGNING_SECRET: INFER_SECRET, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 100_000 },
     queue,
     metrics,
     logger: silentLogger,
@@ -113,7 +113,7 @@ beforeAll(async () => {
       SUPABASE_DB_URL: db.url,
       DISPATCH_TOKEN,
       INFERENCE_NODE_URLS: node.url,
-      NODE_SHARED_SECRET: NODE_SECRET,
+      INFER_SIGNING_SECRET: INFER_SECRET,
       REPORT_URL,
       LEASE_SECONDS: String(LEASE_SECONDS),
       NODE_TIMEOUT_MS: "1500",

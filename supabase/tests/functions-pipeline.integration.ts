@@ -19,9 +19,10 @@ import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
 import { createUser, pauseCron } from "./fixtures.ts";
 import {
   FUNCTIONS_CONFIG,
-  NODE_SECRET,
+  INFER_SECRET,
   type NodeHttpServer,
   queuedRecording,
+  REPORT_SECRET,
   serveFetch,
   storageEnv,
 } from "./functions-helpers.ts";
@@ -42,7 +43,7 @@ beforeAll(async () => {
   await pauseCron(db.sql);
   report = await startDenoServer("supabase/functions/report/index.ts", {
     config: FUNCTIONS_CONFIG,
-    env: { SUPABASE_DB_URL: db.url, NODE_SHARED_SECRET: NODE_SECRET },
+    env: { SUPABASE_DB_URL: db.url, REPORT_SIGNING_SECRET: REPORT_SECRET },
   });
 
   const engine = createFakeEngine({
@@ -73,7 +74,7 @@ beforeAll(async () => {
       ),
     deliver: async (job, jobReport, { deadlineMs, signal }) => {
       const outcome = await sendReport(job.callbackUrl, jobReport, {
-        secret: NODE_SECRET,
+        secret: REPORT_SECRET,
         deadlineMs,
         signal,
       });
@@ -82,7 +83,7 @@ beforeAll(async () => {
     },
   });
   const app = createApp({
-    config: { NODE_SHARED_SECRET: NODE_SECRET, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 100_000 },
+    config: { INFER_SIGNING_SECRET: INFER_SECRET, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 100_000 },
     queue,
     metrics,
     logger: silentLogger,
@@ -97,7 +98,7 @@ beforeAll(async () => {
       SUPABASE_DB_URL: db.url,
       DISPATCH_TOKEN,
       INFERENCE_NODE_URLS: node.url,
-      NODE_SHARED_SECRET: NODE_SECRET,
+      INFER_SIGNING_SECRET: INFER_SECRET,
       REPORT_URL: `${report.url}/report`,
       ...storageEnv(s3),
     },

@@ -8,7 +8,7 @@ import { signRequest } from "../../shared/signing/hmac-signature.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { createRecording, createUser, pauseCron } from "./fixtures.ts";
-import { FUNCTIONS_CONFIG, NODE_SECRET } from "./functions-helpers.ts";
+import { FUNCTIONS_CONFIG, INFER_SECRET, REPORT_SECRET } from "./functions-helpers.ts";
 
 let db: TestDatabase;
 let report: DenoServer;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   userId = await createUser(db.sql, "America/New_York");
   report = await startDenoServer("supabase/functions/report/index.ts", {
     config: FUNCTIONS_CONFIG,
-    env: { SUPABASE_DB_URL: db.url, NODE_SHARED_SECRET: NODE_SECRET },
+    env: { SUPABASE_DB_URL: db.url, REPORT_SIGNING_SECRET: REPORT_SECRET },
   });
 });
 
@@ -60,12 +60,15 @@ const laugh = (startMs: number, userRec: string) => ({
   clipKey: `${userRec}${startMs}.wav`,
 });
 
-async function post(body: unknown, { secret = NODE_SECRET, raw }: { secret?: string; raw?: string } = {}) {
+async function post(body: unknown, { secret = REPORT_SECRET, raw }: { secret?: string; raw?: string } = {}) {
   const text = raw ?? JSON.stringify(body);
   return await fetch(`${report.url}/report`, {
     method: "POST",
     body: text,
-    headers: { "content-type": "application/json", ...(await signRequest(secret, text)) },
+    headers: {
+      "content-type": "application/json",
+      ...(await signRequest(secret, { method: "POST", url: `${report.url}/report`, body: text })),
+    },
   });
 }
 
@@ -264,10 +267,37 @@ describe("POST /report", () => {
     const stale = await fetch(`${report.url}/report`, {
       method: "POST",
       body,
-      headers: await signRequest(NODE_SECRET, body, Date.now() - 3_600_000),
+      headers: await signRequest(
+        REPORT_SECRET,
+        { method: "POST", url: `${report.url}/report`, body },
+        Date.now() - 3_600_000,
+      ),
     });
     expect(stale.status).toBe(401);
     expect(await stale.json()).toMatchObject({ error: { code: "STALE_TIMESTAMP" } });
+    // The other direction's secret (the one that signs /infer) is not accepted here.
+    const infer = await post(undefined, { raw: body, secret: INFER_SECRET });
+    expect(await infer.json()).toMatchObject({ error: { code: "BAD_SIGNATURE" } });
+    // Through Supabase's gateway the node signs /functions/v1/report; the function sees /report.
+    const viaGateway = await fetch(`${report.url}/report`, {
+      method: "POST",
+      body: "{}",
+      headers: await signRequest(REPORT_SECRET, {
+        method: "POST",
+        url: "https://ref.supabase.co/functions/v1/report",
+        body: "{}",
+      }),
+    });
+    expect(viaGateway.status).toBe(400);
+    // A header with hundreds of values is refused before the 4 MiB body is read or hashed.
+    const signed = await signRequest(REPORT_SECRET, { method: "POST", url: `${report.url}/report`, body });
+    const flood = await fetch(`${report.url}/report`, {
+      method: "POST",
+      body,
+      headers: { ...signed, "x-giggles-signature": Array(900).fill(signed["x-giggles-signature"]).join(",") },
+    });
+    expect(flood.status).toBe(401);
+    expect(await flood.json()).toMatchObject({ error: { code: "MALFORMED_SIGNATURE" } });
     const [row] = await db.sql`select status from queue.jobs where id = ${job.jobId}`;
     expect(row.status).toBe("processing");
   });

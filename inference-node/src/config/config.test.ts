@@ -3,7 +3,8 @@ import { ConfigError, parseConfig } from "./config.ts";
 
 const minimal = {
   NODE_ID: "node-1",
-  NODE_SHARED_SECRET: "x".repeat(32),
+  INFER_SIGNING_SECRET: "i".repeat(32),
+  REPORT_SIGNING_SECRET: "r".repeat(32),
   CLIPS_S3_ENDPOINT: "https://abc.supabase.co/storage/v1/s3",
   CLIPS_S3_REGION: "eu-central-1",
   CLIPS_S3_ACCESS_KEY_ID: "key",
@@ -31,7 +32,7 @@ describe("parseConfig", () => {
     const attempt = () =>
       parseConfig({
         ...minimal,
-        NODE_SHARED_SECRET: "short",
+        INFER_SIGNING_SECRET: "short",
         NODE_CONCURRENCY: "two",
         CLIPS_BUCKET: undefined,
       });
@@ -40,7 +41,7 @@ describe("parseConfig", () => {
       attempt();
     } catch (err) {
       const error = err as ConfigError;
-      expect(error.variables.sort()).toEqual(["CLIPS_BUCKET", "NODE_CONCURRENCY", "NODE_SHARED_SECRET"]);
+      expect(error.variables.sort()).toEqual(["CLIPS_BUCKET", "INFER_SIGNING_SECRET", "NODE_CONCURRENCY"]);
       expect(error.message).toContain("NODE_CONCURRENCY");
       expect(error.message).not.toContain("short"); // never echo secrets back
     }
@@ -51,5 +52,14 @@ describe("parseConfig", () => {
       NODE_MAX_RSS_MB: 512,
       NODE_INTRA_OP_THREADS: 2,
     });
+  });
+});
+
+describe("signing secrets", () => {
+  it("refuses one secret for both directions", () => {
+    const same = "s".repeat(32);
+    expect(() =>
+      parseConfig({ ...minimal, INFER_SIGNING_SECRET: same, REPORT_SIGNING_SECRET: same }),
+    ).toThrow(/REPORT_SIGNING_SECRET: must differ from INFER_SIGNING_SECRET/);
   });
 });

@@ -21,7 +21,10 @@ import { verifySignature } from "./verify-signature.ts";
 export const MAX_INFER_BODY_BYTES = 1024 * 1024;
 
 export interface AppDeps {
-  config: Pick<Config, "NODE_SHARED_SECRET" | "NODE_REPLAY_WINDOW_MS" | "NODE_MAX_RSS_MB">;
+  config: Pick<
+    Config,
+    "INFER_SIGNING_SECRET" | "INFER_SIGNING_SECRET_PREVIOUS" | "NODE_REPLAY_WINDOW_MS" | "NODE_MAX_RSS_MB"
+  >;
   queue: JobQueue;
   metrics: NodeMetrics;
   logger: Logger;
@@ -79,8 +82,17 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 
+  const signature = verifySignature({
+    secrets: [config.INFER_SIGNING_SECRET, config.INFER_SIGNING_SECRET_PREVIOUS].filter(
+      (secret): secret is string => secret !== undefined,
+    ),
+    replayWindowMs: config.NODE_REPLAY_WINDOW_MS,
+    ...(deps.nowMs === undefined ? {} : { nowMs: deps.nowMs }),
+  });
   app.post(
     "/infer",
+    // Headers first: a malformed, stale or oversized signature header costs no body read and no HMAC.
+    signature.headers,
     bodyLimit({
       maxSize: MAX_INFER_BODY_BYTES,
       onError: () => {
@@ -90,11 +102,7 @@ export function createApp(deps: AppDeps): Hono {
         });
       },
     }),
-    verifySignature({
-      secret: config.NODE_SHARED_SECRET,
-      replayWindowMs: config.NODE_REPLAY_WINDOW_MS,
-      ...(deps.nowMs === undefined ? {} : { nowMs: deps.nowMs }),
-    }),
+    signature.body,
     async (c) => {
       let json: unknown;
       try {

@@ -78,7 +78,7 @@ export function createDispatchApp({ config, sql, fetch: doFetch }: DispatchAppDe
       sql,
       s3: s3Credentials(config),
       recordingsBucket: config.RECORDINGS_BUCKET,
-      nodeSecret: config.NODE_SHARED_SECRET,
+      nodeSecret: config.INFER_SIGNING_SECRET,
       reportUrl: config.REPORT_URL,
       leaseSeconds: config.LEASE_SECONDS,
       nodeTimeoutMs: config.NODE_TIMEOUT_MS,

@@ -20,8 +20,8 @@ export const dispatchEnvSchema = z.object({
         .filter((url) => url.length > 0),
     )
     .pipe(z.array(urlVar()).min(1, "must list at least one URL")),
-  /** HMAC secret shared with the nodes (signs POST /infer). */
-  NODE_SHARED_SECRET: secretVar(16),
+  /** HMAC secret that signs POST /infer (the nodes' INFER_SIGNING_SECRET; never the report secret). */
+  INFER_SIGNING_SECRET: secretVar(32),
   /** Public URL of the `report` function; nodes POST their reports there. */
   REPORT_URL: urlVar(),
   /** Lease per claimed job; also the presigned audio URL's lifetime and the node's deadline. */

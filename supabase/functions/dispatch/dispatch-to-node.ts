@@ -194,8 +194,12 @@ interface Delivery {
 /** POST /infer, signed; throws only for network errors and timeouts. */
 async function deliver(url: string, batch: InferRequest, ctx: DispatchContext): Promise<Delivery> {
   const body = JSON.stringify(batch);
-  const headers = { "content-type": "application/json", ...(await signRequest(ctx.nodeSecret, body)) };
-  const res = await (ctx.fetch ?? fetch)(nodeEndpoint(url, "infer"), {
+  const endpoint = nodeEndpoint(url, "infer");
+  const headers = {
+    "content-type": "application/json",
+    ...(await signRequest(ctx.nodeSecret, { method: "POST", url: endpoint, body })),
+  };
+  const res = await (ctx.fetch ?? fetch)(endpoint, {
     method: "POST",
     body,
     headers,

@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * const body = JSON.stringify(jobReportBatchSchema.parse({ reports: [report] }));
- * await fetch(job.callbackUrl, { method: "POST", body, headers: await signRequest(secret, body) });
+ * await fetch(job.callbackUrl, { method: "POST", body, headers: await signRequest(reportSecret, { method: "POST", url: job.callbackUrl, body }) });
  * ```
  */
 import { z } from "zod";
