@@ -1252,6 +1252,21 @@ ALTER TABLE ONLY public.job_runs
 
 
 --
+-- Name: laughter_events laughter_events_clip_object_key_own_prefix; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.laughter_events
+    ADD CONSTRAINT laughter_events_clip_object_key_own_prefix CHECK (((clip_object_key IS NULL) OR (starts_with(clip_object_key, ((((user_id)::text || '/'::text) || (recording_id)::text) || '/'::text)) AND (length(clip_object_key) <= 1024) AND (substr(clip_object_key, (length(((user_id)::text || (recording_id)::text)) + 3)) ~ '^[A-Za-z0-9_-][A-Za-z0-9._-]*$'::text)))) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT laughter_events_clip_object_key_own_prefix ON laughter_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT laughter_events_clip_object_key_own_prefix ON public.laughter_events IS 'clip_object_key is null or <user_id>/<recording_id>/<name>, name of [A-Za-z0-9._-] not starting with ".".';
+
+
+--
 -- Name: laughter_events laughter_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 

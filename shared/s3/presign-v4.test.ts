@@ -88,8 +88,68 @@ describe("presignS3Url", () => {
     await expect(presignS3Url(credentials, { ...base, expiresInSeconds: 8 * 86400 })).rejects.toThrow(
       /expiresInSeconds/,
     );
-    await expect(presignS3Url(credentials, { ...base, key: "/abs", expiresInSeconds: 60 })).rejects.toThrow(
-      /object key/,
+    for (const key of ["/abs", "u/../other-user/clip.wav", "u/./c.wav", "u//c.wav", "..", "u/"]) {
+      await expect(presignS3Url(credentials, { ...base, key, expiresInSeconds: 60 })).rejects.toThrow(
+        /object key/,
+      );
+    }
+  });
+
+  it("binds content-length and content-type of an upload: signed, and signed exactly as the AWS SDK does", async () => {
+    const key = "user-1/2026-11-27/0b7c.ogg";
+    const signedHeaders = { "content-length": "4096", "content-type": "audio/ogg" };
+    const url = new URL(
+      await presignS3Url(credentials, {
+        method: "PUT",
+        bucket: "recordings",
+        key,
+        expiresInSeconds: 900,
+        now,
+        signedHeaders,
+      }),
     );
+    expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;content-type;host");
+    const signer = new SignatureV4({
+      service: "s3",
+      region: credentials.region,
+      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+      sha256: Sha256,
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    const reference = await signer.presign(
+      {
+        method: "PUT",
+        protocol: "https:",
+        hostname: "abcdefghij.storage.supabase.co",
+        path: encodePath(`/storage/v1/s3/recordings/${key}`),
+        query: {},
+        headers: {
+          host: "abcdefghij.storage.supabase.co",
+          ...signedHeaders,
+          "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+        },
+      },
+      {
+        signingDate: now,
+        expiresIn: 900,
+        unsignableHeaders: new Set(["x-amz-content-sha256"]),
+        unhoistableHeaders: new Set(["x-amz-content-sha256"]),
+      },
+    );
+    expect(reference.query?.["X-Amz-SignedHeaders"]).toBe("content-length;content-type;host");
+    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
+    // Another length or type is another signature: storage refuses the upload (403 SignatureDoesNotMatch).
+    const larger = new URL(
+      await presignS3Url(credentials, {
+        method: "PUT",
+        bucket: "recordings",
+        key,
+        expiresInSeconds: 900,
+        now,
+        signedHeaders: { ...signedHeaders, "content-length": "5000" },
+      }),
+    );
+    expect(larger.searchParams.get("X-Amz-Signature")).not.toBe(url.searchParams.get("X-Amz-Signature"));
   });
 });

@@ -244,6 +244,42 @@ describe("POST /report", () => {
     expect(n).toBe(0);
   });
 
+  it("refuses clip keys outside the job's <user_id>/<recording_id>/ prefix (job dead, nothing stored)", async () => {
+    const other = await leasedJob("2026-11-20T18:00:00Z");
+    const otherPrefix = `${userId}/${other.recordingId}/`;
+    for (const clipKey of [
+      `${otherPrefix}960.wav`,
+      `${userId}/${crypto.randomUUID()}/../${other.recordingId}/960.wav`,
+      "someone-else/clip.wav",
+    ]) {
+      const job = await leasedJob("2026-11-20T19:00:00Z");
+      const prefix = `${userId}/${job.recordingId}/`;
+      const res = await post({
+        reports: [
+          {
+            jobId: job.jobId,
+            leaseToken: job.leaseToken,
+            status: "completed",
+            modelVersion: "m",
+            events: [{ ...laugh(960, prefix), clipKey }],
+            stats,
+          },
+        ],
+      });
+      expect(res.status).toBe(207);
+      expect((await res.json()).failedJobs).toEqual([
+        {
+          jobId: job.jobId,
+          jobStatus: "dead",
+          error: { code: "INVALID_REPORT", message: expect.stringContaining("23514") },
+        },
+      ]);
+      const [{ n }] =
+        await db.sql`select count(*)::int as n from public.laughter_events where recording_id = ${job.recordingId}`;
+      expect(n).toBe(0);
+    }
+  });
+
   it("401 for a forged, missing or stale signature, before reading the body", async () => {
     const job = await leasedJob("2026-11-20T17:00:00Z");
     const body = JSON.stringify({

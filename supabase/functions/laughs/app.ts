@@ -99,6 +99,26 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
   app.notFound(notFound);
   app.use("*", requireUser(verifyUser));
 
+  /**
+   * Presigns a clip only under the caller's own prefix: the database refuses other keys for new events
+   * (laughter_events_clip_object_key_own_prefix), this also covers rows stored before that check.
+   * presignS3Url refuses empty, "." and ".." segments, so no key can climb out of its prefix.
+   */
+  const clipUrl = async (key: string | null, userId: string): Promise<string | null> => {
+    if (key === null || !key.startsWith(`${userId}/`)) return null;
+    try {
+      return await presignS3Url(s3, {
+        method: "GET",
+        bucket: config.CLIPS_BUCKET,
+        key,
+        expiresInSeconds: config.CLIP_URL_TTL_SECONDS,
+      });
+    } catch (error) {
+      if (error instanceof RangeError) return null;
+      throw error;
+    }
+  };
+
   app.get("/", async (c) => {
     const query = laughsQuerySchema.safeParse(c.req.query());
     if (!query.success) {
@@ -156,15 +176,7 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
             peakProbability: row.peak_probability,
             meanProbability: row.mean_probability,
             className: row.class_name,
-            clipUrl:
-              row.clip_object_key === null
-                ? null
-                : await presignS3Url(s3, {
-                    method: "GET",
-                    bucket: config.CLIPS_BUCKET,
-                    key: row.clip_object_key,
-                    expiresInSeconds: config.CLIP_URL_TTL_SECONDS,
-                  }),
+            clipUrl: await clipUrl(row.clip_object_key, user.sub),
           }),
         ),
       ),

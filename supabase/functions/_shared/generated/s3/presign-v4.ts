@@ -18,9 +18,16 @@ export interface S3Credentials {
 
 export interface PresignOptions {
   /** HEAD checks that an object exists and reads its size (`content-length`) without downloading it. */
-  method: "GET" | "PUT" | "HEAD";
+  method: "GET" | "PUT" | "HEAD" | "DELETE";
   bucket: string;
+  /** Object key: relative, `/`-separated, no empty, `.` or `..` segments. */
   key: string;
+  /**
+   * Signed request headers (names lower-case), e.g. `{ "content-length": "4096", "content-type":
+   * "audio/ogg" }` for an upload: the URL is then valid only for a request carrying exactly these values,
+   * so it cannot be used to store a larger or differently typed object.
+   */
+  signedHeaders?: Readonly<Record<string, string>>;
   /** Validity, 1 s to 7 days (SigV4's limit). */
   expiresInSeconds: number;
   /** Signing time; defaults to now. */
@@ -73,19 +80,31 @@ export async function presignS3Url(credentials: S3Credentials, options: PresignO
       `expiresInSeconds must be an integer from 1 to ${MAX_EXPIRY_SECONDS}, got ${expiresInSeconds}`,
     );
   }
-  if (key.length === 0 || key.startsWith("/")) throw new RangeError(`invalid object key "${key}"`);
+  if (key.length === 0 || key.split("/").some((segment) => ["", ".", ".."].includes(segment))) {
+    throw new RangeError(`invalid object key "${key}": no empty, "." or ".." path segments`);
+  }
+  const extraHeaders = Object.entries(options.signedHeaders ?? {}).map(([name, value]): [string, string] => {
+    if (!/^[a-z0-9-]+$/.test(name) || name === "host")
+      throw new RangeError(`invalid signed header "${name}"`);
+    return [name, value.trim().replace(/\s+/g, " ")];
+  });
   const endpoint = new URL(credentials.endpoint);
   const basePath = endpoint.pathname.replace(/\/+$/, "");
   const path = `${basePath}/${bucket}/${key}`;
   const timestamp = amzDate(options.now ?? new Date());
   const day = timestamp.slice(0, 8);
   const scope = `${day}/${credentials.region}/s3/aws4_request`;
+  // Canonical headers: lower-case names, sorted; `host` always, plus any the caller binds.
+  const headers = [...extraHeaders, ["host", endpoint.host] as [string, string]].sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
+  const signedHeaderNames = headers.map(([name]) => name).join(";");
   const query: [string, string][] = [
     ["X-Amz-Algorithm", "AWS4-HMAC-SHA256"],
     ["X-Amz-Credential", `${credentials.accessKeyId}/${scope}`],
     ["X-Amz-Date", timestamp],
     ["X-Amz-Expires", String(expiresInSeconds)],
-    ["X-Amz-SignedHeaders", "host"],
+    ["X-Amz-SignedHeaders", signedHeaderNames],
   ];
   const canonicalQuery = query
     .map(([k, v]) => [uriEncode(k, false), uriEncode(v, false)])
@@ -96,8 +115,8 @@ export async function presignS3Url(credentials: S3Credentials, options: PresignO
     method,
     uriEncode(path, true),
     canonicalQuery,
-    `host:${endpoint.host}\n`,
-    "host",
+    `${headers.map(([name, value]) => `${name}:${value}`).join("\n")}\n`,
+    signedHeaderNames,
     "UNSIGNED-PAYLOAD",
   ].join("\n");
   const stringToSign = [
