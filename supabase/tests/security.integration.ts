@@ -171,7 +171,7 @@ describe("RLS and privileges", () => {
   it("objects created later in public give anon and authenticated nothing (default privileges revoked)", async () => {
     // As the role that runs migrations, in a transaction that is rolled back.
     const rollback = new Error("rollback");
-    let privileges: unknown[] = [];
+    let privileges: readonly unknown[] = [];
     await db.sql
       .begin(async (tx) => {
         await tx`set local role postgres`;
