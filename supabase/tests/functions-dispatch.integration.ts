@@ -5,6 +5,7 @@
  * is leasing, presigning, signing and releasing, not detection.
  */
 
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../inference-node/src/http/app.ts";
 import { JobQueue } from "../../inference-node/src/jobs/job-queue.ts";
@@ -20,6 +21,7 @@ import {
   FUNCTIONS_CONFIG,
   INFER_SECRET,
   type NodeHttpServer,
+  putObject,
   queuedRecording,
   serveFetch,
   storageEnv,
@@ -184,7 +186,11 @@ describe("POST /dispatch", () => {
         clipKeyPrefix: `${userId}/${recording.recordingId}/`,
         callbackUrl: REPORT_URL,
         recordingStartedAt: expect.stringMatching(/^2026-11-20T08:/),
+        // The node stops when the audio runs well past the declared span (10 minutes here).
+        declaredDurationMs: 600_000,
       });
+      // Inserted without an upload confirmation: no ETag to pin.
+      expect(job).not.toHaveProperty("audioEtag");
       expect(Date.parse(job!.deadline)).toBe(row!.lease_expires_at.getTime());
       const url = new URL(job!.audioUrl);
       expect(Number(url.searchParams.get("X-Amz-Expires"))).toBeLessThanOrEqual(LEASE_SECONDS);
@@ -288,5 +294,40 @@ describe("POST /dispatch", () => {
     });
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST");
+  });
+
+  it("deletes the objects of expired uploads (queue.expire_uploads, hourly) on its run", async () => {
+    const [cron] =
+      await db.sql`select schedule, command from cron.job where jobname = 'giggles-expire-uploads'`;
+    expect(cron).toEqual({ schedule: "37 * * * *", command: "select queue.expire_uploads()" });
+    const uploading = async (createdAgo: string) => {
+      const key = `${userId}/2026-11-01/${crypto.randomUUID()}.ogg`;
+      await putObject(s3, s3.buckets.recordings, key, new TextEncoder().encode("half an upload"));
+      const [row] = await db.sql`
+        insert into public.recordings (user_id, object_key, started_at, ended_at, format, size_bytes, status, created_at)
+        values (${userId}, ${key}, '2026-11-01T10:00:00Z', '2026-11-01T11:00:00Z', 'ogg-opus', 14, 'uploading',
+                now() - ${createdAgo}::interval)
+        returning id`;
+      return { id: row.id as string, key };
+    };
+    const stale = await uploading("3 hours");
+    const fresh = await uploading("10 minutes");
+    const [{ expired }] = await db.sql`select queue.expire_uploads() as expired`;
+    expect(expired).toBe(1);
+    const rows = await db.sql`select id from public.recordings where id in ${db.sql([stale.id, fresh.id])}`;
+    expect(rows.map((r) => r.id)).toEqual([fresh.id]);
+
+    const res = await kick();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ uploadsDeleted: 1 });
+    const exists = (key: string) =>
+      s3.client.send(new HeadObjectCommand({ Bucket: s3.buckets.recordings, Key: key })).then(
+        () => true,
+        () => false,
+      );
+    expect(await exists(stale.key)).toBe(false);
+    expect(await exists(fresh.key)).toBe(true);
+    const [{ n }] = await db.sql`select count(*)::int as n from queue.upload_deletions`;
+    expect(n).toBe(0);
   });
 });

@@ -4,6 +4,7 @@
  * only the ONNX engine is the fake one, the real engine runs in test/e2e), which downloads the audio
  * from s3rver, stores clips and posts signed reports to `report` (Deno), which completes the jobs.
  */
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../inference-node/src/http/app.ts";
 import { JobQueue } from "../../inference-node/src/jobs/job-queue.ts";
@@ -21,6 +22,7 @@ import {
   FUNCTIONS_CONFIG,
   INFER_SECRET,
   type NodeHttpServer,
+  putObject,
   queuedRecording,
   REPORT_SECRET,
   serveFetch,
@@ -172,5 +174,43 @@ describe("dispatch → inference node → report", () => {
         await db.sql`select status, duration_ms::int as duration_ms from public.recordings where id = ${recording.recordingId}`;
       expect(rec).toEqual({ status: "done", duration_ms: 10_000 });
     }
+  });
+
+  it("processes only the object confirmed at upload: a replaced object fails AUDIO_CHANGED (ETag pinned)", async () => {
+    const userId = await createUser(db.sql, "Europe/Berlin");
+    const pinned = async (minute: number) => {
+      const recording = await queuedRecording(
+        db.sql,
+        s3,
+        userId,
+        new Date(Date.UTC(2026, 10, 21, 21, minute)),
+        new Uint8Array(320_000),
+      );
+      // What POST /recordings/:id/uploaded stores: the ETag s3rver reports for the uploaded object.
+      const head = await s3.client.send(
+        new HeadObjectCommand({ Bucket: s3.buckets.recordings, Key: recording.objectKey }),
+      );
+      await db.sql`update public.recordings set audio_etag = ${head.ETag ?? null} where id = ${recording.recordingId}`;
+      return recording;
+    };
+    const kept = await pinned(0);
+    const replaced = await pinned(1);
+    // Same length, other bytes: what a second PUT through a still-valid upload URL would leave.
+    await putObject(s3, s3.buckets.recordings, replaced.objectKey, new Uint8Array(320_000).fill(7));
+
+    const res = await fetch(`${dispatch.url}/dispatch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DISPATCH_TOKEN}` },
+    });
+    expect(await res.json()).toMatchObject({ claimed: 2, accepted: 2 });
+    await queue.idle();
+    const jobs = await db.sql`
+      select recording_id, status, last_error from queue.jobs
+      where recording_id in ${db.sql([kept.recordingId, replaced.recordingId])}`;
+    expect(jobs.find((j) => j.recording_id === kept.recordingId)).toMatchObject({ status: "done" });
+    expect(jobs.find((j) => j.recording_id === replaced.recordingId)).toMatchObject({
+      status: "dead",
+      last_error: expect.stringMatching(/^AUDIO_CHANGED: /),
+    });
   });
 });

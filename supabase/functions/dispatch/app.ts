@@ -4,7 +4,8 @@
  * wakes this function; it fills every inference node up to its free capacity with leased jobs.
  *
  * - 200 `{ nodes: [{ url, free, claimed, accepted, duplicates, released, error?, wallMs }], claimed,
- *   accepted, released, wallMs }`
+ *   accepted, released, uploadsDeleted, wallMs }` (`uploadsDeleted`: objects of expired uploads removed
+ *   from storage on the way, see delete-expired-uploads.ts)
  * - 400 body is not JSON / not the kick's shape; 401 bad or missing bearer; 405 other methods.
  *
  * @example
@@ -26,6 +27,7 @@ import {
 } from "../_shared/http-error.ts";
 import { s3Credentials } from "../_shared/s3.ts";
 import type { DispatchConfig } from "./config.ts";
+import { deleteExpiredUploads } from "./delete-expired-uploads.ts";
 import { dispatchToNode, type NodeSummary } from "./dispatch-to-node.ts";
 
 /** What `queue.kick_dispatch()` sends; an empty body is fine too (manual runs). */
@@ -40,6 +42,8 @@ export interface DispatchResult {
   claimed: number;
   accepted: number;
   released: number;
+  /** Objects of expired uploads deleted from storage in this run (see delete-expired-uploads.ts). */
+  uploadsDeleted: number;
   wallMs: number;
 }
 
@@ -123,11 +127,34 @@ export function createDispatchApp({ config, sql, fetch: doFetch }: DispatchAppDe
         wallMs: 0,
       };
     });
+    // Housekeeping after the nodes are served; its failure must not fail the dispatch.
+    let uploadsDeleted = 0;
+    try {
+      uploadsDeleted = (
+        await deleteExpiredUploads({
+          sql,
+          s3: ctx.s3,
+          recordingsBucket: config.RECORDINGS_BUCKET,
+          maxCount: 20,
+          timeoutMs: config.NODE_TIMEOUT_MS,
+          ...(doFetch === undefined ? {} : { fetch: doFetch }),
+        })
+      ).deleted;
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          event: "expired_upload_deletion_failed",
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    }
     const result: DispatchResult = {
       nodes,
       claimed: nodes.reduce((n, node) => n + node.claimed, 0),
       accepted: nodes.reduce((n, node) => n + node.accepted, 0),
       released: nodes.reduce((n, node) => n + node.released, 0),
+      uploadsDeleted,
       wallMs: Math.round(performance.now() - started),
     };
     console.log(JSON.stringify({ level: "info", event: "dispatch_done", ...result, nodes: undefined }));

@@ -35,7 +35,9 @@ export const laughsQuerySchema = z.object({
     .refine((value) => {
       const parsed = new Date(`${value}T00:00:00Z`);
       return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
-    }, "must be a calendar date"),
+    }, "must be a calendar date")
+    // PostgreSQL has no year 0 (0000-01-01 used to come back as a 500); no recording predates 2000.
+    .refine((value) => value >= "2000-01-01" && value <= "2999-12-31", "must be in the years 2000 to 2999"),
 });
 export type LaughsQuery = z.infer<typeof laughsQuerySchema>;
 
