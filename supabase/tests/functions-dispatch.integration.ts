@@ -5,6 +5,8 @@
  * is leasing, presigning, signing and releasing, not detection.
  */
 
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../inference-node/src/http/app.ts";
@@ -14,7 +16,7 @@ import { NodeMetrics } from "../../inference-node/src/jobs/node-metrics.ts";
 import type { InferJob } from "../../shared/schemas/infer-request.ts";
 import type { JobReport } from "../../shared/schemas/job-report.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
-import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
+import { type DenoServer, denoBinary, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
 import { createUser, pauseCron } from "./fixtures.ts";
 import {
@@ -28,6 +30,7 @@ import {
 } from "./functions-helpers.ts";
 
 const DISPATCH_TOKEN = "dispatch-test-token-0123456789";
+const run = promisify(execFile);
 const REPORT_URL = "https://project.example.test/functions/v1/report";
 const LEASE_SECONDS = 600;
 
@@ -329,5 +332,37 @@ describe("POST /dispatch", () => {
     expect(await exists(fresh.key)).toBe(true);
     const [{ n }] = await db.sql`select count(*)::int as n from queue.upload_deletions`;
     expect(n).toBe(0);
+  });
+
+  it("refuses to start with a Supabase key or JWT as DISPATCH_TOKEN (use a dedicated random token)", async () => {
+    const script = `import { loadDispatchConfig } from "./supabase/functions/dispatch/config.ts";
+const base = JSON.parse(Deno.args[0]);
+for (const token of Deno.args.slice(1)) {
+  try { loadDispatchConfig({ ...base, DISPATCH_TOKEN: token }); console.log("accepted"); }
+  catch (error) { console.log(error.message.includes("DISPATCH_TOKEN") ? "refused" : error.message); }
+}`;
+    const serviceRoleLike = `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.${Buffer.from('{"role":"service_role"}').toString("base64url")}.c2lnbmF0dXJl`;
+    const base = {
+      SUPABASE_DB_URL: db.url,
+      INFERENCE_NODE_URLS: node.url,
+      INFER_SIGNING_SECRET: INFER_SECRET,
+      REPORT_URL,
+      ...storageEnv(s3),
+    };
+    const { stdout } = await run(
+      denoBinary(),
+      [
+        "eval",
+        "--config",
+        FUNCTIONS_CONFIG,
+        script,
+        JSON.stringify(base),
+        serviceRoleLike,
+        "sb_secret_0123456789abcdefghijklmnop",
+        DISPATCH_TOKEN,
+      ],
+      { cwd: process.cwd() },
+    );
+    expect(stdout.trim().split("\n")).toEqual(["refused", "refused", "accepted"]);
   });
 });

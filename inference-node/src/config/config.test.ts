@@ -63,3 +63,15 @@ describe("signing secrets", () => {
     ).toThrow(/REPORT_SIGNING_SECRET: must differ from INFER_SIGNING_SECRET/);
   });
 });
+
+describe("operator endpoints", () => {
+  it("refuses a non-loopback NODE_HOST without NODE_METRICS_TOKEN", () => {
+    expect(() => parseConfig({ ...minimal, NODE_HOST: "0.0.0.0" })).toThrow(/NODE_HOST: listen on loopback/);
+    expect(
+      parseConfig({ ...minimal, NODE_HOST: "0.0.0.0", NODE_METRICS_TOKEN: "m".repeat(32) }),
+    ).toMatchObject({
+      NODE_HOST: "0.0.0.0",
+    });
+    expect(parseConfig({ ...minimal, NODE_HOST: "::1" }).NODE_HOST).toBe("::1");
+  });
+});

@@ -13,6 +13,7 @@ import { z } from "zod";
 
 const positiveInt = z.coerce.number<string>().int().positive();
 const nonNegativeInt = z.coerce.number<string>().int().nonnegative();
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
 const signingSecret = z.string().min(32, "must be at least 32 characters (use `openssl rand -hex 32`)");
 
 /** Defaults: chosen for a 4 GB VPS running one node process next to Caddy. */
@@ -20,6 +21,7 @@ export const configSchema = z
   .object({
     /** Stable name of this node, reported in every job's stats. */
     NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "letters, digits, '.', '_' or '-', at most 64"),
+    /** Listen address. Anything but loopback needs NODE_METRICS_TOKEN (no public /metrics without the proxy). */
     NODE_HOST: z.string().min(1).default("127.0.0.1"),
     NODE_PORT: z.coerce.number<string>().int().min(1).max(65_535).default(8080),
     /** HMAC secret the dispatcher signs `POST /infer` with (the dispatch function's INFER_SIGNING_SECRET). */
@@ -28,6 +30,14 @@ export const configSchema = z
     INFER_SIGNING_SECRET_PREVIOUS: signingSecret.optional(),
     /** HMAC secret this node signs its job reports with (the report function's REPORT_SIGNING_SECRET). */
     REPORT_SIGNING_SECRET: signingSecret,
+    /**
+     * Bearer token for the operator views: `/metrics`, and the detail of `/readyz` (model version, RSS,
+     * queue). When set, /metrics answers 401 without it; /readyz always answers what the dispatcher needs.
+     */
+    NODE_METRICS_TOKEN: z
+      .string()
+      .min(32, "must be at least 32 characters (use `openssl rand -hex 32`)")
+      .optional(),
     /** Signed /infer requests older or newer than this are refused; seen signatures are remembered as long. */
     NODE_REPLAY_WINDOW_MS: positiveInt.default(300_000),
     /** Jobs waiting behind the running ones; more gets 429. */
@@ -60,6 +70,11 @@ export const configSchema = z
     // One secret per direction: a leaked report secret must not let anyone send work to the nodes.
     message: "must differ from INFER_SIGNING_SECRET (one secret per direction)",
     path: ["REPORT_SIGNING_SECRET"],
+  })
+  .refine((config) => LOOPBACK_HOSTS.has(config.NODE_HOST) || config.NODE_METRICS_TOKEN !== undefined, {
+    // Bound elsewhere, /metrics and /readyz's detail would be public without the proxy's filter.
+    message: "listen on loopback (127.0.0.1, ::1, localhost) behind the proxy, or set NODE_METRICS_TOKEN",
+    path: ["NODE_HOST"],
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -19,7 +19,17 @@ interface Harness {
   state: { modelVersion: string | undefined; shuttingDown: boolean; rssBytes: number };
 }
 
-function setup({ maxQueuedJobs = 1, concurrency = 1 } = {}): Harness {
+const metricsToken = "metrics-token-0123456789abcdef0123456789";
+
+function setup({
+  maxQueuedJobs = 1,
+  concurrency = 1,
+  token,
+}: {
+  maxQueuedJobs?: number;
+  concurrency?: number;
+  token?: string;
+} = {}): Harness {
   const metrics = new NodeMetrics();
   const processed: string[] = [];
   let release = () => {};
@@ -54,7 +64,12 @@ function setup({ maxQueuedJobs = 1, concurrency = 1 } = {}): Harness {
     rssBytes: 100 * MB,
   };
   const app = createApp({
-    config: { INFER_SIGNING_SECRET: secret, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 768 },
+    config: {
+      INFER_SIGNING_SECRET: secret,
+      NODE_REPLAY_WINDOW_MS: 300_000,
+      NODE_MAX_RSS_MB: 768,
+      ...(token === undefined ? {} : { NODE_METRICS_TOKEN: token }),
+    },
     queue,
     metrics,
     logger: silentLogger,
@@ -285,16 +300,23 @@ describe("POST /infer", () => {
 });
 
 describe("GET /readyz", () => {
-  it("200 with model version and capacity when ready", async () => {
-    const { app, release, queue } = setup({ maxQueuedJobs: 3 });
+  it("200 with model version and capacity when ready (detail for the operator's bearer only)", async () => {
+    const { app, release, queue } = setup({ maxQueuedJobs: 3, token: metricsToken });
     await postInfer(app, { jobs: [makeJob(), makeJob()] });
-    const res = await app.request("/readyz");
+    const res = await app.request("/readyz", { headers: { authorization: `Bearer ${metricsToken}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       ready: true,
       modelVersion: "fake-yamnet@0000",
       capacity: { free: 2, queued: 1, running: 1, max: 4 },
+      rssBytes: 100 * MB,
     });
+    // Anyone else (the dispatcher, the internet through the proxy) sees what the dispatcher needs.
+    const others: Record<string, string>[] = [{}, { authorization: "Bearer wrong" }];
+    for (const headers of others) {
+      const plain = await app.request("/readyz", { headers });
+      expect(await plain.json()).toEqual({ ready: true, capacity: { free: 2 } });
+    }
     release();
     await queue.idle();
   });
@@ -321,6 +343,16 @@ describe("GET /readyz", () => {
 });
 
 describe("GET /healthz and /metrics", () => {
+  it("/metrics needs the operator's bearer when NODE_METRICS_TOKEN is set", async () => {
+    const { app } = setup({ token: metricsToken });
+    const anonymous = await app.request("/metrics");
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: "UNAUTHORIZED" } });
+    const operator = await app.request("/metrics", { headers: { authorization: `Bearer ${metricsToken}` } });
+    expect(operator.status).toBe(200);
+    expect(await operator.text()).toContain("giggles_node_rss_bytes");
+  });
+
   it("healthz answers ok", async () => {
     const res = await setup().app.request("/healthz");
     expect(res.status).toBe(200);

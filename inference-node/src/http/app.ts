@@ -4,8 +4,10 @@
  * `app.request()`):
  * - `POST /infer`: signed batch of jobs → 202 `{ accepted, duplicates }` | 400 | 401 | 429 | 503
  * - `GET /healthz`: the process and its event loop answer (inference runs in a worker thread)
- * - `GET /readyz`: model loaded, not shutting down, under the memory guard → 200, else 503
- * - `GET /metrics`: Prometheus text
+ * - `GET /readyz`: model loaded, not shutting down, under the memory guard → 200, else 503; body
+ *   `{ ready, reasons?, capacity: { free } }` (what the dispatcher needs), plus `modelVersion`, `rssBytes`
+ *   and the whole `capacity` for `Authorization: Bearer <NODE_METRICS_TOKEN>`
+ * - `GET /metrics`: Prometheus text; 401 without the bearer when NODE_METRICS_TOKEN is set
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -23,7 +25,11 @@ export const MAX_INFER_BODY_BYTES = 1024 * 1024;
 export interface AppDeps {
   config: Pick<
     Config,
-    "INFER_SIGNING_SECRET" | "INFER_SIGNING_SECRET_PREVIOUS" | "NODE_REPLAY_WINDOW_MS" | "NODE_MAX_RSS_MB"
+    | "INFER_SIGNING_SECRET"
+    | "INFER_SIGNING_SECRET_PREVIOUS"
+    | "NODE_REPLAY_WINDOW_MS"
+    | "NODE_MAX_RSS_MB"
+    | "NODE_METRICS_TOKEN"
   >;
   queue: JobQueue;
   metrics: NodeMetrics;
@@ -53,6 +59,12 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/healthz", (c) => c.json({ ok: true }));
 
+  /** The operator's bearer, when one is configured and presented. */
+  const isOperator = (authorization: string | undefined): boolean =>
+    config.NODE_METRICS_TOKEN !== undefined &&
+    authorization !== undefined &&
+    constantTimeEqual(authorization, `Bearer ${config.NODE_METRICS_TOKEN}`);
+
   app.get("/readyz", (c) => {
     const modelVersion = deps.modelVersion();
     const rss = rssBytes();
@@ -61,19 +73,24 @@ export function createApp(deps: AppDeps): Hono {
     if (deps.isShuttingDown()) reasons.push("SHUTTING_DOWN");
     if (rss > maxRssBytes) reasons.push("MEMORY_GUARD");
     const ready = reasons.length === 0;
+    const answer = { ready, ...(ready ? {} : { reasons }) };
+    if (!isOperator(c.req.header("authorization"))) {
+      return c.json({ ...answer, capacity: { free: queue.capacity.free } }, ready ? 200 : 503);
+    }
     return c.json(
-      {
-        ready,
-        ...(ready ? {} : { reasons }),
-        modelVersion: modelVersion ?? null,
-        capacity: queue.capacity,
-        rssBytes: rss,
-      },
+      { ...answer, modelVersion: modelVersion ?? null, capacity: queue.capacity, rssBytes: rss },
       ready ? 200 : 503,
     );
   });
 
   app.get("/metrics", (c) => {
+    if (config.NODE_METRICS_TOKEN !== undefined && !isOperator(c.req.header("authorization"))) {
+      throw new HttpError(401, {
+        code: "UNAUTHORIZED",
+        message: "send Authorization: Bearer <NODE_METRICS_TOKEN>",
+        headers: { "www-authenticate": "Bearer" },
+      });
+    }
     const text = metrics.render({
       queued: () => queue.capacity.queued,
       running: () => queue.capacity.running,
@@ -157,4 +174,12 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   return app;
+}
+
+/** Compares without an early exit on the first difference (the length is not secret). */
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

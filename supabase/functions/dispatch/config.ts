@@ -8,8 +8,15 @@ import { s3EnvShape } from "../_shared/s3.ts";
 
 export const dispatchEnvSchema = z.object({
   SUPABASE_DB_URL: dbUrlVar,
-  /** Bearer token the pg_cron kick sends (Vault secret `dispatch_token`). */
-  DISPATCH_TOKEN: secretVar(16),
+  /**
+   * Bearer token the pg_cron kick sends (Vault secret `dispatch_token`): a dedicated random value
+   * (`openssl rand -hex 32`), never a Supabase API key. The service-role key would let anyone who reads
+   * the kick's request (pg_net logs, Vault) bypass RLS everywhere; a dispatch token only wakes dispatch.
+   */
+  DISPATCH_TOKEN: secretVar(16).refine(
+    (token) => !/^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token) && !/^sb_(secret|publishable)_/.test(token),
+    "must be a dedicated random token (openssl rand -hex 32), not a Supabase API key or JWT",
+  ),
   /** Comma-separated base URLs of the inference nodes, e.g. `https://node-1.example.com`. */
   INFERENCE_NODE_URLS: z
     .string({ error: "is required (comma-separated node base URLs)" })
