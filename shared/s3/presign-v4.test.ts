@@ -40,6 +40,40 @@ class Sha256 {
   reset(): void {}
 }
 
+/** The AWS SDK's presigned URL for the same request, configured as S3's own presigner does. */
+async function referencePresign(method: string, key: string, signedHeaders: Record<string, string> = {}) {
+  const signer = new SignatureV4({
+    service: "s3",
+    region: credentials.region,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    sha256: Sha256,
+    // As the S3 client: the path arrives encoded once and is not encoded again.
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
+  return await signer.presign(
+    {
+      method,
+      protocol: "https:",
+      hostname: "abcdefghij.storage.supabase.co",
+      path: encodePath(`/storage/v1/s3/recordings/${key}`),
+      query: {},
+      // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
+      headers: {
+        host: "abcdefghij.storage.supabase.co",
+        ...signedHeaders,
+        "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+      },
+    },
+    {
+      signingDate: now,
+      expiresIn: 900,
+      unsignableHeaders: new Set(["x-amz-content-sha256"]),
+      unhoistableHeaders: new Set(["x-amz-content-sha256"]),
+    },
+  );
+}
+
 describe("presignS3Url", () => {
   it.each([
     ["GET", "user-1/2026-11-27/rec 1.ogg"],
@@ -49,32 +83,7 @@ describe("presignS3Url", () => {
     const url = new URL(
       await presignS3Url(credentials, { method, bucket: "recordings", key, expiresInSeconds: 900, now }),
     );
-    const signer = new SignatureV4({
-      service: "s3",
-      region: credentials.region,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-      sha256: Sha256,
-      // As the S3 client: the path arrives encoded once and is not encoded again.
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
-    const reference = await signer.presign(
-      {
-        method,
-        protocol: "https:",
-        hostname: "abcdefghij.storage.supabase.co",
-        path: encodePath(`/storage/v1/s3/recordings/${key}`),
-        query: {},
-        // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
-        headers: { host: "abcdefghij.storage.supabase.co", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
-      },
-      {
-        signingDate: now,
-        expiresIn: 900,
-        unsignableHeaders: new Set(["x-amz-content-sha256"]),
-        unhoistableHeaders: new Set(["x-amz-content-sha256"]),
-      },
-    );
+    const reference = await referencePresign(method, key);
     expect(url.searchParams.get("X-Amz-Credential")).toBe(reference.query?.["X-Amz-Credential"]);
     expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
     expect(url.pathname).toBe(encodePath(`/storage/v1/s3/recordings/${key}`));
@@ -109,34 +118,7 @@ describe("presignS3Url", () => {
       }),
     );
     expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;content-type;host");
-    const signer = new SignatureV4({
-      service: "s3",
-      region: credentials.region,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-      sha256: Sha256,
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
-    const reference = await signer.presign(
-      {
-        method: "PUT",
-        protocol: "https:",
-        hostname: "abcdefghij.storage.supabase.co",
-        path: encodePath(`/storage/v1/s3/recordings/${key}`),
-        query: {},
-        headers: {
-          host: "abcdefghij.storage.supabase.co",
-          ...signedHeaders,
-          "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
-        },
-      },
-      {
-        signingDate: now,
-        expiresIn: 900,
-        unsignableHeaders: new Set(["x-amz-content-sha256"]),
-        unhoistableHeaders: new Set(["x-amz-content-sha256"]),
-      },
-    );
+    const reference = await referencePresign("PUT", key, signedHeaders);
     expect(reference.query?.["X-Amz-SignedHeaders"]).toBe("content-length;content-type;host");
     expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
     // Another length or type is another signature: storage refuses the upload (403 SignatureDoesNotMatch).
