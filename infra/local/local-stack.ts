@@ -129,8 +129,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       SUPABASE_DB_URL: db.url,
       GIGGLES_JWT_SECRET: jwtSecret,
       DISPATCH_TOKEN: dispatchToken,
-      INFER_SIGNING_SECRET: inferSecret,
-      REPORT_SIGNING_SECRET: reportSecret,
       INFERENCE_NODE_URLS: nodeUrl,
       LEASE_SECONDS: String(leaseSeconds),
       ...storageEnv(s3),
@@ -139,8 +137,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // report first: dispatch needs its URL.
     const functions = {} as Record<FunctionName, DenoServer>;
     for (const name of ["report", "dispatch", "recordings", "laughs"] as const) {
+      // Each function gets only its own direction's secret.
       const env =
-        name === "dispatch" ? { ...functionEnv, REPORT_URL: `${functions.report.url}/report` } : functionEnv;
+        name === "dispatch"
+          ? {
+              ...functionEnv,
+              INFER_SIGNING_SECRET: inferSecret,
+              REPORT_URL: `${functions.report.url}/report`,
+            }
+          : name === "report"
+            ? { ...functionEnv, REPORT_SIGNING_SECRET: reportSecret }
+            : functionEnv;
       functions[name] = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
         env,
         config: join(FUNCTIONS_DIR, "deno.json"),
