@@ -315,7 +315,11 @@ describe("GET /readyz", () => {
     const others: Record<string, string>[] = [{}, { authorization: "Bearer wrong" }];
     for (const headers of others) {
       const plain = await app.request("/readyz", { headers });
-      expect(await plain.json()).toEqual({ ready: true, capacity: { free: 2 } });
+      expect(await plain.json()).toEqual({
+        ready: true,
+        modelVersion: "fake-yamnet@0000",
+        capacity: { free: 2 },
+      });
     }
     release();
     await queue.idle();

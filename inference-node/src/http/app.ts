@@ -5,8 +5,8 @@
  * - `POST /infer`: signed batch of jobs → 202 `{ accepted, duplicates }` | 400 | 401 | 429 | 503
  * - `GET /healthz`: the process and its event loop answer (inference runs in a worker thread)
  * - `GET /readyz`: model loaded, not shutting down, under the memory guard → 200, else 503; body
- *   `{ ready, reasons?, capacity: { free } }` (what the dispatcher needs), plus `modelVersion`, `rssBytes`
- *   and the whole `capacity` for `Authorization: Bearer <NODE_METRICS_TOKEN>`
+ *   `{ ready, reasons?, modelVersion, capacity: { free } }` (what the dispatcher and the smoke check need),
+ *   plus `rssBytes` and the whole `capacity` for `Authorization: Bearer <NODE_METRICS_TOKEN>`
  * - `GET /metrics`: Prometheus text; 401 without the bearer when NODE_METRICS_TOKEN is set
  */
 import { Hono } from "hono";
@@ -75,7 +75,10 @@ export function createApp(deps: AppDeps): Hono {
     const ready = reasons.length === 0;
     const answer = { ready, ...(ready ? {} : { reasons }) };
     if (!isOperator(c.req.header("authorization"))) {
-      return c.json({ ...answer, capacity: { free: queue.capacity.free } }, ready ? 200 : 503);
+      return c.json(
+        { ...answer, modelVersion: modelVersion ?? null, capacity: { free: queue.capacity.free } },
+        ready ? 200 : 503,
+      );
     }
     return c.json(
       { ...answer, modelVersion: modelVersion ?? null, capacity: queue.capacity, rssBytes: rss },
