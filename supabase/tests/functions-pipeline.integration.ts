@@ -198,7 +198,7 @@ describe("dispatch → inference node → report", () => {
     // Same length, other bytes: what a second PUT through a still-valid upload URL would leave.
     await putObject(s3, s3.buckets.recordings, replaced.objectKey, new Uint8Array(320_000).fill(7));
 
-    const res = await fetch(`${dispatch.url}/dispatch`, {
+    const res = await fetch(`${dispatch.url}/dispatch?wait=1`, {
       method: "POST",
       headers: { authorization: `Bearer ${DISPATCH_TOKEN}` },
     });

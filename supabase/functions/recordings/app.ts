@@ -164,59 +164,57 @@ export function createRecordingsApp({ config, sql, verifyUser, fetch: doFetch = 
   app.notFound(notFound);
   app.use("*", requireUser(verifyUser));
 
-  app.post("/parts", limitRegistrationBody, async (c) => c.json(splitPlan(parseBody(await c.req.text())), 200));
+  app.post("/parts", limitRegistrationBody, async (c) =>
+    c.json(splitPlan(parseBody(await c.req.text())), 200),
+  );
   app.all("/parts", methodNotAllowed(["POST"]));
 
-  app.post(
-    "/",
-    limitRegistrationBody,
-    async (c) => {
-      const body = parseBody(await c.req.text());
-      if (body.sizeBytes > config.MAX_RECORDING_BYTES) {
-        throw new HttpError(413, {
-          code: "RECORDING_TOO_LARGE",
-          message:
-            `Storage takes at most ${config.MAX_RECORDING_BYTES} bytes per object: cut the audio at the times in ` +
-            "details.parts and register each part as its own recording (POST /recordings/parts gives the same plan)",
-          details: splitPlan(body),
-        });
-      }
-      const { sub: userId } = c.get("user");
-      let row: { recording_id: string; object_key: string; local_date: string; time_zone: string };
-      try {
-        [row] = await sql<(typeof row)[]>`
+  app.post("/", limitRegistrationBody, async (c) => {
+    const body = parseBody(await c.req.text());
+    if (body.sizeBytes > config.MAX_RECORDING_BYTES) {
+      throw new HttpError(413, {
+        code: "RECORDING_TOO_LARGE",
+        message:
+          `Storage takes at most ${config.MAX_RECORDING_BYTES} bytes per object: cut the audio at the times in ` +
+          "details.parts and register each part as its own recording (POST /recordings/parts gives the same plan)",
+        details: splitPlan(body),
+      });
+    }
+    const { sub: userId } = c.get("user");
+    let row: { recording_id: string; object_key: string; local_date: string; time_zone: string };
+    try {
+      [row] = await sql<(typeof row)[]>`
         select recording_id, object_key, local_date::text as local_date, time_zone
         from queue.register_recording(${userId}::uuid, ${body.startedAt}::timestamptz, ${body.endedAt}::timestamptz,
                                       ${body.format}, ${body.sizeBytes}, ${body.source ?? "upload"},
                                       ${config.MAX_DAILY_RECORDINGS}, ${config.MAX_DAILY_BYTES})`;
-      } catch (error) {
-        throw registrationError(error);
-      }
-      const issuedAtMs = Date.now();
-      const uploadHeaders = {
-        "content-length": String(body.sizeBytes),
-        "content-type": CONTENT_TYPES[body.format],
-      };
-      const uploadUrl = await presignS3Url(s3, {
-        method: "PUT",
-        bucket: config.RECORDINGS_BUCKET,
-        key: row.object_key,
-        expiresInSeconds: config.UPLOAD_URL_TTL_SECONDS,
-        now: new Date(issuedAtMs),
-        signedHeaders: uploadHeaders,
-      });
-      const result: RegisteredRecording = {
-        recordingId: row.recording_id,
-        objectKey: row.object_key,
-        localDate: row.local_date,
-        timeZone: row.time_zone,
-        uploadUrl,
-        uploadHeaders,
-        uploadExpiresAt: new Date(issuedAtMs + config.UPLOAD_URL_TTL_SECONDS * 1000).toISOString(),
-      };
-      return c.json(result, 201, { location: `/recordings/${row.recording_id}` });
-    },
-  );
+    } catch (error) {
+      throw registrationError(error);
+    }
+    const issuedAtMs = Date.now();
+    const uploadHeaders = {
+      "content-length": String(body.sizeBytes),
+      "content-type": CONTENT_TYPES[body.format],
+    };
+    const uploadUrl = await presignS3Url(s3, {
+      method: "PUT",
+      bucket: config.RECORDINGS_BUCKET,
+      key: row.object_key,
+      expiresInSeconds: config.UPLOAD_URL_TTL_SECONDS,
+      now: new Date(issuedAtMs),
+      signedHeaders: uploadHeaders,
+    });
+    const result: RegisteredRecording = {
+      recordingId: row.recording_id,
+      objectKey: row.object_key,
+      localDate: row.local_date,
+      timeZone: row.time_zone,
+      uploadUrl,
+      uploadHeaders,
+      uploadExpiresAt: new Date(issuedAtMs + config.UPLOAD_URL_TTL_SECONDS * 1000).toISOString(),
+    };
+    return c.json(result, 201, { location: `/recordings/${row.recording_id}` });
+  });
   app.all("/", methodNotAllowed(["POST"]));
 
   app.post("/:id/uploaded", async (c) => {
