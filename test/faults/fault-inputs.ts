@@ -49,3 +49,30 @@ export async function longLaughWav(): Promise<Uint8Array> {
 export async function* streamOf(bytes: Uint8Array, chunkBytes = 64 * 1024): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += chunkBytes) yield bytes.subarray(at, at + chunkBytes);
 }
+
+/** Encodes 16 kHz mono audio as a CBR MP3 (lamejs, pure JS: no encoder binary needed). */
+export async function encodeMp3(
+  samples: Float32Array,
+  sampleRateHz = 16_000,
+  kbps = 32,
+): Promise<Uint8Array> {
+  const { Mp3Encoder } = await import("@breezystack/lamejs");
+  const encoder = new Mp3Encoder(1, sampleRateHz, kbps);
+  const pcm = Int16Array.from(samples, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < pcm.length; at += 1152 * 16)
+    parts.push(encoder.encodeBuffer(pcm.subarray(at, at + 1152 * 16)));
+  parts.push(encoder.flush());
+  return concatBytes(parts);
+}
+
+/** Joins byte arrays. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

@@ -46,12 +46,24 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     return EXIT_CODES.MODEL_UNAVAILABLE;
   }
 
+  if (args.clipsDir !== undefined) {
+    try {
+      await mkdir(args.clipsDir, { recursive: true });
+    } catch (error) {
+      await engine.dispose();
+      const reason = ["EEXIST", "ENOTDIR"].includes(String((error as NodeJS.ErrnoException).code))
+        ? "it is not a directory"
+        : String(error);
+      io.stderr.write(`giggles: --clips ${args.clipsDir}: cannot write clips there: ${reason}\n`);
+      return EXIT_CODES.USAGE;
+    }
+  }
+
   try {
     const input = await openInput(args.input);
     const stderr = io.stderr as NodeJS.WriteStream;
     const progress = stderr.isTTY && !args.json ? createProgressBar(stderr, input.sizeBytes) : undefined;
     let bytesRead = 0;
-    if (args.clipsDir !== undefined) await mkdir(args.clipsDir, { recursive: true });
     let clipIndex = 0;
     const result = await engine.detect(
       countBytes(input.bytes, (total) => {
