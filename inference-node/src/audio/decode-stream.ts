@@ -7,6 +7,7 @@ import type { AudioFormat } from "../engine/types.ts";
 import {
   AudioDecodeError,
   type AudioDecodeWarning,
+  assertSupportedSampleRate,
   SUPPORTED_FORMATS_DESCRIPTION,
 } from "./audio-decode-error.ts";
 import { ByteReader } from "./byte-reader.ts";
@@ -27,6 +28,11 @@ export { sniffFormat } from "./sniff-format.ts";
 
 /** YAMNet's input rate. */
 export const OUTPUT_SAMPLE_RATE_HZ = 16_000;
+/**
+ * Input samples resampled per call. A decoder can return a lot from a few bytes (a FLAC frame of silence
+ * is 65 535 samples in a handful of bytes); slicing bounds each synchronous step so an abort lands fast.
+ */
+const MAX_RESAMPLE_INPUT_SAMPLES = 1 << 15;
 /** Default output chunk: one second at 16 kHz. */
 export const DEFAULT_CHUNK_SAMPLES = 16_000;
 
@@ -82,11 +88,15 @@ export async function* decodeTo16kMono(
     for await (const chunk of source) {
       signal?.throwIfAborted();
       if (resampler === undefined || resampler.inputRateHz !== chunk.sampleRateHz) {
+        assertSupportedSampleRate(chunk.sampleRateHz, format);
         // A chained Ogg stream or odd MP3 can switch rate mid-file; finish the old filter and start anew.
         if (resampler) yield* assembler.push(resampler.flush());
         resampler = new Resampler(chunk.sampleRateHz, OUTPUT_SAMPLE_RATE_HZ);
       }
-      yield* assembler.push(resampler.process(chunk.samples));
+      for (let at = 0; at < chunk.samples.length; at += MAX_RESAMPLE_INPUT_SAMPLES) {
+        signal?.throwIfAborted();
+        yield* assembler.push(resampler.process(chunk.samples.subarray(at, at + MAX_RESAMPLE_INPUT_SAMPLES)));
+      }
     }
     if (resampler) yield* assembler.push(resampler.flush());
     const last = assembler.end();
