@@ -7,7 +7,7 @@
  */
 import type { InferJob } from "../../../shared/schemas/infer-request.ts";
 import { JOB_FAILURE_REASONS, type JobReport } from "../../../shared/schemas/job-report.ts";
-import { JobAborted } from "./job-failure.ts";
+import { JobAborted, truncateMessage } from "./job-failure.ts";
 import type { Logger } from "./logger.ts";
 import { LruSet } from "./lru-set.ts";
 import type { NodeMetrics } from "./node-metrics.ts";
@@ -193,7 +193,7 @@ export class JobQueue {
         error: {
           retryable: true,
           reason: JOB_FAILURE_REASONS.INTERNAL,
-          message: String(error).slice(0, 500),
+          message: truncateMessage(String(error)),
         },
       };
     } finally {

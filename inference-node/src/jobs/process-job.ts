@@ -20,6 +20,8 @@ export interface ProcessJobDeps {
   audioFetchRetries: number;
   audioIdleTimeoutMs: number;
   clipUploadAttempts: number;
+  /** Per-PUT timeout of a clip upload (default: `DEFAULT_PUT_TIMEOUT_MS` in clip-store.ts). */
+  clipUploadTimeoutMs?: number;
   /** Base delay of every backoff in the job (tests shorten it). */
   retryBaseDelayMs?: number;
   rssBytes?: () => number;
@@ -87,6 +89,7 @@ export async function processJob(
         await putClipWithRetries(clipStore, key, clip.wav, {
           attempts: deps.clipUploadAttempts,
           signal,
+          ...(deps.clipUploadTimeoutMs === undefined ? {} : { attemptTimeoutMs: deps.clipUploadTimeoutMs }),
           ...(deps.retryBaseDelayMs === undefined ? {} : { retryBaseDelayMs: deps.retryBaseDelayMs }),
           onRetry: (error) => logger.warn("clip_upload_retry", { jobId: job.jobId, key, error }),
         });
