@@ -25,6 +25,14 @@ export interface InferencePool {
   dispose(): Promise<void>;
 }
 
+/**
+ * The worker thread scoring a batch died (a crash in ONNX Runtime, an out-of-memory kill). The pool
+ * replaces it; the jobs whose batches it held may be retried.
+ */
+export class InferenceWorkerLostError extends Error {
+  override name = "InferenceWorkerLostError";
+}
+
 interface Pending {
   resolve(scores: Float32Array): void;
   reject(error: Error): void;
@@ -63,14 +71,18 @@ function startWorker(options: YamnetSessionOptions, workerUrl: URL): Promise<Poo
         entry.pending.get(reply.id)?.resolve(reply.scores);
         entry.pending.delete(reply.id);
       } else if (reply.id === undefined) {
-        failAll(new Error(`inference worker failed: ${reply.message}`));
+        failAll(new InferenceWorkerLostError(`inference worker failed: ${reply.message}`));
       } else {
         entry.pending.get(reply.id)?.reject(new Error(`inference failed: ${reply.message}`));
         entry.pending.delete(reply.id);
       }
     });
-    worker.on("error", (error) => failAll(error));
-    worker.on("exit", (code) => failAll(new Error(`inference worker exited with code ${code}`)));
+    worker.on("error", (error) =>
+      failAll(new InferenceWorkerLostError(`inference worker failed: ${error.message}`, { cause: error })),
+    );
+    worker.on("exit", (code) =>
+      failAll(new InferenceWorkerLostError(`inference worker exited with code ${code}`)),
+    );
   });
 }
 

@@ -39,7 +39,11 @@ export const MAX_MESSAGE_LENGTH = 500;
  * - `AudioDecodeError` from the engine (matched by name, so a copy from another bundle also counts):
  *   permanent `UNDECODABLE_AUDIO`. The same bytes will never decode.
  * - an abort with {@link JobAborted}: retryable `SHUTTING_DOWN` / `DEADLINE_EXCEEDED`.
- * - anything else: retryable `INTERNAL` (a bug or a transient fault; the queue's attempt limit bounds it).
+ * - the inference worker dying (`InferenceWorkerLostError`, matched by name): retryable `INTERNAL`; the
+ *   pool replaces the worker.
+ * - anything else: permanent `ENGINE_FAILED`. Network, storage and deadline problems arrive as
+ *   `JobFailure`/`JobAborted` above; what is left will recur on the same bytes, so retrying only burns
+ *   attempts and hides the reason (issue 10 item 3).
  */
 export function classifyFailure(error: unknown, signal?: AbortSignal): JobFailure {
   if (signal?.aborted && signal.reason instanceof JobAborted) {
@@ -71,7 +75,10 @@ export function classifyFailure(error: unknown, signal?: AbortSignal): JobFailur
     );
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new JobFailure(JOB_FAILURE_REASONS.INTERNAL, true, truncateMessage(message), { cause: error });
+  if (chain.some((link) => link.name === "InferenceWorkerLostError")) {
+    return new JobFailure(JOB_FAILURE_REASONS.INTERNAL, true, message, { cause: error });
+  }
+  return new JobFailure(JOB_FAILURE_REASONS.ENGINE_FAILED, false, message, { cause: error });
 }
 
 /** Cuts `message` to {@link MAX_MESSAGE_LENGTH} characters, marking the cut with an ellipsis. */

@@ -34,7 +34,12 @@ export const JOB_FAILURE_REASONS = Object.freeze({
   DEADLINE_EXCEEDED: "DEADLINE_EXCEEDED",
   /** The node got SIGTERM while the job was queued or running. Retryable. */
   SHUTTING_DOWN: "SHUTTING_DOWN",
-  /** Anything unexpected. Retryable. */
+  /**
+   * The engine failed on these bytes in a way that will recur on the same input (a bug met by this
+   * recording): retrying cannot help, so it is permanent at the first attempt, with the error recorded.
+   */
+  ENGINE_FAILED: "ENGINE_FAILED",
+  /** The inference worker died (crash, out of memory) and was replaced. Retryable. */
   INTERNAL: "INTERNAL",
 } as const);
 export type JobFailureReason = (typeof JOB_FAILURE_REASONS)[keyof typeof JOB_FAILURE_REASONS];
