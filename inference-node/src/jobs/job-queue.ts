@@ -88,12 +88,14 @@ export class JobQueue {
     if (this.#shuttingDown) throw new Error("JobQueue.submit called after shutdown");
     const accepted: InferJob[] = [];
     const duplicates: string[] = [];
-    const batchKeys = new Set<string>();
+    // Within one batch a jobId runs once, whatever its lease tokens: two runs of one recording race to
+    // the same clip keys and the same report (issue 10 item 15). The first copy wins.
+    const batchJobIds = new Set<string>();
     for (const job of jobs) {
       const key = `${job.jobId}:${job.leaseToken}`;
-      if (this.#seen.has(key) || batchKeys.has(key)) duplicates.push(job.jobId);
+      if (this.#seen.has(key) || batchJobIds.has(job.jobId)) duplicates.push(job.jobId);
       else {
-        batchKeys.add(key);
+        batchJobIds.add(job.jobId);
         accepted.push(job);
       }
     }
