@@ -34,3 +34,13 @@ describe("item 15: --clips naming an existing file", () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("item 6: truncated audio on the command line", () => {
+  it("exit 0 with what arrived, a warning on stderr, and truncated + byte offset in --json", async () => {
+    const path = tempFile(devAudio("laugh_040.wav").subarray(0, 90_000), "half.wav");
+    const run = await runCli(["detect", path, "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning: .* is truncated/);
+    expect(JSON.parse(run.stdout)).toMatchObject({ truncated: true, truncatedAtByte: 90_000 });
+  });
+});

@@ -1,11 +1,16 @@
 /**
  * Fault suite, decoders (issue 10): malformed headers and damaged streams through `decodeTo16kMono`.
  */
-import { describe, expect, it } from "vitest";
-import { AudioDecodeError, decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
+import { describe, expect, it, vi } from "vitest";
+import {
+  AudioDecodeError,
+  type AudioDecodeWarning,
+  decodeTo16kMono,
+} from "../../inference-node/src/audio/decode-stream.ts";
 import { buildWav, sine } from "../../inference-node/src/audio/wav-fixtures.ts";
 import { classifyFailure } from "../../inference-node/src/jobs/job-failure.ts";
-import { streamOf } from "./fault-inputs.ts";
+import { seededRandom } from "../harness/seeded-random.ts";
+import { concatBytes, devAudio, encodeMp3, joinedDevAudio, streamOf } from "./fault-inputs.ts";
 
 /** Decodes to the end; returns the sample count or the error. */
 async function decode(input: AsyncIterable<Uint8Array>): Promise<{ samples: number } | { error: unknown }> {
@@ -77,4 +82,82 @@ describe("item 11: a giant fmt or ds64 chunk size", () => {
       expect(pulledBytes).toBeLessThan(256 * 1024);
     });
   }
+});
+
+/** Decodes to the end collecting warnings; returns seconds decoded or the error. */
+async function decodeWithWarnings(
+  bytes: Uint8Array,
+): Promise<{ seconds?: number; error?: unknown; warnings: AudioDecodeWarning[] }> {
+  const warnings: AudioDecodeWarning[] = [];
+  let samples = 0;
+  try {
+    for await (const chunk of decodeTo16kMono(streamOf(bytes), { onWarning: (w) => warnings.push(w) }))
+      samples += chunk.length;
+    return { seconds: samples / 16_000, warnings };
+  } catch (error) {
+    return { error, warnings };
+  }
+}
+
+describe("item 4: one bad FLAC byte", () => {
+  const flac = devAudio("speech_002.flac");
+  const fullSeconds = 485_100 / 44_100;
+
+  it("speech_002.flac with byte 300000 XOR 0x55 fails loudly instead of a quiet 5.9 s", async () => {
+    const bad = flac.slice();
+    bad[300_000] ^= 0x55;
+    const outcome = await decodeWithWarnings(bad);
+    expect(outcome.error).toBeInstanceOf(AudioDecodeError);
+    expect(outcome.error).toMatchObject({
+      code: "CORRUPT_AUDIO",
+      message: expect.stringMatching(/STREAMINFO/),
+    });
+  });
+
+  it("never a quiet short result, wherever the flipped byte is", async () => {
+    for (const at of [5_000, 100_000, 450_000, 700_000, 1_000_000]) {
+      const bad = flac.slice();
+      bad[at] ^= 0x55;
+      const outcome = await decodeWithWarnings(bad);
+      if (outcome.seconds !== undefined && outcome.seconds < 0.9 * fullSeconds) {
+        expect(outcome.warnings.length, `byte ${at}: ${outcome.seconds} s`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("a FLAC cut in half decodes what is there and says it is truncated", async () => {
+    const outcome = await decodeWithWarnings(flac.subarray(0, flac.length >> 1));
+    expect(outcome).toMatchObject({ warnings: [{ truncated: true }] });
+  });
+});
+
+describe("item 5: a few MP3 glitches", () => {
+  it("40 KB of junk spliced into a 2-minute MP3 is skipped, not CORRUPT_AUDIO, and stderr stays quiet", async () => {
+    // 30 s encoded once, four times over: consecutive MP3 streams are one valid MP3 stream.
+    const audio = await joinedDevAudio(["conv_001.wav", "laugh_040.wav", "music_010.wav", "speech_009.wav"]);
+    const once = await encodeMp3(audio.subarray(0, 30 * 16_000));
+    const mp3 = concatBytes([once, once, once, once]);
+    const random = seededRandom(5);
+    const junk = Uint8Array.from({ length: 40 * 1024 }, () => Math.floor(random() * 256));
+    const middle = mp3.length >> 1;
+    const spliced = concatBytes([mp3.subarray(0, middle), junk, mp3.subarray(middle)]);
+    const stderr = vi.spyOn(console, "error");
+    try {
+      const outcome = await decodeWithWarnings(spliced);
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.seconds).toBeGreaterThan(110);
+      expect(outcome.warnings.length).toBeGreaterThan(0);
+      expect(stderr).not.toHaveBeenCalled();
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+});
+
+describe("item 6: truncation is never silent", () => {
+  it("half a WAV's declared data decodes with a truncated warning at the byte where it ended", async () => {
+    const wav = devAudio("laugh_040.wav");
+    const outcome = await decodeWithWarnings(wav.subarray(0, 90_000));
+    expect(outcome).toMatchObject({ warnings: [{ truncated: true, byteOffset: 90_000 }] });
+  });
 });

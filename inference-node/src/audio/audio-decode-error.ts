@@ -73,4 +73,9 @@ export class AudioDecodeError extends Error {
 export interface AudioDecodeWarning {
   message: string;
   byteOffset?: number;
+  /**
+   * The stream ended before the audio its header announced (a cut upload, a recorder killed mid-write):
+   * what was there was decoded, the rest is missing. Callers must say so (issue 10 item 6).
+   */
+  truncated?: boolean;
 }

@@ -263,6 +263,7 @@ async function* readData(
       onWarning({
         message: `WAV ends mid-frame; dropped ${bytes.byteLength - frameBytes} trailing bytes`,
         byteOffset: reader.offset - (bytes.byteLength - frameBytes),
+        truncated: true,
       });
     }
     if (frameBytes > 0) {
@@ -278,6 +279,7 @@ async function* readData(
     onWarning({
       message: `WAV data chunk declares ${dataBytes} bytes but the stream ended after ${dataBytes - remaining}; decoded what was there`,
       byteOffset: reader.offset,
+      truncated: true,
     });
   }
   if (frameTotal === 0) {

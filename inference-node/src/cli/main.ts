@@ -81,8 +81,17 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       },
     );
     progress?.done();
+    if (result.truncated !== undefined) {
+      // Exit 0 (the part that arrived was analysed) but never silently: a cut upload must not pass for a
+      // short recording (issue 10 item 6).
+      io.stderr.write(`giggles: warning: ${args.input} is truncated: ${result.truncated.message}\n`);
+    }
     if (args.json) {
       const output: Record<string, unknown> = { durationMs: result.durationMs, events: result.events };
+      if (result.truncated !== undefined) {
+        output.truncated = true;
+        if (result.truncated.byteOffset !== undefined) output.truncatedAtByte = result.truncated.byteOffset;
+      }
       if (args.scores && result.scores) {
         output.scores = result.scores.map((row) => Array.from(row, (v) => Number(v.toFixed(6))));
       }

@@ -18,7 +18,7 @@ import { ClipCutter, type ClipCutterOptions } from "../clips/clip-cutter.ts";
 import { EventDetector, type EventDetectorOptions, resolveEventOptions } from "../events/event-detector.ts";
 import { createPatchStream, PATCH_VALUES } from "../features/patch-stream.ts";
 import { createInferencePool, type InferencePool } from "./inference-pool.ts";
-import type { DetectionResult, DetectOptions, Engine, LaughterEvent } from "./types.ts";
+import type { DetectionResult, DetectOptions, Engine, LaughterEvent, TruncationNotice } from "./types.ts";
 
 export interface EngineOptions {
   /** Path of yamnet.onnx; defaults to `YAMNET_ONNX` or `models/build/yamnet.onnx`. */
@@ -92,7 +92,17 @@ async function detect(
   batchPatches: number,
   maxBatchesInFlight: number,
 ): Promise<DetectionResult> {
-  const { signal, onClip, onProgress, keepScores = false } = options;
+  const { signal, onClip, onProgress, onWarning, keepScores = false } = options;
+  let truncated: TruncationNotice | undefined;
+  const noteWarning = (warning: { message: string; byteOffset?: number; truncated?: boolean }) => {
+    if (warning.truncated && truncated === undefined) {
+      truncated = {
+        message: warning.message,
+        ...(warning.byteOffset === undefined ? {} : { byteOffset: warning.byteOffset }),
+      };
+    }
+    onWarning?.(warning);
+  };
   const detector = new EventDetector(engineOptions.events);
   const cutter = new ClipCutter({
     ...engineOptions.clips,
@@ -165,7 +175,11 @@ async function detect(
   };
 
   try {
-    for await (const samples of decodeTo16kMono(input, { format: options.format, signal })) {
+    for await (const samples of decodeTo16kMono(input, {
+      format: options.format,
+      signal,
+      onWarning: noteWarning,
+    })) {
       await yieldToEventLoop();
       if (samples.length === 0) continue;
       clipFeed.pushAudio(samples);
@@ -181,7 +195,13 @@ async function detect(
       await clipFeed.addEvent(event);
     }
     await clipFeed.end();
-    return { durationMs, patchCount: nextPatch, events, ...(keptScores ? { scores: keptScores } : {}) };
+    return {
+      durationMs,
+      patchCount: nextPatch,
+      events,
+      ...(keptScores ? { scores: keptScores } : {}),
+      ...(truncated === undefined ? {} : { truncated }),
+    };
   } finally {
     // Never leave scoring promises unobserved if we bail out early.
     for (const pending of inFlight) pending.scores.catch(() => {});
