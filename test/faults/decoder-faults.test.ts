@@ -160,4 +160,17 @@ describe("item 6: truncation is never silent", () => {
     const outcome = await decodeWithWarnings(wav.subarray(0, 90_000));
     expect(outcome).toMatchObject({ warnings: [{ truncated: true, byteOffset: 90_000 }] });
   });
+
+  it("an Ogg Vorbis cut mid-stream says it was cut (no end-of-stream page)", async () => {
+    const outcome = await decodeWithWarnings(devAudio("speech_004.ogg").subarray(0, 43_189));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.warnings.some((w) => w.truncated)).toBe(true);
+  });
+
+  it("an MP3 cut inside a frame says it was cut; a whole one does not", async () => {
+    const mp3 = await encodeMp3(await joinedDevAudio(["laugh_040.wav"]));
+    expect((await decodeWithWarnings(mp3)).warnings.some((w) => w.truncated)).toBe(false);
+    const cut = await decodeWithWarnings(mp3.subarray(0, 10_895));
+    expect(cut.warnings.some((w) => w.truncated)).toBe(true);
+  });
 });

@@ -8,6 +8,7 @@ import type { AudioFormat } from "../engine/types.ts";
 import { AudioDecodeError, type AudioDecodeWarning } from "./audio-decode-error.ts";
 import type { ByteReader } from "./byte-reader.ts";
 import { downmixToMono, type MonoPcmChunk } from "./mono-pcm.ts";
+import { mpegTailIsCut } from "./mpeg-tail.ts";
 import { readOggBlock } from "./ogg-blocks.ts";
 
 /** Formats handled here (everything but WAV). */
@@ -27,6 +28,8 @@ const HEADER_ONLY_MAX_BYTES = 4096;
  * of the stream (11.0 s → 5.9 s, issue 10 item 4), so a shortfall against STREAMINFO is checked here.
  */
 const MAX_LOST_FLAC_FRAMES = 2;
+/** Bytes kept from the end of an MP3 stream to check its last frame: several of the largest frames. */
+const MPEG_TAIL_BYTES = 8 * 1024;
 /** Opus decodes natively at 16 kHz (libopus supports 8/12/16/24/48 kHz), which skips resampling entirely. */
 const OPUS_OUTPUT_RATE_HZ = 16_000;
 
@@ -176,12 +179,30 @@ export async function* decodeCodec(
       }
     };
 
+    /** Ogg: whether the last page seen ended its logical stream, and whether the input ended mid-page. */
+    let lastPageWasEndOfStream = false;
+    let cutMidPage = false;
+    /** MP3: the stream's last bytes, to see whether its last frame is whole (mpeg-tail.ts). */
+    let tail = new Uint8Array(0);
     for (;;) {
       blockOffset = reader.offset;
-      const { bytes: block, endOfStream } = isOgg
+      const {
+        bytes: block,
+        endOfStream,
+        partialPage,
+      } = isOgg
         ? await readOggBlock(reader, INPUT_BLOCK_BYTES)
-        : { bytes: await reader.read(INPUT_BLOCK_BYTES), endOfStream: false };
+        : { bytes: await reader.read(INPUT_BLOCK_BYTES), endOfStream: false, partialPage: false };
       if (block.byteLength === 0) break;
+      lastPageWasEndOfStream = endOfStream;
+      cutMidPage ||= partialPage === true;
+      if (format === "mp3") {
+        const joined = new Uint8Array(Math.min(MPEG_TAIL_BYTES, tail.length + block.length));
+        const fromBlock = Math.min(block.length, joined.length);
+        joined.set(tail.subarray(tail.length - (joined.length - fromBlock)), 0);
+        joined.set(block.subarray(block.length - fromBlock), joined.length - fromBlock);
+        tail = joined;
+      }
       const active = decoder;
       const chunk = collect(await run(() => active.decode(block)));
       if (chunk) yield chunk;
@@ -219,6 +240,22 @@ export async function* decodeCodec(
         `${label} stream is mostly damaged: ${errorCount} of about ${framesSeen} frames failed to decode`,
         firstErrorOffset === undefined ? undefined : { byteOffset: firstErrorOffset },
       );
+    }
+    // Ogg streams end with an end-of-stream page; MP3 frames end where the stream ends. Otherwise the
+    // upload was cut: say so (issue 10 item 6).
+    if (isOgg && (cutMidPage || !lastPageWasEndOfStream)) {
+      onWarning({
+        message: `${label} stream ends ${cutMidPage ? "inside a page" : "without its end-of-stream page"} at byte ${reader.offset}: it was cut`,
+        byteOffset: reader.offset,
+        truncated: true,
+      });
+    }
+    if (format === "mp3" && mpegTailIsCut(tail)) {
+      onWarning({
+        message: `${label} stream ends inside a frame at byte ${reader.offset}: it was cut`,
+        byteOffset: reader.offset,
+        truncated: true,
+      });
     }
     if (streamInfo !== undefined && streamInfo.totalSamples > sampleTotal) {
       const missing = streamInfo.totalSamples - sampleTotal;

@@ -24,6 +24,8 @@ export interface OggBlock {
   bytes: Uint8Array;
   /** The block ends with an end-of-stream page: flush the decoder before feeding the next block. */
   endOfStream: boolean;
+  /** The input ended inside a page: the stream was cut. */
+  partialPage?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
   const parts: Uint8Array[] = [];
   let total = 0;
   let endOfStream = false;
+  let partialPage = false;
   while (total < targetBytes) {
     const header = await reader.peek(PAGE_HEADER_BYTES);
     if (header.byteLength === 0) break;
@@ -55,17 +58,21 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
     const page = await reader.read(pageBytes);
     parts.push(page);
     total += page.byteLength;
+    if (page.byteLength < pageBytes) {
+      partialPage = true;
+      break;
+    }
     if ((header[5]! & HEADER_TYPE_END_OF_STREAM) !== 0) {
       endOfStream = true;
       break;
     }
   }
-  if (parts.length === 1) return { bytes: parts[0]!, endOfStream };
+  if (parts.length === 1) return { bytes: parts[0]!, endOfStream, ...(partialPage ? { partialPage } : {}) };
   const block = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {
     block.set(part, at);
     at += part.byteLength;
   }
-  return { bytes: block, endOfStream };
+  return { bytes: block, endOfStream, ...(partialPage ? { partialPage } : {}) };
 }
