@@ -12,7 +12,9 @@ import { type ProcessJobDeps, processJob } from "../../inference-node/src/jobs/p
 import { sendReport } from "../../inference-node/src/jobs/report-sender.ts";
 import { startAudioServer } from "../../inference-node/src/jobs/testing/audio-server.ts";
 import { makeJob } from "../../inference-node/src/jobs/testing/jobs.ts";
+import { createMemoryClipStore } from "../../inference-node/src/jobs/testing/memory-clip-store.ts";
 import { startReportReceiver } from "../../inference-node/src/jobs/testing/report-receiver.ts";
+import { jobReportSchema } from "../../shared/schemas/job-report.ts";
 import { type S3Fault, startFaultyS3 } from "../harness/faulty-s3.ts";
 import { devAudio } from "./fault-inputs.ts";
 
@@ -101,6 +103,31 @@ describe("item 7: a failure message over 2,000 characters", () => {
     );
     expect(outcome).toEqual({ delivered: true, attempts: 1 });
     expect(receiver.received[0]?.report).toMatchObject({ status: "failed" });
+  });
+});
+
+describe("item 6: a truncated recording on the node", () => {
+  it("is completed with what arrived and the report says it was truncated, with the byte offset", async () => {
+    const audio = await startAudioServer({ body: devAudio("laugh_040.wav").subarray(0, 90_000) });
+    cleanups.push(() => audio.close());
+    const report = await processJob(
+      makeJob({ audioUrl: audio.url }),
+      {
+        engine,
+        clipStore: createMemoryClipStore(),
+        logger: silentLogger,
+        nodeId: "fault-node",
+        audioFetchRetries: 0,
+        audioIdleTimeoutMs: 5_000,
+        clipUploadAttempts: 1,
+      },
+      new AbortController().signal,
+    );
+    expect(report).toMatchObject({
+      status: "completed",
+      truncated: { byteOffset: 90_000, message: expect.stringMatching(/declares 180480 bytes/) },
+    });
+    expect(jobReportSchema.parse(report)).toMatchObject({ truncated: { byteOffset: 90_000 } });
   });
 });
 

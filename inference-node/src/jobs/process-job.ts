@@ -9,7 +9,7 @@ import type { JobReport, JobStats, ReportedEvent } from "../../../shared/schemas
 import type { Engine } from "../engine/types.ts";
 import { streamAudio } from "./audio-stream.ts";
 import { type ClipStore, clipKey, putClipWithRetries } from "./clip-store.ts";
-import { classifyFailure } from "./job-failure.ts";
+import { classifyFailure, truncateMessage } from "./job-failure.ts";
 import { type Logger, redactUrl } from "./logger.ts";
 
 export interface ProcessJobDeps {
@@ -117,7 +117,19 @@ export async function processJob(
       modelVersion: engine.modelVersion,
       events,
       stats: stats(result.durationMs),
+      ...(result.truncated === undefined
+        ? {}
+        : {
+            truncated: {
+              message: truncateMessage(result.truncated.message),
+              ...(result.truncated.byteOffset === undefined
+                ? {}
+                : { byteOffset: result.truncated.byteOffset }),
+            },
+          }),
     };
+    if (report.truncated !== undefined)
+      logger.warn("audio_truncated", { jobId: job.jobId, ...report.truncated });
     logger.info("job_completed", { jobId: job.jobId, events: events.length, ...report.stats });
     return report;
   } catch (error) {

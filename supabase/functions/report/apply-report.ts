@@ -79,6 +79,13 @@ export function toRunStats(stats: JobStats | undefined) {
   };
 }
 
+/** A truncation notice → the `decode_warning` run_stats key `queue.complete` stores on the recording. */
+export function toDecodeWarning(report: CompletedReport): { decode_warning?: string } {
+  if (report.truncated === undefined) return {};
+  const at = report.truncated.byteOffset === undefined ? "" : ` at byte ${report.truncated.byteOffset}`;
+  return { decode_warning: `truncated${at}: ${report.truncated.message}` };
+}
+
 export async function applyReport(sql: Sql, report: JobReport): Promise<ItemResult> {
   try {
     return report.status === "completed" ? await complete(sql, report) : await fail(sql, report);
@@ -92,7 +99,8 @@ async function complete(sql: Sql, report: CompletedReport): Promise<ItemResult> 
     const [{ outcome }] = await sql<{ outcome: { events_inserted: number; events_replaced: number } }[]>`
       select queue.complete(${report.jobId}::bigint, ${report.leaseToken}::uuid,
                             ${sql.json(report.events.map(toSqlEvent))},
-                            ${sql.json(toRunStats(report.stats))}, ${report.modelVersion}) as outcome`;
+                            ${sql.json({ ...toRunStats(report.stats), ...toDecodeWarning(report) })},
+                            ${report.modelVersion}) as outcome`;
     return {
       ok: true,
       item: {

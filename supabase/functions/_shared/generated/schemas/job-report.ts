@@ -81,6 +81,17 @@ export const completedReportSchema = z.object({
   modelVersion: z.string().min(1),
   events: z.array(reportedEventSchema),
   stats: jobStatsSchema,
+  /**
+   * Present when the recording was cut short (the input ended before the audio its header announced):
+   * the events cover only `stats.audioSeconds`. The receiver stores the message on the recording.
+   */
+  truncated: z
+    .object({
+      message: z.string().max(500),
+      /** Where the input ended, bytes from its start. */
+      byteOffset: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 export const failedReportSchema = z.object({
