@@ -23,13 +23,7 @@ export async function joinedDevAudio(names: readonly string[]): Promise<Float32A
     }
     for await (const chunk of decodeTo16kMono(once())) parts.push(chunk);
   }
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return joinArrays(parts, (length) => new Float32Array(length));
 }
 
 /**
@@ -68,7 +62,14 @@ export async function encodeMp3(
 
 /** Joins byte arrays. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  return joinArrays(parts, (length) => new Uint8Array(length));
+}
+
+function joinArrays<T extends Uint8Array | Float32Array>(
+  parts: readonly T[],
+  make: (length: number) => T,
+): T {
+  const out = make(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {
     out.set(part, at);
