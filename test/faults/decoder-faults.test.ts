@@ -1,6 +1,7 @@
 /**
  * Fault suite, decoders (issue 10): malformed headers and damaged streams through `decodeTo16kMono`.
  */
+import { existsSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import {
   AudioDecodeError,
@@ -11,6 +12,7 @@ import { buildWav, sine } from "../../inference-node/src/audio/wav-fixtures.ts";
 import { classifyFailure } from "../../inference-node/src/jobs/job-failure.ts";
 import { seededRandom } from "../harness/seeded-random.ts";
 import { concatBytes, devAudio, encodeMp3, joinedDevAudio, streamOf } from "./fault-inputs.ts";
+import { loadFuzzSources } from "./fuzz-cases.ts";
 
 /** Decodes to the end; returns the sample count or the error. */
 async function decode(input: AsyncIterable<Uint8Array>): Promise<{ samples: number } | { error: unknown }> {
@@ -188,6 +190,25 @@ describe("item 6: truncation is never silent", () => {
     expect(outcome.error).toBeUndefined();
     expect(outcome.warnings.some((w) => w.truncated)).toBe(true);
   });
+
+  it.skipIf(!existsSync("/usr/bin/opusenc"))(
+    "a cut Ogg Opus decodes only what arrived, and says so",
+    async () => {
+      const opus = (await loadFuzzSources()).find((source) => source.name.endsWith(".opus"));
+      if (opus === undefined) throw new Error("no Opus source");
+      const whole = await decodeWithWarnings(opus.bytes);
+      for (const fraction of [0.25, 0.5, 0.75]) {
+        const cutAt = Math.round(opus.bytes.length * fraction);
+        const cut = await decodeWithWarnings(opus.bytes.subarray(0, cutAt));
+        expect(
+          cut.warnings.some((w) => w.truncated),
+          `cut at ${cutAt}`,
+        ).toBe(true);
+        // At 24 kbit/s the audio before byte N lasts at most about N / (whole bytes) of the whole.
+        expect(cut.seconds ?? 0).toBeLessThanOrEqual((whole.seconds ?? 0) * fraction + 0.5);
+      }
+    },
+  );
 
   it("an MP3 cut inside a frame says it was cut; a whole one does not", async () => {
     const mp3 = await encodeMp3(await joinedDevAudio(["laugh_040.wav"]));

@@ -193,9 +193,9 @@ export async function* decodeCodec(
       } = isOgg
         ? await readOggBlock(reader, INPUT_BLOCK_BYTES)
         : { bytes: await reader.read(INPUT_BLOCK_BYTES), endOfStream: false, partialPage: false };
+      cutMidPage ||= partialPage === true;
       if (block.byteLength === 0) break;
       lastPageWasEndOfStream = endOfStream;
-      cutMidPage ||= partialPage === true;
       if (format === "mp3") {
         const joined = new Uint8Array(Math.min(MPEG_TAIL_BYTES, tail.length + block.length));
         const fromBlock = Math.min(block.length, joined.length);

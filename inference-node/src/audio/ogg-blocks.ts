@@ -56,17 +56,22 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
     let pageBytes = PAGE_HEADER_BYTES + segmentCount;
     for (let i = 0; i < segmentCount; i++) pageBytes += withLacing[PAGE_HEADER_BYTES + i] ?? 0;
     const page = await reader.read(pageBytes);
-    parts.push(page);
-    total += page.byteLength;
     if (page.byteLength < pageBytes) {
+      // The input ends inside this page. Its header still names every packet's size, and the Opus
+      // decoder fills the missing ones in (a cut file once reported more audio than the whole file):
+      // drop the partial page and say the stream was cut.
       partialPage = true;
       break;
     }
+    parts.push(page);
+    total += page.byteLength;
     if ((header[5]! & HEADER_TYPE_END_OF_STREAM) !== 0) {
       endOfStream = true;
       break;
     }
   }
+  if (parts.length === 0)
+    return { bytes: new Uint8Array(0), endOfStream, ...(partialPage ? { partialPage } : {}) };
   if (parts.length === 1) return { bytes: parts[0]!, endOfStream, ...(partialPage ? { partialPage } : {}) };
   const block = new Uint8Array(total);
   let at = 0;
