@@ -217,3 +217,33 @@ describe("item 6: truncation is never silent", () => {
     expect(cut.warnings.some((w) => w.truncated)).toBe(true);
   });
 });
+
+describe("item 15: repeated headers followed by random bytes are not audio", () => {
+  const random = seededRandom(15);
+  const noise = Uint8Array.from({ length: 64 * 1024 }, () => Math.floor(random() * 256));
+
+  it("200 KB of MP3 frame headers + random bytes: CORRUPT_AUDIO", async () => {
+    const headers = new Uint8Array(200 * 1024);
+    for (let at = 0; at < headers.length; at += 4) headers.set([0xff, 0xfb, 0x90, 0x64], at);
+    const outcome = await decodeWithWarnings(concatBytes([headers, noise]));
+    expect(outcome.error).toMatchObject({ code: "CORRUPT_AUDIO" });
+  });
+
+  it("200 KB of Vorbis header pages + random bytes: CORRUPT_AUDIO", async () => {
+    // speech_004.ogg's identification page (58 bytes) and comment + setup page (3,394 bytes), no audio.
+    const headerPages = devAudio("speech_004.ogg").subarray(0, 58 + 3_394);
+    const outcome = await decodeWithWarnings(concatBytes([...Array(60).fill(headerPages), noise]));
+    expect(outcome.error).toMatchObject({ code: "CORRUPT_AUDIO" });
+  });
+
+  it("a real MP3, also behind an ID3v2 tag, still decodes", async () => {
+    const mp3 = await encodeMp3(await joinedDevAudio(["laugh_040.wav"]));
+    const id3 = new Uint8Array(10 + 300);
+    id3.set([0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 2, 44]); // size 300 (syncsafe 2·128 + 44)
+    for (const bytes of [mp3, concatBytes([id3, mp3])]) {
+      const outcome = await decodeWithWarnings(bytes);
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.seconds).toBeGreaterThan(5);
+    }
+  });
+});

@@ -8,7 +8,7 @@ import type { AudioFormat } from "../engine/types.ts";
 import { AudioDecodeError, type AudioDecodeWarning } from "./audio-decode-error.ts";
 import type { ByteReader } from "./byte-reader.ts";
 import { downmixToMono, type MonoPcmChunk } from "./mono-pcm.ts";
-import { mpegTailIsCut } from "./mpeg-tail.ts";
+import { hasMpegFrameChain, id3v2Length, mpegTailIsCut } from "./mpeg-tail.ts";
 import { readOggBlock } from "./ogg-blocks.ts";
 
 /** Formats handled here (everything but WAV). */
@@ -111,6 +111,30 @@ function readStreamInfo(head: Uint8Array): { totalSamples: number; maxBlockSize:
   return { totalSamples: sampleRateHz > 0 ? totalSamples : 0, maxBlockSize };
 }
 
+/** Bytes searched for the first run of three frames (after any ID3v2 tag). */
+const MPEG_SYNC_WINDOW_BYTES = 64 * 1024;
+/** ID3v2 tags larger than this (album art) are not read past to check the frames: no verdict. */
+const MAX_CHECKED_ID3_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Throws CORRUPT_AUDIO unless three consecutive MPEG frames appear within the first 64 KB after any ID3v2
+ * tag. mpg123 resyncs on anything that looks like one frame header and decodes it: 200 KB of repeated
+ * headers came out as 13 s of "audio" (issue 10 item 15).
+ */
+async function assertMpegFrames(reader: ByteReader): Promise<void> {
+  const tagBytes = id3v2Length(await reader.peek(10));
+  if (tagBytes > MAX_CHECKED_ID3_BYTES) return;
+  const head = await reader.peek(tagBytes + MPEG_SYNC_WINDOW_BYTES);
+  if (head.byteLength <= tagBytes) return; // nothing after the tag: the decoder reports it empty
+  if (!hasMpegFrameChain(head.subarray(tagBytes))) {
+    throw new AudioDecodeError(
+      "CORRUPT_AUDIO",
+      `MP3: no run of consecutive MPEG audio frames in the first ${MPEG_SYNC_WINDOW_BYTES} bytes after byte ${tagBytes}; this is not MP3 audio`,
+      { byteOffset: tagBytes },
+    );
+  }
+}
+
 /** Rough samples per frame, to count frames the decoders do not number (mpg123 tags every error frame 0). */
 function samplesPerFrame(format: CodecFormat, sampleRateHz: number): number {
   switch (format) {
@@ -147,6 +171,7 @@ export async function* decodeCodec(
     let firstErrorOffset: number | undefined;
     let blockOffset = 0;
     const streamInfo = format === "flac" ? readStreamInfo(await reader.peek(42)) : undefined;
+    if (format === "mp3") await assertMpegFrames(reader);
 
     const collect = (result: DecodedAudio): MonoPcmChunk | undefined => {
       for (const error of result.errors) {

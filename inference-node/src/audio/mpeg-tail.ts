@@ -3,6 +3,8 @@
  * Was an MPEG audio stream cut mid-frame? mpg123 drops a partial last frame without a word, and an MP3
  * has no length in its header to compare with, so a cut upload passed for a short recording (issue 10
  * item 6). This walks the frame chain through the stream's last bytes and checks it ends at the end.
+ * It also finds where a real frame sequence starts: a stream of repeated frame headers (or of anything
+ * else that only looks like one header at a time) is not MP3 audio (issue 10 item 15).
  */
 
 /** kbit/s by [version is MPEG-1][layer index 1..3][bitrate index]; 0 = free/bad. */
@@ -60,6 +62,26 @@ export function mpegTailIsCut(tail: Uint8Array): boolean {
     // The chain stopped at something that is not a frame header: a tag or junk, not a cut frame.
     const rest = tail.length - at;
     return rest > 0 && rest < 4 && tail[at] === 0xff;
+  }
+  return false;
+}
+
+/** Bytes after an ID3v2 tag at the start, or 0 when there is none. */
+export function id3v2Length(head: Uint8Array): number {
+  if (head.length < 10 || head[0] !== 0x49 || head[1] !== 0x44 || head[2] !== 0x33) return 0;
+  const size =
+    ((head[6] & 0x7f) << 21) | ((head[7] & 0x7f) << 14) | ((head[8] & 0x7f) << 7) | (head[9] & 0x7f);
+  const footer = (head[5] & 0x10) !== 0 ? 10 : 0;
+  return 10 + size + footer;
+}
+
+/** True when `bytes` holds three consecutive MPEG audio frames, each header where the last frame ends. */
+export function hasMpegFrameChain(bytes: Uint8Array): boolean {
+  for (let start = 0; start + 4 <= bytes.length; start++) {
+    const first = mpegFrameLength(bytes, start);
+    if (first === 0) continue;
+    const second = mpegFrameLength(bytes, start + first);
+    if (second !== 0 && mpegFrameLength(bytes, start + first + second) !== 0) return true;
   }
   return false;
 }
