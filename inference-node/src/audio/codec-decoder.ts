@@ -8,7 +8,7 @@ import type { AudioFormat } from "../engine/types.ts";
 import { AudioDecodeError, type AudioDecodeWarning } from "./audio-decode-error.ts";
 import type { ByteReader } from "./byte-reader.ts";
 import { downmixToMono, type MonoPcmChunk } from "./mono-pcm.ts";
-import { hasMpegFrameChain, id3v2Length, mpegTailIsCut } from "./mpeg-tail.ts";
+import { hasMpegFrameChain, id3v2Length, mpegTailIsCut } from "./mpeg-frames.ts";
 import { readOggBlock } from "./ogg-blocks.ts";
 
 /** Formats handled here (everything but WAV). */
@@ -207,7 +207,7 @@ export async function* decodeCodec(
     /** Ogg: whether the last page seen ended its logical stream, and whether the input ended mid-page. */
     let lastPageWasEndOfStream = false;
     let cutMidPage = false;
-    /** MP3: the stream's last bytes, to see whether its last frame is whole (mpeg-tail.ts). */
+    /** MP3: the stream's last bytes, to see whether its last frame is whole (mpeg-frames.ts). */
     let tail = new Uint8Array(0);
     for (;;) {
       blockOffset = reader.offset;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mpegFrameLength, mpegTailIsCut } from "./mpeg-tail.ts";
+import { mpegFrameLength, mpegTailIsCut } from "./mpeg-frames.ts";
 
 /** `count` MPEG-1 Layer III frames at 128 kbit/s, 44.1 kHz, no padding (417 bytes each). */
 function frames(count: number): Uint8Array {
@@ -8,7 +8,7 @@ function frames(count: number): Uint8Array {
   return bytes;
 }
 
-describe("mpeg-tail", () => {
+describe("mpeg-frames", () => {
   it("computes frame lengths from the header", () => {
     expect(mpegFrameLength(frames(1), 0)).toBe(417);
     expect(mpegFrameLength(Uint8Array.from([0xff, 0xfb, 0x92, 0x00]), 0)).toBe(418); // padding bit
