@@ -426,7 +426,8 @@ begin
 
   update public.recordings r
   set status = 'done', model_version = complete.model_version, processed_at = pg_catalog.now(),
-      duration_ms = coalesce(r.duration_ms, round((complete.run_stats ->> 'audio_seconds')::numeric * 1000)::bigint)
+      duration_ms = coalesce(r.duration_ms, round((complete.run_stats ->> 'audio_seconds')::numeric * 1000)::bigint),
+      decode_warning = pg_catalog.left(nullif(complete.run_stats ->> 'decode_warning', ''), 1000)
   where r.id = recording.id;
 
   result := pg_catalog.jsonb_build_object(
@@ -448,7 +449,7 @@ $$;
 -- Name: FUNCTION complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text) IS 'Atomically replaces a recording''s events for a model version and marks it done; idempotent per lease.';
+COMMENT ON FUNCTION queue.complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text) IS 'Atomically replaces a recording''s events for a model version and marks it done (storing run_stats ->> decode_warning on the recording); idempotent per lease.';
 
 
 --
@@ -1128,6 +1129,7 @@ CREATE TABLE public.recordings (
     processed_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    decode_warning text,
     audio_etag text,
     CONSTRAINT recordings_duration_ms_positive CHECK (((duration_ms IS NULL) OR (duration_ms > 0))),
     CONSTRAINT recordings_ended_after_started CHECK ((ended_at > started_at)),
@@ -1205,6 +1207,13 @@ COMMENT ON COLUMN public.recordings.source IS 'Where the audio came from, e.g. u
 --
 
 COMMENT ON COLUMN public.recordings.model_version IS 'Model version of the last successful detect run; daily_summary counts only events of this version.';
+
+
+--
+-- Name: COLUMN recordings.decode_warning; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.decode_warning IS 'Set when the last run analysed only part of the recording (the input ended before the audio its header announced): what the decoder said, with the byte offset. Null when the whole recording was read.';
 
 
 --

@@ -7,11 +7,11 @@
  *
  * Usage: `node bin/run-ts.mjs inference-node/src/server.ts` (env: see infra/node.env.example).
  */
-import { serve } from "@hono/node-server";
 import { ConfigError, parseConfig } from "./config/config.ts";
 import { createEngine } from "./engine/engine.ts";
 import type { Engine } from "./engine/types.ts";
 import { createApp } from "./http/app.ts";
+import { startHttpServer } from "./http/http-server.ts";
 import { createS3ClipStore } from "./jobs/clip-store.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
 import { createLogger } from "./jobs/logger.ts";
@@ -82,9 +82,17 @@ const app = createApp({
   isShuttingDown: () => shuttingDown,
 });
 
-const server = serve({ fetch: app.fetch, hostname: config.NODE_HOST, port: config.NODE_PORT }, (info) => {
-  logger.info("listening", { host: info.address, port: info.port, nodeId: config.NODE_ID });
-});
+const http = startHttpServer(app.fetch, { hostname: config.NODE_HOST, port: config.NODE_PORT });
+http.listening.then(
+  (info) => logger.info("listening", { host: info.address, port: info.port, nodeId: config.NODE_ID }),
+  (error: unknown) => {
+    logger.error("listen_failed", { error });
+    process.exit(1);
+  },
+);
+
+/** After the reports are flushed, connections still open get this long before they are cut. */
+const CONNECTION_DRAIN_MS = 1_000;
 
 let shutdownPromise: Promise<void> | undefined;
 /** Idempotent: the second signal joins the first shutdown instead of starting another. */
@@ -98,7 +106,8 @@ function shutdown(signal: NodeJS.Signals): Promise<void> {
   shutdownPromise = (async () => {
     const { drained } = await queue.shutdown(config.NODE_SHUTDOWN_GRACE_MS);
     logger.info("shutdown_reports_flushed", { drained });
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Half-sent requests would otherwise hold the process open past systemd's stop timeout.
+    await http.drain(CONNECTION_DRAIN_MS);
     await engine?.dispose().catch((error: unknown) => logger.warn("engine_dispose_failed", { error }));
     clipStore.close();
     logger.info("shutdown_complete", { drained });

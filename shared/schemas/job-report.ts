@@ -37,7 +37,12 @@ export const JOB_FAILURE_REASONS = Object.freeze({
   DEADLINE_EXCEEDED: "DEADLINE_EXCEEDED",
   /** The node got SIGTERM while the job was queued or running. Retryable. */
   SHUTTING_DOWN: "SHUTTING_DOWN",
-  /** Anything unexpected. Retryable. */
+  /**
+   * The engine failed on these bytes in a way that will recur on the same input (a bug met by this
+   * recording): retrying cannot help, so it is permanent at the first attempt, with the error recorded.
+   */
+  ENGINE_FAILED: "ENGINE_FAILED",
+  /** The inference worker died (crash, out of memory) and was replaced. Retryable. */
   INTERNAL: "INTERNAL",
 } as const);
 export type JobFailureReason = (typeof JOB_FAILURE_REASONS)[keyof typeof JOB_FAILURE_REASONS];
@@ -79,6 +84,17 @@ export const completedReportSchema = z.object({
   modelVersion: z.string().min(1),
   events: z.array(reportedEventSchema),
   stats: jobStatsSchema,
+  /**
+   * Present when the recording was cut short (the input ended before the audio its header announced):
+   * the events cover only `stats.audioSeconds`. The receiver stores the message on the recording.
+   */
+  truncated: z
+    .object({
+      message: z.string().max(500),
+      /** Where the input ended, bytes from its start. */
+      byteOffset: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 export const failedReportSchema = z.object({

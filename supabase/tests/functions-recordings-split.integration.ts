@@ -95,7 +95,9 @@ describe("a night larger than one object", () => {
       });
       expect(registered.status).toBe(201);
       const { recordingId, uploadUrl, uploadHeaders } = await registered.json();
-      expect((await fetch(uploadUrl, { method: "PUT", body: bytes, headers: uploadHeaders })).status).toBe(200);
+      expect((await fetch(uploadUrl, { method: "PUT", body: bytes, headers: uploadHeaders })).status).toBe(
+        200,
+      );
       const confirmed = await post(`/${recordingId}/uploaded`, {});
       expect(await confirmed.json()).toEqual({ recordingId, status: "pending" });
     }

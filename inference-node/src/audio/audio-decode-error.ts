@@ -20,6 +20,30 @@ export const SUPPORTED_FORMATS_DESCRIPTION =
   "WAV (RIFF/RF64: PCM 8/16/24/32-bit, IEEE float 32/64, WAVE_FORMAT_EXTENSIBLE), Ogg Opus, Ogg Vorbis, FLAC, MP3";
 
 /**
+ * Input sample rates the engine accepts. Below 8 kHz there is no speech band to hear laughter in, and the
+ * resampler's work and filter table grow with the ratio (1 Hz meant 16 000× the audio, ~1 GHz a 571 MB
+ * table: issue 10 item 10); above 384 kHz no recorder writes.
+ */
+export const MIN_INPUT_SAMPLE_RATE_HZ = 8_000;
+export const MAX_INPUT_SAMPLE_RATE_HZ = 384_000;
+
+/** Throws UNSUPPORTED_FORMAT unless `sampleRateHz` is an integer in the supported range. */
+export function assertSupportedSampleRate(sampleRateHz: number, label: string, byteOffset?: number): void {
+  if (
+    Number.isInteger(sampleRateHz) &&
+    sampleRateHz >= MIN_INPUT_SAMPLE_RATE_HZ &&
+    sampleRateHz <= MAX_INPUT_SAMPLE_RATE_HZ
+  ) {
+    return;
+  }
+  throw new AudioDecodeError(
+    "UNSUPPORTED_FORMAT",
+    `${label} sample rate ${sampleRateHz} Hz is not supported; supported: ${MIN_INPUT_SAMPLE_RATE_HZ}–${MAX_INPUT_SAMPLE_RATE_HZ} Hz`,
+    byteOffset === undefined ? undefined : { byteOffset },
+  );
+}
+
+/**
  * Thrown (asynchronously, from the decode generator) when input audio cannot be decoded.
  *
  * @example
@@ -49,4 +73,9 @@ export class AudioDecodeError extends Error {
 export interface AudioDecodeWarning {
   message: string;
   byteOffset?: number;
+  /**
+   * The stream ended before the audio its header announced (a cut upload, a recorder killed mid-write):
+   * what was there was decoded, the rest is missing. Callers must say so (issue 10 item 6).
+   */
+  truncated?: boolean;
 }

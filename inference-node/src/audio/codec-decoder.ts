@@ -8,6 +8,7 @@ import type { AudioFormat } from "../engine/types.ts";
 import { AudioDecodeError, type AudioDecodeWarning } from "./audio-decode-error.ts";
 import type { ByteReader } from "./byte-reader.ts";
 import { downmixToMono, type MonoPcmChunk } from "./mono-pcm.ts";
+import { hasMpegFrameChain, id3v2Length, mpegTailIsCut } from "./mpeg-frames.ts";
 import { readOggBlock } from "./ogg-blocks.ts";
 
 /** Formats handled here (everything but WAV). */
@@ -21,6 +22,14 @@ const MIN_ERRORS_FOR_CORRUPT = 3;
 const MAX_ERROR_FRAME_FRACTION = 0.5;
 /** A stream this small that decodes to nothing is a header-only file (EMPTY), not a damaged one. */
 const HEADER_ONLY_MAX_BYTES = 4096;
+/**
+ * FLAC frames lost to damage beyond which the file is failed rather than decoded with a gap. The wasm
+ * FLAC decoder does not resync after a damaged frame header: one flipped byte silently dropped the rest
+ * of the stream (11.0 s → 5.9 s, issue 10 item 4), so a shortfall against STREAMINFO is checked here.
+ */
+const MAX_LOST_FLAC_FRAMES = 2;
+/** Bytes kept from the end of an MP3 stream to check its last frame: several of the largest frames. */
+const MPEG_TAIL_BYTES = 8 * 1024;
 /** Opus decodes natively at 16 kHz (libopus supports 8/12/16/24/48 kHz), which skips resampling entirely. */
 const OPUS_OUTPUT_RATE_HZ = 16_000;
 
@@ -75,6 +84,72 @@ async function createDecoder(format: CodecFormat): Promise<StreamingDecoder> {
 }
 
 /**
+ * Runs a decoder step with `console.error` silenced: mpg123-decoder and the FLAC decoder print every bad
+ * frame to stderr themselves; we report them once, through `onWarning`. Only the synchronous part of the
+ * step runs silenced, so nobody else's messages are lost.
+ */
+function quietly<T>(step: () => T): T {
+  const original = console.error;
+  console.error = () => {};
+  try {
+    return step();
+  } finally {
+    console.error = original;
+  }
+}
+
+/** A FLAC stream's STREAMINFO: total samples per channel (0 = unknown) and the largest block size. */
+function readStreamInfo(head: Uint8Array): { totalSamples: number; maxBlockSize: number } | undefined {
+  // "fLaC", then metadata block 0 (must be STREAMINFO, type 0) with a 4-byte header and a 34-byte body.
+  if (head.byteLength < 42 || String.fromCharCode(...head.subarray(0, 4)) !== "fLaC") return undefined;
+  if ((head[4] & 0x7f) !== 0) return undefined;
+  const body = head.subarray(8, 42);
+  const maxBlockSize = (body[2] << 8) | body[3];
+  const lowBits = ((body[14] << 24) | (body[15] << 16) | (body[16] << 8) | body[17]) >>> 0;
+  const totalSamples = (body[13] & 0x0f) * 2 ** 32 + lowBits;
+  const sampleRateHz = (body[10] << 12) | (body[11] << 4) | (body[12] >> 4);
+  return { totalSamples: sampleRateHz > 0 ? totalSamples : 0, maxBlockSize };
+}
+
+/** Bytes searched for the first run of three frames (after any ID3v2 tag). */
+const MPEG_SYNC_WINDOW_BYTES = 64 * 1024;
+/** ID3v2 tags larger than this (album art) are not read past to check the frames: no verdict. */
+const MAX_CHECKED_ID3_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Throws CORRUPT_AUDIO unless three consecutive MPEG frames appear within the first 64 KB after any ID3v2
+ * tag. mpg123 resyncs on anything that looks like one frame header and decodes it: 200 KB of repeated
+ * headers came out as 13 s of "audio" (issue 10 item 15).
+ */
+async function assertMpegFrames(reader: ByteReader): Promise<void> {
+  const tagBytes = id3v2Length(await reader.peek(10));
+  if (tagBytes > MAX_CHECKED_ID3_BYTES) return;
+  const head = await reader.peek(tagBytes + MPEG_SYNC_WINDOW_BYTES);
+  if (head.byteLength <= tagBytes) return; // nothing after the tag: the decoder reports it empty
+  if (!hasMpegFrameChain(head.subarray(tagBytes))) {
+    throw new AudioDecodeError(
+      "CORRUPT_AUDIO",
+      `MP3: no run of consecutive MPEG audio frames in the first ${MPEG_SYNC_WINDOW_BYTES} bytes after byte ${tagBytes}; this is not MP3 audio`,
+      { byteOffset: tagBytes },
+    );
+  }
+}
+
+/** Rough samples per frame, to count frames the decoders do not number (mpg123 tags every error frame 0). */
+function samplesPerFrame(format: CodecFormat, sampleRateHz: number): number {
+  switch (format) {
+    case "mp3":
+      return sampleRateHz >= 32_000 ? 1152 : 576;
+    case "ogg-opus":
+      return (sampleRateHz * 20) / 1000;
+    case "ogg-vorbis":
+      return 1024;
+    case "flac":
+      return 4096;
+  }
+}
+
+/**
  * Decodes a compressed stream to mono chunks at the codec's output rate. Bad frames are reported through
  * `onWarning`; the stream is CORRUPT_AUDIO if it yields no audio or most frames fail.
  */
@@ -91,23 +166,26 @@ export async function* decodeCodec(
     await decoder.ready;
     let sampleTotal = 0;
     let errorCount = 0;
-    let framesSeen = 0;
+    /** Frames decoded, estimated from samples (see samplesPerFrame). */
+    let goodFrames = 0;
     let firstErrorOffset: number | undefined;
     let blockOffset = 0;
+    const streamInfo = format === "flac" ? readStreamInfo(await reader.peek(42)) : undefined;
+    if (format === "mp3") await assertMpegFrames(reader);
 
     const collect = (result: DecodedAudio): MonoPcmChunk | undefined => {
       for (const error of result.errors) {
         errorCount++;
-        framesSeen = Math.max(framesSeen, error.frameNumber + 1);
         // The decoders count codec payload bytes, not file bytes; the block's file offset is the honest answer.
         firstErrorOffset ??= blockOffset;
         onWarning({
-          message: `${label} frame ${error.frameNumber}: ${error.message}`,
+          message: `${label}: a damaged frame near byte ${blockOffset} was skipped: ${error.message}`,
           byteOffset: blockOffset,
         });
       }
       if (result.samplesDecoded === 0 || result.channelData.length === 0) return undefined;
       sampleTotal += result.samplesDecoded;
+      goodFrames += result.samplesDecoded / samplesPerFrame(format, result.sampleRate);
       return {
         sampleRateHz: result.sampleRate,
         samples: downmixToMono(result.channelData, result.samplesDecoded),
@@ -116,7 +194,7 @@ export async function* decodeCodec(
 
     const run = async (step: () => DecodedAudio | Promise<DecodedAudio>): Promise<DecodedAudio> => {
       try {
-        return await step();
+        return await quietly(step);
       } catch (cause) {
         throw new AudioDecodeError(
           "CORRUPT_AUDIO",
@@ -126,12 +204,30 @@ export async function* decodeCodec(
       }
     };
 
+    /** Ogg: whether the last page seen ended its logical stream, and whether the input ended mid-page. */
+    let lastPageWasEndOfStream = false;
+    let cutMidPage = false;
+    /** MP3: the stream's last bytes, to see whether its last frame is whole (mpeg-frames.ts). */
+    let tail = new Uint8Array(0);
     for (;;) {
       blockOffset = reader.offset;
-      const { bytes: block, endOfStream } = isOgg
+      const {
+        bytes: block,
+        endOfStream,
+        partialPage,
+      } = isOgg
         ? await readOggBlock(reader, INPUT_BLOCK_BYTES)
-        : { bytes: await reader.read(INPUT_BLOCK_BYTES), endOfStream: false };
+        : { bytes: await reader.read(INPUT_BLOCK_BYTES), endOfStream: false, partialPage: false };
+      cutMidPage ||= partialPage === true;
       if (block.byteLength === 0) break;
+      lastPageWasEndOfStream = endOfStream;
+      if (format === "mp3") {
+        const joined = new Uint8Array(Math.min(MPEG_TAIL_BYTES, tail.length + block.length));
+        const fromBlock = Math.min(block.length, joined.length);
+        joined.set(tail.subarray(tail.length - (joined.length - fromBlock)), 0);
+        joined.set(block.subarray(block.length - fromBlock), joined.length - fromBlock);
+        tail = joined;
+      }
       const active = decoder;
       const chunk = collect(await run(() => active.decode(block)));
       if (chunk) yield chunk;
@@ -160,12 +256,49 @@ export async function* decodeCodec(
         { byteOffset: firstErrorOffset ?? 0 },
       );
     }
+    // Errors counted against every frame seen (errors + decoded): a few glitches in a long file are
+    // skipped, a file that is mostly damage is refused.
+    const framesSeen = errorCount + Math.round(goodFrames);
     if (errorCount >= MIN_ERRORS_FOR_CORRUPT && errorCount > MAX_ERROR_FRAME_FRACTION * framesSeen) {
       throw new AudioDecodeError(
         "CORRUPT_AUDIO",
-        `${label} stream is mostly damaged: ${errorCount} of the first ${framesSeen} frames failed to decode`,
+        `${label} stream is mostly damaged: ${errorCount} of about ${framesSeen} frames failed to decode`,
         firstErrorOffset === undefined ? undefined : { byteOffset: firstErrorOffset },
       );
+    }
+    // Ogg streams end with an end-of-stream page; MP3 frames end where the stream ends. Otherwise the
+    // upload was cut: say so (issue 10 item 6).
+    if (isOgg && (cutMidPage || !lastPageWasEndOfStream)) {
+      onWarning({
+        message: `${label} stream ends ${cutMidPage ? "inside a page" : "without its end-of-stream page"} at byte ${reader.offset}: it was cut`,
+        byteOffset: reader.offset,
+        truncated: true,
+      });
+    }
+    if (format === "mp3" && mpegTailIsCut(tail)) {
+      onWarning({
+        message: `${label} stream ends inside a frame at byte ${reader.offset}: it was cut`,
+        byteOffset: reader.offset,
+        truncated: true,
+      });
+    }
+    if (streamInfo !== undefined && streamInfo.totalSamples > sampleTotal) {
+      const missing = streamInfo.totalSamples - sampleTotal;
+      const detail = `decoded ${sampleTotal} of the ${streamInfo.totalSamples} samples its STREAMINFO announces`;
+      if (errorCount > 0 && missing > MAX_LOST_FLAC_FRAMES * Math.max(1, streamInfo.maxBlockSize)) {
+        throw new AudioDecodeError(
+          "CORRUPT_AUDIO",
+          `${label} stream is damaged (found at byte ${firstErrorOffset ?? 0}) and the decoder could not resync: ${detail}`,
+          { byteOffset: firstErrorOffset ?? 0 },
+        );
+      }
+      if (errorCount === 0) {
+        onWarning({
+          message: `${label} stream ends early: ${detail}`,
+          byteOffset: reader.offset,
+          truncated: true,
+        });
+      }
     }
   } finally {
     decoder?.free();

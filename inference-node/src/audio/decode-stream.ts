@@ -3,10 +3,12 @@
  * The engine's audio entry point: any supported byte stream in, 16 kHz mono float32 chunks out, with memory
  * bounded by a few blocks regardless of recording length.
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { AudioFormat } from "../engine/types.ts";
 import {
   AudioDecodeError,
   type AudioDecodeWarning,
+  assertSupportedSampleRate,
   SUPPORTED_FORMATS_DESCRIPTION,
 } from "./audio-decode-error.ts";
 import { ByteReader } from "./byte-reader.ts";
@@ -27,6 +29,16 @@ export { sniffFormat } from "./sniff-format.ts";
 
 /** YAMNet's input rate. */
 export const OUTPUT_SAMPLE_RATE_HZ = 16_000;
+/**
+ * Input samples resampled per call. A decoder can return a lot from a few bytes (a FLAC frame of silence
+ * is 65 535 samples in a handful of bytes); slicing bounds each synchronous step so an abort lands fast.
+ */
+const MAX_RESAMPLE_INPUT_SAMPLES = 1 << 15;
+/**
+ * With a signal, the longest stretch of resampling between event-loop turns: 384 kHz input costs about
+ * 0.4 s of work per second of audio, and an abort must land within 100 ms (issue 10 item 10).
+ */
+const MAX_SYNC_SLICE_MS = 20;
 /** Default output chunk: one second at 16 kHz. */
 export const DEFAULT_CHUNK_SAMPLES = 16_000;
 
@@ -78,15 +90,25 @@ export async function* decodeTo16kMono(
       format === "wav" ? decodeWav(reader, onWarning) : decodeCodec(reader, format, onWarning);
 
     const assembler = new ChunkAssembler(chunkSamples);
+    let lastTurnMs = performance.now();
     let resampler: Resampler | undefined;
     for await (const chunk of source) {
       signal?.throwIfAborted();
       if (resampler === undefined || resampler.inputRateHz !== chunk.sampleRateHz) {
+        assertSupportedSampleRate(chunk.sampleRateHz, format);
         // A chained Ogg stream or odd MP3 can switch rate mid-file; finish the old filter and start anew.
         if (resampler) yield* assembler.push(resampler.flush());
         resampler = new Resampler(chunk.sampleRateHz, OUTPUT_SAMPLE_RATE_HZ);
       }
-      yield* assembler.push(resampler.process(chunk.samples));
+      for (let at = 0; at < chunk.samples.length; at += MAX_RESAMPLE_INPUT_SAMPLES) {
+        if (signal !== undefined && performance.now() - lastTurnMs > MAX_SYNC_SLICE_MS) {
+          // Let a timer (a deadline, a shutdown) fire: with buffered input nothing else yields.
+          await nextTurn();
+          lastTurnMs = performance.now();
+        }
+        signal?.throwIfAborted();
+        yield* assembler.push(resampler.process(chunk.samples.subarray(at, at + MAX_RESAMPLE_INPUT_SAMPLES)));
+      }
     }
     if (resampler) yield* assembler.push(resampler.flush());
     const last = assembler.end();

@@ -24,6 +24,8 @@ export interface OggBlock {
   bytes: Uint8Array;
   /** The block ends with an end-of-stream page: flush the decoder before feeding the next block. */
   endOfStream: boolean;
+  /** The input ended inside a page: the stream was cut. */
+  partialPage?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
   const parts: Uint8Array[] = [];
   let total = 0;
   let endOfStream = false;
+  let partialPage = false;
   while (total < targetBytes) {
     const header = await reader.peek(PAGE_HEADER_BYTES);
     if (header.byteLength === 0) break;
@@ -53,6 +56,13 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
     let pageBytes = PAGE_HEADER_BYTES + segmentCount;
     for (let i = 0; i < segmentCount; i++) pageBytes += withLacing[PAGE_HEADER_BYTES + i] ?? 0;
     const page = await reader.read(pageBytes);
+    if (page.byteLength < pageBytes) {
+      // The input ends inside this page. Its header still names every packet's size, and the Opus
+      // decoder fills the missing ones in (a cut file once reported more audio than the whole file):
+      // drop the partial page and say the stream was cut.
+      partialPage = true;
+      break;
+    }
     parts.push(page);
     total += page.byteLength;
     if ((header[5]! & HEADER_TYPE_END_OF_STREAM) !== 0) {
@@ -60,12 +70,14 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
       break;
     }
   }
-  if (parts.length === 1) return { bytes: parts[0]!, endOfStream };
+  if (parts.length === 0)
+    return { bytes: new Uint8Array(0), endOfStream, ...(partialPage ? { partialPage } : {}) };
+  if (parts.length === 1) return { bytes: parts[0]!, endOfStream, ...(partialPage ? { partialPage } : {}) };
   const block = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {
     block.set(part, at);
     at += part.byteLength;
   }
-  return { bytes: block, endOfStream };
+  return { bytes: block, endOfStream, ...(partialPage ? { partialPage } : {}) };
 }

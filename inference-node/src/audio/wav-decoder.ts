@@ -6,6 +6,7 @@
 import {
   AudioDecodeError,
   type AudioDecodeWarning,
+  assertSupportedSampleRate,
   SUPPORTED_FORMATS_DESCRIPTION,
 } from "./audio-decode-error.ts";
 import type { ByteReader } from "./byte-reader.ts";
@@ -26,6 +27,11 @@ const KNOWN_UNSUPPORTED_TAGS: Readonly<Record<number, string>> = {
 };
 /** Data is converted in blocks of about this many bytes (≈1 s of 16-bit stereo 32 kHz). */
 const DATA_BLOCK_BYTES = 1 << 17;
+/**
+ * Largest `fmt ` or `ds64` chunk we read: real ones are 16–40 bytes (ds64 plus a small table). A giant
+ * declared size would otherwise buffer the stream behind it (200 MB: 2 GB RSS on the node, issue 10 item 11).
+ */
+const MAX_HEADER_CHUNK_BYTES = 64 * 1024;
 /** Sizes that mean "unknown, read to end of stream" (writers that stream to a pipe cannot seek back). */
 const UNKNOWN_SIZE = 0xffffffff;
 
@@ -80,6 +86,7 @@ export function parseWavFormat(body: Uint8Array, byteOffset: number): WavFormat 
       { byteOffset },
     );
   }
+  assertSupportedSampleRate(sampleRateHz, "WAV", byteOffset);
   // The container size (blockAlign / channels) decides the layout; bitsPerSample may be smaller (20-bit in
   // 24-bit containers), and left-justified samples scale correctly by the container size.
   const containerBytes = blockAlign / channelCount;
@@ -200,6 +207,13 @@ export async function* decodeWav(
     // Chunks are word-aligned: an odd-sized chunk is followed by one pad byte (RIFF spec, 1991).
     const paddedSize = size + (size & 1);
     if (id === "fmt " || id === "ds64") {
+      if (size > MAX_HEADER_CHUNK_BYTES) {
+        throw new AudioDecodeError(
+          "CORRUPT_AUDIO",
+          `WAV "${id}" chunk declares ${size} bytes; a real one is under ${MAX_HEADER_CHUNK_BYTES}`,
+          { byteOffset: chunkOffset },
+        );
+      }
       const body = await reader.read(size);
       if (body.byteLength < size) {
         throw new AudioDecodeError("TRUNCATED_AUDIO", `WAV ends inside its "${id}" chunk`, {
@@ -249,6 +263,7 @@ async function* readData(
       onWarning({
         message: `WAV ends mid-frame; dropped ${bytes.byteLength - frameBytes} trailing bytes`,
         byteOffset: reader.offset - (bytes.byteLength - frameBytes),
+        truncated: true,
       });
     }
     if (frameBytes > 0) {
@@ -264,6 +279,7 @@ async function* readData(
     onWarning({
       message: `WAV data chunk declares ${dataBytes} bytes but the stream ended after ${dataBytes - remaining}; decoded what was there`,
       byteOffset: reader.offset,
+      truncated: true,
     });
   }
   if (frameTotal === 0) {

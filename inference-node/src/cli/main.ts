@@ -6,12 +6,12 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AudioDecodeError } from "../audio/audio-decode-error.ts";
 import { createEngine } from "../engine/engine.ts";
 import type { Engine } from "../engine/types.ts";
+import { exitCodeForError } from "./exit-code-for-error.ts";
 import { EXIT_CODES, type ExitCode } from "./exit-codes.ts";
 import { formatEventTable } from "./format-events.ts";
-import { countBytes, InputUnreadableError, openInput } from "./open-input.ts";
+import { countBytes, openInput } from "./open-input.ts";
 import { HELP_TEXT, parseCliArgs } from "./parse-args.ts";
 import { createProgressBar } from "./progress-bar.ts";
 
@@ -46,19 +46,40 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     return EXIT_CODES.MODEL_UNAVAILABLE;
   }
 
+  if (args.clipsDir !== undefined) {
+    try {
+      await mkdir(args.clipsDir, { recursive: true });
+    } catch (error) {
+      await engine.dispose();
+      const reason = ["EEXIST", "ENOTDIR"].includes(String((error as NodeJS.ErrnoException).code))
+        ? "it is not a directory"
+        : String(error);
+      io.stderr.write(`giggles: --clips ${args.clipsDir}: cannot write clips there: ${reason}\n`);
+      return EXIT_CODES.USAGE;
+    }
+  }
+
   try {
     const input = await openInput(args.input);
     const stderr = io.stderr as NodeJS.WriteStream;
     const progress = stderr.isTTY && !args.json ? createProgressBar(stderr, input.sizeBytes) : undefined;
     let bytesRead = 0;
-    if (args.clipsDir !== undefined) await mkdir(args.clipsDir, { recursive: true });
     let clipIndex = 0;
+    let damaged: { count: number; firstByteOffset?: number } | undefined;
     const result = await engine.detect(
       countBytes(input.bytes, (total) => {
         bytesRead = total;
       }),
       {
         keepScores: args.scores,
+        onWarning: (warning) => {
+          if (warning.truncated) return;
+          damaged ??= {
+            count: 0,
+            ...(warning.byteOffset === undefined ? {} : { firstByteOffset: warning.byteOffset }),
+          };
+          damaged.count++;
+        },
         onProgress: (audioMs) => progress?.update(bytesRead, audioMs),
         onClip: async (clip) => {
           if (args.clipsDir === undefined) return;
@@ -69,8 +90,25 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       },
     );
     progress?.done();
+    if (result.truncated !== undefined) {
+      // Exit 0 (the part that arrived was analysed) but never silently: a cut upload must not pass for a
+      // short recording (issue 10 item 6).
+      io.stderr.write(`giggles: warning: ${args.input} is truncated: ${result.truncated.message}\n`);
+    }
+    if (damaged !== undefined) {
+      const where =
+        damaged.firstByteOffset === undefined ? "" : ` (the first near byte ${damaged.firstByteOffset})`;
+      io.stderr.write(
+        `giggles: warning: ${damaged.count} damaged frame(s) in ${args.input} were skipped${where}\n`,
+      );
+    }
     if (args.json) {
       const output: Record<string, unknown> = { durationMs: result.durationMs, events: result.events };
+      if (result.truncated !== undefined) {
+        output.truncated = true;
+        if (result.truncated.byteOffset !== undefined) output.truncatedAtByte = result.truncated.byteOffset;
+      }
+      if (damaged !== undefined) output.damagedFrames = damaged.count;
       if (args.scores && result.scores) {
         output.scores = result.scores.map((row) => Array.from(row, (v) => Number(v.toFixed(6))));
       }
@@ -81,16 +119,12 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     }
     return EXIT_CODES.OK;
   } catch (error) {
-    if (error instanceof InputUnreadableError) {
-      io.stderr.write(`giggles: ${error.message}\n`);
-      return EXIT_CODES.INPUT_UNREADABLE;
-    }
-    if (error instanceof AudioDecodeError) {
-      io.stderr.write(`giggles: cannot decode ${args.input}: ${error.message}\n`);
-      return EXIT_CODES.UNDECODABLE_AUDIO;
-    }
-    io.stderr.write(`giggles: internal error: ${(error as Error).stack ?? error}\n`);
-    return EXIT_CODES.INTERNAL;
+    const code = exitCodeForError(error);
+    if (code === EXIT_CODES.INPUT_UNREADABLE) io.stderr.write(`giggles: ${(error as Error).message}\n`);
+    else if (code === EXIT_CODES.UNDECODABLE_AUDIO) {
+      io.stderr.write(`giggles: cannot decode ${args.input}: ${(error as Error).message}\n`);
+    } else io.stderr.write(`giggles: internal error: ${(error as Error).stack ?? error}\n`);
+    return code;
   } finally {
     await engine.dispose();
   }

@@ -5,11 +5,15 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { request } from "undici";
+import { redirectingAgent } from "../jobs/redirecting-agent.ts";
 
 /** The input could not be read (as opposed to read but undecodable). */
 export class InputUnreadableError extends Error {
   override name = "InputUnreadableError";
 }
+
+/** Wait for response headers, and between body chunks, at most this long. */
+const HTTP_TIMEOUT_MS = 30_000;
 
 export interface OpenedInput {
   bytes: AsyncIterable<Uint8Array>;
@@ -21,7 +25,12 @@ export async function openInput(input: string, signal?: AbortSignal): Promise<Op
   if (/^https?:\/\//i.test(input)) {
     let response: Awaited<ReturnType<typeof request>>;
     try {
-      response = await request(input, { signal, maxRedirections: 5 } as Parameters<typeof request>[1]);
+      response = await request(input, {
+        signal,
+        dispatcher: redirectingAgent(),
+        headersTimeout: HTTP_TIMEOUT_MS,
+        bodyTimeout: HTTP_TIMEOUT_MS,
+      });
     } catch (error) {
       throw new InputUnreadableError(`could not fetch ${input}: ${(error as Error).message}`, {
         cause: error,
@@ -32,7 +41,10 @@ export async function openInput(input: string, signal?: AbortSignal): Promise<Op
       throw new InputUnreadableError(`fetching ${input} answered HTTP ${response.statusCode}`);
     }
     const length = Number(response.headers["content-length"]);
-    return { bytes: response.body, sizeBytes: Number.isFinite(length) ? length : undefined };
+    return {
+      bytes: unreadableOnError(response.body, input),
+      sizeBytes: Number.isFinite(length) ? length : undefined,
+    };
   }
   let sizeBytes: number;
   try {
@@ -47,6 +59,28 @@ export async function openInput(input: string, signal?: AbortSignal): Promise<Op
     throw new InputUnreadableError(`cannot read ${input}: ${reason}`, { cause: error });
   }
   return { bytes: createReadStream(input, { highWaterMark: 64 * 1024, signal }), sizeBytes };
+}
+
+/**
+ * A network error or timeout in the middle of the body is the input being unreadable (exit 3), not an
+ * internal error (exit 1).
+ */
+async function* unreadableOnError(
+  body: AsyncIterable<Uint8Array>,
+  input: string,
+): AsyncGenerator<Uint8Array> {
+  let received = 0;
+  try {
+    for await (const chunk of body) {
+      received += chunk.byteLength;
+      yield chunk;
+    }
+  } catch (error) {
+    throw new InputUnreadableError(
+      `reading ${input} failed after ${received} bytes: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 /** Wraps a byte stream, reporting the running byte count after each chunk. */

@@ -11,8 +11,8 @@ import { encodeWav16 } from "./wav-writer.ts";
 
 /**
  * Slack for how far the engine's event stream may lag behind its audio stream beyond the detector's own
- * delay: YAMNet runs on batches of patches in a worker, so events for a batch arrive after the whole
- * batch's audio has been pushed here. A few seconds of batch plus queueing.
+ * delay. The engine hands audio over patch by patch as the detector sees it (aligned-clip-feed.ts), so
+ * the real lag is zero; this margin is kept for callers that feed a little ahead.
  */
 export const ENGINE_EVENT_LAG_MS = 5_000;
 

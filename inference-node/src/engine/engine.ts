@@ -6,23 +6,19 @@
  *         → event detector (hysteresis) → clip cutter (bounded ring of recent audio) → onClip
  *
  * Decoding and feature extraction run on the calling thread while up to `maxBatchesInFlight` batches are
- * scored in the workers, so both cores stay busy. Audio reaches the clip cutter only once the patches that
- * cover it are scored, which bounds how far events lag their audio (the cutter's ring is sized for that).
+ * scored in the workers, so both cores stay busy. Audio reaches the clip cutter patch by patch as the
+ * detector sees the scores, which bounds how far events lag their audio (the cutter's ring is sized for that).
  */
 
 import { loadManifest, resolveModelPath } from "../../../models/src/model-paths.ts";
-import {
-  CLASS_COUNT,
-  PATCH_HOP_SAMPLES,
-  PATCH_WINDOW_SAMPLES,
-  SAMPLE_RATE_HZ,
-} from "../../../shared/yamnet/constants.ts";
+import { CLASS_COUNT, PATCH_HOP_SAMPLES, SAMPLE_RATE_HZ } from "../../../shared/yamnet/constants.ts";
 import { decodeTo16kMono } from "../audio/decode-stream.ts";
+import { AlignedClipFeed } from "../clips/aligned-clip-feed.ts";
 import { ClipCutter, type ClipCutterOptions } from "../clips/clip-cutter.ts";
 import { EventDetector, type EventDetectorOptions, resolveEventOptions } from "../events/event-detector.ts";
 import { createPatchStream, PATCH_VALUES } from "../features/patch-stream.ts";
 import { createInferencePool, type InferencePool } from "./inference-pool.ts";
-import type { DetectionResult, DetectOptions, Engine, LaughterClip, LaughterEvent } from "./types.ts";
+import type { DetectionResult, DetectOptions, Engine, LaughterEvent, TruncationNotice } from "./types.ts";
 
 export interface EngineOptions {
   /** Path of yamnet.onnx; defaults to `YAMNET_ONNX` or `models/build/yamnet.onnx`. */
@@ -96,7 +92,17 @@ async function detect(
   batchPatches: number,
   maxBatchesInFlight: number,
 ): Promise<DetectionResult> {
-  const { signal, onClip, onProgress, keepScores = false } = options;
+  const { signal, onClip, onProgress, onWarning, keepScores = false } = options;
+  let truncated: TruncationNotice | undefined;
+  const noteWarning = (warning: { message: string; byteOffset?: number; truncated?: boolean }) => {
+    if (warning.truncated && truncated === undefined) {
+      truncated = {
+        message: warning.message,
+        ...(warning.byteOffset === undefined ? {} : { byteOffset: warning.byteOffset }),
+      };
+    }
+    onWarning?.(warning);
+  };
   const detector = new EventDetector(engineOptions.events);
   const cutter = new ClipCutter({
     ...engineOptions.clips,
@@ -106,32 +112,15 @@ async function detect(
   const events: LaughterEvent[] = [];
   const keptScores: Float32Array[] | undefined = keepScores ? [] : undefined;
 
-  // Decoded audio not yet handed to the clip cutter; `cutterSamples` is the index of its first sample.
-  const pendingAudio: Float32Array[] = [];
-  let cutterSamples = 0;
-  let totalSamples = 0;
+  // Audio reaches the cutter patch by patch, as the detector sees it (see aligned-clip-feed.ts).
+  const clipFeed = new AlignedClipFeed(cutter, async (clip) => {
+    await onClip?.(clip);
+  });
 
   const inFlight: Batch[] = [];
   let batch = new Float32Array(batchPatches * PATCH_VALUES);
   let batchCount = 0;
   let nextPatch = 0;
-
-  const emitClips = async (clips: LaughterClip[]) => {
-    for (const clip of clips) await onClip?.(clip);
-  };
-
-  /** Hands the cutter decoded audio up to sample `untilSample` (exclusive). */
-  const feedCutter = async (untilSample: number) => {
-    while (pendingAudio.length > 0 && cutterSamples < untilSample) {
-      const head = pendingAudio[0];
-      const take = Math.min(head.length, untilSample - cutterSamples);
-      const part = take === head.length ? head : head.subarray(0, take);
-      await emitClips(cutter.pushSamples(part));
-      cutterSamples += take;
-      if (take === head.length) pendingAudio.shift();
-      else pendingAudio[0] = head.subarray(take);
-    }
-  };
 
   const settleOldest = async () => {
     const done = inFlight.shift();
@@ -139,17 +128,18 @@ async function detect(
     const scores = await done.scores;
     signal?.throwIfAborted();
     const lastPatch = done.firstPatch + done.count - 1;
-    // Audio covered by every scored patch so far; later audio waits for its scores.
-    await feedCutter(Math.min(totalSamples, lastPatch * PATCH_HOP_SAMPLES + PATCH_WINDOW_SAMPLES));
     for (let i = 0; i < done.count; i++) {
       const row = scores.subarray(i * CLASS_COUNT, (i + 1) * CLASS_COUNT);
       if (keptScores !== undefined) keptScores.push(row.slice());
+      await clipFeed.beforePatch(done.firstPatch + i);
       for (const event of detector.push(done.firstPatch + i, row)) {
         events.push(event);
-        await emitClips(cutter.addEvent(event));
+        await clipFeed.addEvent(event);
       }
     }
-    onProgress?.(Math.min(totalSamples, (lastPatch + 1) * PATCH_HOP_SAMPLES) / (SAMPLE_RATE_HZ / 1000));
+    onProgress?.(
+      Math.min(clipFeed.totalSamples, (lastPatch + 1) * PATCH_HOP_SAMPLES) / (SAMPLE_RATE_HZ / 1000),
+    );
   };
 
   const submit = async () => {
@@ -185,24 +175,33 @@ async function detect(
   };
 
   try {
-    for await (const samples of decodeTo16kMono(input, { format: options.format, signal })) {
+    for await (const samples of decodeTo16kMono(input, {
+      format: options.format,
+      signal,
+      onWarning: noteWarning,
+    })) {
       await yieldToEventLoop();
       if (samples.length === 0) continue;
-      totalSamples += samples.length;
-      pendingAudio.push(samples);
+      clipFeed.pushAudio(samples);
       await addPatches(patches.push(samples));
     }
     await addPatches(patches.end());
     await submit();
     while (inFlight.length > 0) await settleOldest();
-    await feedCutter(totalSamples);
-    const durationMs = totalSamples / (SAMPLE_RATE_HZ / 1000);
+    await clipFeed.flushAudio();
+    const durationMs = clipFeed.totalSamples / (SAMPLE_RATE_HZ / 1000);
     for (const event of detector.end(durationMs)) {
       events.push(event);
-      await emitClips(cutter.addEvent(event));
+      await clipFeed.addEvent(event);
     }
-    await emitClips(cutter.end());
-    return { durationMs, patchCount: nextPatch, events, ...(keptScores ? { scores: keptScores } : {}) };
+    await clipFeed.end();
+    return {
+      durationMs,
+      patchCount: nextPatch,
+      events,
+      ...(keptScores ? { scores: keptScores } : {}),
+      ...(truncated === undefined ? {} : { truncated }),
+    };
   } finally {
     // Never leave scoring promises unobserved if we bail out early.
     for (const pending of inFlight) pending.scores.catch(() => {});

@@ -10,12 +10,27 @@ import type { YamnetSessionOptions } from "./onnx-backend.ts";
 export interface InferencePoolOptions extends YamnetSessionOptions {
   /** Worker threads, each with one session. Default 1. */
   workers?: number;
+  /** The worker's entry module (tests substitute one that dies on purpose). */
+  workerUrl?: URL;
 }
+
+/** How long `dispose()` waits for batches in flight before closing the sessions. */
+const DISPOSE_DRAIN_MS = 10_000;
+/** How long a worker may take to release its session and exit before it is terminated. */
+const CLOSE_TIMEOUT_MS = 5_000;
 
 export interface InferencePool {
   /** Scores `count` patches ([count, 96, 64], transferred to the worker) → [count, 521]. */
   run(patches: Float32Array, count: number): Promise<Float32Array>;
   dispose(): Promise<void>;
+}
+
+/**
+ * The worker thread scoring a batch died (a crash in ONNX Runtime, an out-of-memory kill). The pool
+ * replaces it; the jobs whose batches it held may be retried.
+ */
+export class InferenceWorkerLostError extends Error {
+  override name = "InferenceWorkerLostError";
 }
 
 interface Pending {
@@ -27,18 +42,20 @@ interface PoolWorker {
   worker: Worker;
   pending: Map<number, Pending>;
   failed?: Error;
+  exited: Promise<void>;
 }
 
 const WORKER_URL = new URL("./inference-worker.mjs", import.meta.url);
 
-function startWorker(options: YamnetSessionOptions): Promise<PoolWorker> {
+function startWorker(options: YamnetSessionOptions, workerUrl: URL): Promise<PoolWorker> {
   return new Promise((resolveReady, rejectReady) => {
-    const worker = new Worker(WORKER_URL, {
+    const worker = new Worker(workerUrl, {
       workerData: options,
       // The worker only shuttles typed arrays: a small young generation keeps its heap (and RSS) small.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
-    const entry: PoolWorker = { worker, pending: new Map() };
+    const exited = new Promise<void>((resolveExit) => worker.once("exit", () => resolveExit()));
+    const entry: PoolWorker = { worker, pending: new Map(), exited };
     let ready = false;
     const failAll = (error: Error) => {
       entry.failed = error;
@@ -54,50 +71,109 @@ function startWorker(options: YamnetSessionOptions): Promise<PoolWorker> {
         entry.pending.get(reply.id)?.resolve(reply.scores);
         entry.pending.delete(reply.id);
       } else if (reply.id === undefined) {
-        failAll(new Error(`inference worker failed: ${reply.message}`));
+        failAll(new InferenceWorkerLostError(`inference worker failed: ${reply.message}`));
       } else {
         entry.pending.get(reply.id)?.reject(new Error(`inference failed: ${reply.message}`));
         entry.pending.delete(reply.id);
       }
     });
-    worker.on("error", (error) => failAll(error));
-    worker.on("exit", (code) => failAll(new Error(`inference worker exited with code ${code}`)));
+    worker.on("error", (error) =>
+      failAll(new InferenceWorkerLostError(`inference worker failed: ${error.message}`, { cause: error })),
+    );
+    worker.on("exit", (code) =>
+      failAll(new InferenceWorkerLostError(`inference worker exited with code ${code}`)),
+    );
   });
 }
 
 /** Starts the workers and waits until every session is loaded. */
 export async function createInferencePool(options: InferencePoolOptions): Promise<InferencePool> {
-  const { workers: workerCount = 1, ...sessionOptions } = options;
+  const { workers: workerCount = 1, workerUrl = WORKER_URL, ...sessionOptions } = options;
   if (!Number.isInteger(workerCount) || workerCount < 1) {
     throw new Error(`workers must be a positive integer, got ${workerCount}`);
   }
-  const workers = await Promise.all(Array.from({ length: workerCount }, () => startWorker(sessionOptions)));
+  const workers = await Promise.all(
+    Array.from({ length: workerCount }, () => startWorker(sessionOptions, workerUrl)),
+  );
+  /** A dead worker's replacement while it loads, per slot. */
+  const replacing = new Map<number, Promise<PoolWorker>>();
+  const live = async (slot: number): Promise<PoolWorker> => {
+    if (workers[slot].failed === undefined) return workers[slot];
+    // The worker died (a crash in ONNX Runtime, an OOM): start a new one rather than fail every job.
+    let next = replacing.get(slot);
+    if (next === undefined) {
+      next = startWorker(sessionOptions, workerUrl).finally(() => replacing.delete(slot));
+      replacing.set(slot, next);
+    }
+    workers[slot] = await next;
+    return workers[slot];
+  };
   let nextId = 0;
   let disposed = false;
   return {
     run(patches, count) {
       if (disposed) return Promise.reject(new Error("the inference pool was disposed"));
       // Least-loaded worker first: keeps both cores busy when batches are pipelined.
-      const target = workers.reduce((best, w) => (w.pending.size < best.pending.size ? w : best));
-      if (target.failed !== undefined) return Promise.reject(target.failed);
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        target.pending.set(id, { resolve, reject });
-        target.worker.postMessage({ id, patches, count } satisfies RunRequest, [
-          patches.buffer as ArrayBuffer,
-        ]);
-      });
+      let slot = 0;
+      for (let i = 1; i < workers.length; i++) {
+        if (workers[i].pending.size < workers[slot].pending.size) slot = i;
+      }
+      const post = (target: PoolWorker) => {
+        const id = nextId++;
+        return new Promise<Float32Array>((resolve, reject) => {
+          target.pending.set(id, { resolve, reject });
+          target.worker.postMessage({ id, patches, count } satisfies RunRequest, [
+            patches.buffer as ArrayBuffer,
+          ]);
+        });
+      };
+      if (workers[slot].failed === undefined) return post(workers[slot]);
+      return live(slot).then((target) =>
+        disposed ? Promise.reject(new Error("the inference pool was disposed")) : post(target),
+      );
     },
     async dispose() {
       if (disposed) return;
       disposed = true;
+      // A replacement still loading joins the pool first, so that it is closed too.
+      await Promise.allSettled(replacing.values());
       await Promise.all(
-        workers.map(async ({ worker }) => {
-          worker.removeAllListeners("exit");
-          worker.removeAllListeners("error");
-          await worker.terminate();
+        workers.map(async (entry) => {
+          // Terminating a worker inside an ONNX run aborts the whole process ("terminate called after
+          // throwing an instance of 'Napi::Error'", issue 10 item 2): let the runs in flight finish, then
+          // ask the worker to release its session and exit; terminate only if it does not.
+          const drainUntilMs = Date.now() + DISPOSE_DRAIN_MS;
+          while (entry.failed === undefined && entry.pending.size > 0 && Date.now() < drainUntilMs) {
+            await Promise.allSettled(
+              [...entry.pending.values()].map(
+                (pending) => new Promise<void>((settle) => wrapSettle(pending, settle)),
+              ),
+            );
+          }
+          entry.worker.removeAllListeners("error");
+          if (entry.failed === undefined) {
+            entry.worker.postMessage({ type: "close" });
+            const timer = setTimeout(() => void entry.worker.terminate(), CLOSE_TIMEOUT_MS);
+            await entry.exited;
+            clearTimeout(timer);
+          } else {
+            await entry.worker.terminate();
+          }
         }),
       );
     },
+  };
+}
+
+/** Calls `settle` once `pending` resolves or rejects, keeping its own callbacks. */
+function wrapSettle(pending: Pending, settle: () => void): void {
+  const { resolve, reject } = pending;
+  pending.resolve = (scores) => {
+    resolve(scores);
+    settle();
+  };
+  pending.reject = (error) => {
+    reject(error);
+    settle();
   };
 }

@@ -43,6 +43,15 @@ export interface DetectOptions {
   keepScores?: boolean;
   /** Aborts decoding and inference; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Recoverable decoder problems (a skipped damaged frame, a truncated tail), as they happen. */
+  onWarning?: (warning: { message: string; byteOffset?: number; truncated?: boolean }) => void;
+}
+
+/** The input ended before the audio its header announced; what was there was analysed. */
+export interface TruncationNotice {
+  message: string;
+  /** Where the input ended, when known. */
+  byteOffset?: number;
 }
 
 export interface DetectionResult {
@@ -52,6 +61,8 @@ export interface DetectionResult {
   events: LaughterEvent[];
   /** Present when `keepScores` was set: patch i starts at i × 480 ms. */
   scores?: Float32Array[];
+  /** Present when the input was truncated: `durationMs` covers only the part that arrived. */
+  truncated?: TruncationNotice;
 }
 
 export interface Engine {

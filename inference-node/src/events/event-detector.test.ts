@@ -120,14 +120,34 @@ describe("streaming", () => {
   });
 
   it("splits laughter longer than maxDurationMs so that events stay bounded", () => {
-    // Each piece starts at the next patch, so consecutive pieces overlap by 480 ms, as patches do.
+    // Each piece starts where the previous one ends: the pieces tile the laugh without overlapping.
     const scores = Array.from({ length: 20 }, () => patch(0.9));
     const events = detectEvents(scores, { ...OPTIONS, maxDurationMs: 4800 });
     expect(events.map((e) => [e.startMs, e.endMs])).toEqual([
       [0, 4800],
-      [4320, 9120],
-      [8640, 10080],
+      [4800, 9600],
+      [9600, 10080],
     ]);
+  });
+
+  it("never overlaps split pieces, whatever the laugh's offset and length (issue 10 item 8)", () => {
+    const options = { ...DEFAULT_EVENT_OPTIONS, minDurationMs: 0 };
+    for (let offset = 0; offset < 6; offset++) {
+      for (let length = 1; length <= 200; length += 7) {
+        const scores = Array.from({ length: offset + length + 5 }, (_, i) =>
+          patch(i >= offset && i < offset + length ? 0.9 : 0),
+        );
+        const events = detectEvents(scores, options);
+        let laughMs = 0;
+        for (const [k, event] of events.entries()) {
+          expect(event.endMs - event.startMs).toBeLessThanOrEqual(options.maxDurationMs);
+          if (k > 0) expect(event.startMs).toBeGreaterThanOrEqual(events[k - 1].endMs);
+          laughMs += event.endMs - event.startMs;
+        }
+        // The summed length is the laugh's span once, as laughSeconds adds it up.
+        expect(laughMs).toBe((length - 1) * 480 + 960);
+      }
+    }
   });
 
   it("is deterministic", () => {

@@ -138,6 +138,11 @@ function addInto(target: Accumulator, source: Accumulator): void {
 /** The event being built: patches firstPatch..lastPatch passed the thresholds; `tail` follows them. */
 interface OpenEvent {
   firstPatch: number;
+  /**
+   * Where the event starts: its first patch's start, or, for the continuation of a laugh split at
+   * maxDurationMs, the end of the previous piece (consecutive patches overlap by 480 ms; the pieces must not).
+   */
+  startMs: number;
   /** Last patch at or above the offset threshold. */
   lastPatch: number;
   /** True while the current run of above-offset patches is unbroken. */
@@ -198,16 +203,17 @@ export class EventDetector {
       return emitted;
     }
 
-    const fitsMaxDuration = endMsOf(patchIndex) - startMsOf(open.firstPatch) <= maxDurationMs;
+    const fitsMaxDuration = endMsOf(patchIndex) - open.startMs <= maxDurationMs;
     if (open.active) {
       if (score >= offsetThreshold && fitsMaxDuration) {
         addPatch(open.stats, score, scores);
         open.lastPatch = patchIndex;
       } else if (score >= offsetThreshold) {
         // Laughter longer than maxDurationMs: cut here and continue as a new event, so that nothing waits
-        // on an unbounded laugh. The pieces overlap by 480 ms, as consecutive patches do.
+        // on an unbounded laugh. The next piece starts where this one ends: no audio is counted twice.
+        const pieceEndMs = endMsOf(open.lastPatch);
         this.#finish(emitted);
-        this.#open = this.#start(patchIndex, score, scores);
+        this.#open = this.#start(patchIndex, score, scores, pieceEndMs);
       } else {
         open.active = false;
         addPatch(open.tail, score, scores);
@@ -257,10 +263,22 @@ export class EventDetector {
     return emitted;
   }
 
-  #start(patchIndex: number, score: number, scores: ArrayLike<number>): OpenEvent {
+  #start(
+    patchIndex: number,
+    score: number,
+    scores: ArrayLike<number>,
+    startMs = startMsOf(patchIndex),
+  ): OpenEvent {
     const stats = emptyAccumulator();
     addPatch(stats, score, scores);
-    return { firstPatch: patchIndex, lastPatch: patchIndex, active: true, stats, tail: emptyAccumulator() };
+    return {
+      firstPatch: patchIndex,
+      startMs,
+      lastPatch: patchIndex,
+      active: true,
+      stats,
+      tail: emptyAccumulator(),
+    };
   }
 
   /** Turns the open event (if any) into a LaughterEvent, applying the duration clamp and minimum. */
@@ -268,7 +286,7 @@ export class EventDetector {
     const open = this.#open;
     this.#open = null;
     if (open === null) return;
-    const startMs = startMsOf(open.firstPatch);
+    const { startMs } = open;
     const endMs =
       durationMs === undefined ? endMsOf(open.lastPatch) : Math.min(endMsOf(open.lastPatch), durationMs);
     if (endMs - startMs < this.options.minDurationMs || endMs <= startMs) return;

@@ -16,7 +16,7 @@ interface Harness {
   metrics: NodeMetrics;
   processed: string[];
   release: () => void;
-  state: { modelVersion: string | undefined; shuttingDown: boolean; rssBytes: number };
+  state: { modelVersion: string | undefined; shuttingDown: boolean; rssBytes: number; liveBytes: number };
 }
 
 const metricsToken = "metrics-token-0123456789abcdef0123456789";
@@ -62,6 +62,7 @@ function setup({
     modelVersion: "fake-yamnet@0000" as string | undefined,
     shuttingDown: false,
     rssBytes: 100 * MB,
+    liveBytes: 50 * MB,
   };
   const app = createApp({
     config: {
@@ -76,6 +77,7 @@ function setup({
     modelVersion: () => state.modelVersion,
     isShuttingDown: () => state.shuttingDown,
     rssBytes: () => state.rssBytes,
+    liveBytes: () => state.liveBytes,
   });
   return { app, queue, metrics, processed, release: () => release(), state };
 }
@@ -253,8 +255,9 @@ describe("POST /infer", () => {
       });
     });
 
-    it("503 MEMORY_GUARD above NODE_MAX_RSS_MB", async () => {
+    it("503 MEMORY_GUARD above NODE_MAX_RSS_MB while a job runs", async () => {
       const { app, state } = setup();
+      expect((await postInfer(app, { jobs: [makeJob()] })).status).toBe(202);
       state.rssBytes = 900 * MB;
       const res = await postInfer(app, { jobs: [makeJob()] });
       expect(res.status).toBe(503);
@@ -334,7 +337,7 @@ describe("GET /readyz", () => {
     ["shutting down", (s: Harness["state"]) => Object.assign(s, { shuttingDown: true }), "SHUTTING_DOWN"],
     [
       "over the memory guard",
-      (s: Harness["state"]) => Object.assign(s, { rssBytes: 800 * MB }),
+      (s: Harness["state"]) => Object.assign(s, { rssBytes: 800 * MB, liveBytes: 780 * MB }),
       "MEMORY_GUARD",
     ],
   ])("503 when %s", async (_name, mutate, reason) => {

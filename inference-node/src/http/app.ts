@@ -15,6 +15,7 @@ import { type InferAccepted, inferRequestSchema } from "../../../shared/schemas/
 import type { Config } from "../config/config.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import type { Logger } from "../jobs/logger.ts";
+import { createMemoryGuard } from "../jobs/memory-guard.ts";
 import type { NodeMetrics } from "../jobs/node-metrics.ts";
 import { createErrorHandler, HttpError } from "./http-error.ts";
 import { verifySignature } from "./verify-signature.ts";
@@ -39,6 +40,8 @@ export interface AppDeps {
   /** True from the first SIGTERM on. */
   isShuttingDown: () => boolean;
   rssBytes?: () => number;
+  /** Live JavaScript memory (see jobs/memory-guard.ts); defaults to this process's. */
+  liveBytes?: () => number;
   nowMs?: () => number;
 }
 
@@ -53,6 +56,12 @@ export function createApp(deps: AppDeps): Hono {
   const { config, queue, metrics, logger } = deps;
   const rssBytes = deps.rssBytes ?? (() => process.memoryUsage.rss());
   const maxRssBytes = config.NODE_MAX_RSS_MB * 1024 * 1024;
+  const memoryGuard = createMemoryGuard({
+    maxRssBytes,
+    isBusy: () => queue.capacity.running + queue.capacity.queued > 0,
+    rssBytes,
+    ...(deps.liveBytes === undefined ? {} : { liveBytes: deps.liveBytes }),
+  });
   const app = new Hono();
   app.onError(createErrorHandler(logger));
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "no such route" } }, 404));
@@ -67,11 +76,12 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/readyz", (c) => {
     const modelVersion = deps.modelVersion();
-    const rss = rssBytes();
+    const memory = memoryGuard();
+    const rss = memory.rssBytes;
     const reasons: string[] = [];
     if (modelVersion === undefined) reasons.push("MODEL_LOADING");
     if (deps.isShuttingDown()) reasons.push("SHUTTING_DOWN");
-    if (rss > maxRssBytes) reasons.push("MEMORY_GUARD");
+    if (memory.over) reasons.push("MEMORY_GUARD");
     const ready = reasons.length === 0;
     const answer = { ready, ...(ready ? {} : { reasons }) };
     if (!isOperator(c.req.header("authorization"))) {
@@ -152,10 +162,10 @@ export function createApp(deps: AppDeps): Hono {
           headers: { "retry-after": "5" },
         });
       }
-      const rss = rssBytes();
-      if (rss > maxRssBytes) {
+      const memory = memoryGuard();
+      if (memory.over) {
         metrics.recordRejection("MEMORY_GUARD");
-        logger.warn("memory_guard_refused", { rssBytes: rss, maxRssBytes });
+        logger.warn("memory_guard_refused", { ...memory, maxRssBytes });
         throw new HttpError(503, {
           code: "MEMORY_GUARD",
           message: "this node is over its memory limit; try again later",

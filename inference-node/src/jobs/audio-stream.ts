@@ -9,6 +9,7 @@ import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { request } from "undici";
 import { JOB_FAILURE_REASONS } from "../../../shared/schemas/job-report.ts";
 import { JobFailure } from "./job-failure.ts";
+import { redirectingAgent } from "./redirecting-agent.ts";
 import { backoffDelayMs, sleep } from "./retry.ts";
 
 export interface AudioStreamOptions {
@@ -85,6 +86,7 @@ export async function* streamAudio(
           ...(expectedEtag === undefined ? {} : { "if-match": expectedEtag }),
         },
         signal,
+        dispatcher: redirectingAgent(),
         headersTimeout: idleTimeoutMs,
         bodyTimeout: idleTimeoutMs,
       });
@@ -115,14 +117,21 @@ export async function* streamAudio(
       const range = parseContentRange(headers["content-range"]);
       if (range === undefined || range.start > receivedBytes) {
         await body.dump();
-        await retryOrThrow(`unusable Content-Range ${String(headers["content-range"])}`);
+        await retryOrThrow(`unusable Content-Range ${String(headers["content-range"]).slice(0, 100)}`);
         continue;
       }
       skipBytes = receivedBytes - range.start;
       totalBytes = range.total ?? totalBytes;
-    } else if (statusCode === 416 && totalBytes !== undefined && receivedBytes >= totalBytes) {
-      await body.dump();
-      return;
+    } else if (statusCode === 416) {
+      // "Range not satisfiable": its Content-Range names the length. Having every byte already (a drop right
+      // after the last one, with no Content-Length to tell) means done; otherwise it is a server fault.
+      const length = parseUnsatisfiedRange(headers["content-range"]) ?? totalBytes;
+      await body.dump().catch(() => undefined);
+      if (length !== undefined && receivedBytes >= length) return;
+      await retryOrThrow(
+        `HTTP 416 at byte ${receivedBytes} (${String(headers["content-range"]).slice(0, 100)})`,
+      );
+      continue;
     } else {
       await body.dump().catch(() => undefined);
       if (NOT_FOUND_STATUS.has(statusCode)) {
@@ -190,6 +199,13 @@ function parseContentRange(
   const match = text === undefined ? null : /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(text.trim());
   if (match === null) return undefined;
   return { start: Number(match[1]), ...(match[3] === "*" ? {} : { total: Number(match[3]) }) };
+}
+
+// A 416's Content-Range is `bytes`, space, an asterisk, a slash and the length (RFC 9110 §15.5.17).
+function parseUnsatisfiedRange(value: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  const match = text === undefined ? null : /^bytes \*\/(\d+)$/.exec(text.trim());
+  return match === null ? undefined : Number(match[1]);
 }
 
 function describe(error: unknown): string {

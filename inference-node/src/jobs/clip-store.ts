@@ -72,6 +72,9 @@ export function clipKey(clipKeyPrefix: string, startMs: number): string {
   return `${clipKeyPrefix}${Math.round(startMs)}.wav`;
 }
 
+/** A clip is at most 30 s of 16-bit 16 kHz audio (~1 MB): 30 s per PUT is generous even on a slow link. */
+export const DEFAULT_PUT_TIMEOUT_MS = 30_000;
+
 /**
  * Puts one clip, retrying with backoff up to `attempts` times; then throws a retryable
  * `CLIP_UPLOAD_FAILED` (the whole job is retried: its clips are idempotent puts to the same keys).
@@ -88,18 +91,22 @@ export async function putClipWithRetries(
   {
     attempts,
     signal,
+    attemptTimeoutMs = DEFAULT_PUT_TIMEOUT_MS,
     retryBaseDelayMs = 250,
     onRetry,
   }: {
     attempts: number;
     signal?: AbortSignal;
+    /** Each PUT gets this long; a silent S3 must not hold the job until its lease ends (issue 10 item 13). */
+    attemptTimeoutMs?: number;
     retryBaseDelayMs?: number;
     onRetry?: (error: unknown) => void;
   },
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await store.put(key, wav, signal);
+      const timeout = AbortSignal.timeout(attemptTimeoutMs);
+      await store.put(key, wav, signal === undefined ? timeout : AbortSignal.any([signal, timeout]));
       return;
     } catch (error) {
       signal?.throwIfAborted();

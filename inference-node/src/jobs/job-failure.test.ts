@@ -32,9 +32,20 @@ describe("classifyFailure", () => {
     });
   });
 
-  it("anything else → retryable INTERNAL, message truncated", () => {
+  it("anything else → permanent ENGINE_FAILED at the first attempt, message truncated (issue 10 item 3)", () => {
     const failure = classifyFailure(new TypeError("x".repeat(2_000)));
-    expect(failure).toMatchObject({ reason: "INTERNAL", retryable: true });
+    expect(failure).toMatchObject({ reason: "ENGINE_FAILED", retryable: false });
+    expect(failure.message).toMatch(/^TypeError: x/);
     expect(failure.message.length).toBeLessThanOrEqual(500);
+  });
+
+  it("a dead inference worker → retryable INTERNAL", () => {
+    const lost = Object.assign(new Error("inference worker exited with code 134"), {
+      name: "InferenceWorkerLostError",
+    });
+    expect(classifyFailure(new Error("batch failed", { cause: lost }))).toMatchObject({
+      reason: "INTERNAL",
+      retryable: true,
+    });
   });
 });

@@ -12,7 +12,9 @@ export class JobFailure extends Error {
   readonly retryable: boolean;
 
   constructor(reason: JobFailureReason, retryable: boolean, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // Bounded where it is made: the report schema caps messages at 2,000 characters, and a 2,850-character
+    // S3 <Message> once made every report of the job invalid, so none was sent (issue 10 item 7).
+    super(truncateMessage(message), options);
     this.reason = reason;
     this.retryable = retryable;
   }
@@ -29,14 +31,19 @@ export class JobAborted extends Error {
   }
 }
 
-const MAX_MESSAGE_LENGTH = 500;
+/** Longest failure message a report carries (the schema allows 2,000). */
+export const MAX_MESSAGE_LENGTH = 500;
 
 /**
  * Maps anything thrown while processing a job to a {@link JobFailure}.
  * - `AudioDecodeError` from the engine (matched by name, so a copy from another bundle also counts):
  *   permanent `UNDECODABLE_AUDIO`. The same bytes will never decode.
  * - an abort with {@link JobAborted}: retryable `SHUTTING_DOWN` / `DEADLINE_EXCEEDED`.
- * - anything else: retryable `INTERNAL` (a bug or a transient fault; the queue's attempt limit bounds it).
+ * - the inference worker dying (`InferenceWorkerLostError`, matched by name): retryable `INTERNAL`; the
+ *   pool replaces the worker.
+ * - anything else: permanent `ENGINE_FAILED`. Network, storage and deadline problems arrive as
+ *   `JobFailure`/`JobAborted` above; what is left will recur on the same bytes, so retrying only burns
+ *   attempts and hides the reason (issue 10 item 3).
  */
 export function classifyFailure(error: unknown, signal?: AbortSignal): JobFailure {
   if (signal?.aborted && signal.reason instanceof JobAborted) {
@@ -61,16 +68,20 @@ export function classifyFailure(error: unknown, signal?: AbortSignal): JobFailur
     return new JobFailure(
       JOB_FAILURE_REASONS.UNDECODABLE_AUDIO,
       false,
-      truncate(`${prefix}${decode.message}`),
+      truncateMessage(`${prefix}${decode.message}`),
       {
         cause: error,
       },
     );
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new JobFailure(JOB_FAILURE_REASONS.INTERNAL, true, truncate(message), { cause: error });
+  if (chain.some((link) => link.name === "InferenceWorkerLostError")) {
+    return new JobFailure(JOB_FAILURE_REASONS.INTERNAL, true, message, { cause: error });
+  }
+  return new JobFailure(JOB_FAILURE_REASONS.ENGINE_FAILED, false, message, { cause: error });
 }
 
-function truncate(message: string): string {
+/** Cuts `message` to {@link MAX_MESSAGE_LENGTH} characters, marking the cut with an ellipsis. */
+export function truncateMessage(message: string): string {
   return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message;
 }

@@ -78,6 +78,19 @@ describe("JobQueue", () => {
     expect(delivered.every((d) => d.report.status === "completed")).toBe(true);
   });
 
+  it("runs a jobId once per batch, even with two lease tokens (issue 10 item 15)", async () => {
+    const { queue, delivered } = setup();
+    const job = makeJob();
+    const again = { ...job, leaseToken: crypto.randomUUID() };
+    expect(queue.submit([job, again])).toMatchObject({
+      ok: true,
+      accepted: [job.jobId],
+      duplicates: [job.jobId],
+    });
+    await queue.idle();
+    expect(delivered).toHaveLength(1);
+  });
+
   it("forgets the oldest keys beyond dedupeCapacity", () => {
     const { queue } = setup({ dedupeCapacity: 2, maxQueuedJobs: 10 });
     const [a, b, c] = [makeJob(), makeJob(), makeJob()];

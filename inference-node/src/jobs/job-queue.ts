@@ -7,7 +7,7 @@
  */
 import type { InferJob } from "../../../shared/schemas/infer-request.ts";
 import { JOB_FAILURE_REASONS, type JobReport } from "../../../shared/schemas/job-report.ts";
-import { JobAborted } from "./job-failure.ts";
+import { JobAborted, truncateMessage } from "./job-failure.ts";
 import type { Logger } from "./logger.ts";
 import { LruSet } from "./lru-set.ts";
 import type { NodeMetrics } from "./node-metrics.ts";
@@ -88,12 +88,14 @@ export class JobQueue {
     if (this.#shuttingDown) throw new Error("JobQueue.submit called after shutdown");
     const accepted: InferJob[] = [];
     const duplicates: string[] = [];
-    const batchKeys = new Set<string>();
+    // Within one batch a jobId runs once, whatever its lease tokens: two runs of one recording race to
+    // the same clip keys and the same report (issue 10 item 15). The first copy wins.
+    const batchJobIds = new Set<string>();
     for (const job of jobs) {
       const key = `${job.jobId}:${job.leaseToken}`;
-      if (this.#seen.has(key) || batchKeys.has(key)) duplicates.push(job.jobId);
+      if (this.#seen.has(key) || batchJobIds.has(job.jobId)) duplicates.push(job.jobId);
       else {
-        batchKeys.add(key);
+        batchJobIds.add(job.jobId);
         accepted.push(job);
       }
     }
@@ -193,7 +195,7 @@ export class JobQueue {
         error: {
           retryable: true,
           reason: JOB_FAILURE_REASONS.INTERNAL,
-          message: String(error).slice(0, 500),
+          message: truncateMessage(String(error)),
         },
       };
     } finally {

@@ -93,7 +93,7 @@ describe("processJob", () => {
     expect(report.stats?.audioSeconds).toBeGreaterThan(0);
   });
 
-  it("reports an engine bug as retryable INTERNAL", async () => {
+  it("reports an engine bug as permanent ENGINE_FAILED: it would recur on the same bytes", async () => {
     server = await startAudioServer({ body: new Uint8Array(100) });
     const engine = createFakeEngine();
     engine.detect = async () => {
@@ -104,7 +104,14 @@ describe("processJob", () => {
       deps({ engine }),
       new AbortController().signal,
     );
-    expect(report).toMatchObject({ status: "failed", error: { reason: "INTERNAL", retryable: true } });
+    expect(report).toMatchObject({
+      status: "failed",
+      error: {
+        reason: "ENGINE_FAILED",
+        retryable: false,
+        message: "TypeError: cannot read properties of undefined",
+      },
+    });
   });
 });
 

@@ -14,7 +14,7 @@ import {
 import type { Engine } from "../engine/types.ts";
 import { streamAudio } from "./audio-stream.ts";
 import { type ClipStore, clipKey, putClipWithRetries } from "./clip-store.ts";
-import { classifyFailure, JobFailure } from "./job-failure.ts";
+import { classifyFailure, JobFailure, truncateMessage } from "./job-failure.ts";
 import { type Logger, redactUrl } from "./logger.ts";
 
 export interface ProcessJobDeps {
@@ -25,6 +25,8 @@ export interface ProcessJobDeps {
   audioFetchRetries: number;
   audioIdleTimeoutMs: number;
   clipUploadAttempts: number;
+  /** Per-PUT timeout of a clip upload (default: `DEFAULT_PUT_TIMEOUT_MS` in clip-store.ts). */
+  clipUploadTimeoutMs?: number;
   /** Base delay of every backoff in the job (tests shorten it). */
   retryBaseDelayMs?: number;
   rssBytes?: () => number;
@@ -114,6 +116,7 @@ export async function processJob(
         await putClipWithRetries(clipStore, key, clip.wav, {
           attempts: deps.clipUploadAttempts,
           signal,
+          ...(deps.clipUploadTimeoutMs === undefined ? {} : { attemptTimeoutMs: deps.clipUploadTimeoutMs }),
           ...(deps.retryBaseDelayMs === undefined ? {} : { retryBaseDelayMs: deps.retryBaseDelayMs }),
           onRetry: (error) => logger.warn("clip_upload_retry", { jobId: job.jobId, key, error }),
         });
@@ -141,7 +144,19 @@ export async function processJob(
       modelVersion: engine.modelVersion,
       events,
       stats: stats(result.durationMs),
+      ...(result.truncated === undefined
+        ? {}
+        : {
+            truncated: {
+              message: truncateMessage(result.truncated.message),
+              ...(result.truncated.byteOffset === undefined
+                ? {}
+                : { byteOffset: result.truncated.byteOffset }),
+            },
+          }),
     };
+    if (report.truncated !== undefined)
+      logger.warn("audio_truncated", { jobId: job.jobId, ...report.truncated });
     logger.info("job_completed", { jobId: job.jobId, events: events.length, ...report.stats });
     return report;
   } catch (error) {

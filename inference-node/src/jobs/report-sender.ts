@@ -25,6 +25,9 @@ export interface SendReportOptions {
   onRetry?: (info: { attempt: number; error: string }) => void;
 }
 
+/** The report schema's limit on `error.message`. */
+const MAX_REPORT_MESSAGE_LENGTH = 2_000;
+
 /** Statuses after which retrying cannot help: the receiver understood and refused (e.g. 409 lease lost). */
 function isPermanent(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 425 && status !== 429;
@@ -51,7 +54,19 @@ export async function sendReport(
   }: SendReportOptions,
 ): Promise<ReportOutcome> {
   // Validate our own output: a malformed report is a bug here, better caught before the receiver 400s.
-  const body = JSON.stringify(jobReportBatchSchema.parse({ reports: [report] }));
+  // A failure message is the one field outside our control (it quotes servers); bound it rather than
+  // lose the report.
+  const bounded: JobReport =
+    report.status === "failed" && report.error.message.length > MAX_REPORT_MESSAGE_LENGTH
+      ? {
+          ...report,
+          error: {
+            ...report.error,
+            message: `${report.error.message.slice(0, MAX_REPORT_MESSAGE_LENGTH - 1)}…`,
+          },
+        }
+      : report;
+  const body = JSON.stringify(jobReportBatchSchema.parse({ reports: [bounded] }));
   let lastError = "";
   for (let attempt = 1; ; attempt++) {
     try {

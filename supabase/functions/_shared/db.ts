@@ -23,7 +23,7 @@ import postgres from "postgres";
 import { z } from "zod";
 import { dbUrlVar, intVar } from "./config.ts";
 
-export type Sql = postgres.Sql;
+export { type Sql, sqlMessage, sqlState } from "./sql.ts";
 
 /** Supavisor's session mode listens on 5432, its transaction mode on 6543. */
 const poolerUrlVar = dbUrlVar.refine(
@@ -52,7 +52,7 @@ const dbEnvSchema = z.object(dbEnvShape);
 export type DbConfig = z.infer<typeof dbEnvSchema>;
 
 /** The isolate's client; `name` becomes the connection's application_name (visible in pg_stat_activity). */
-export function createSql(config: DbConfig, name: string): Sql {
+export function createSql(config: DbConfig, name: string): postgres.Sql {
   return postgres(config.DB_POOLER_URL ?? config.SUPABASE_DB_URL, {
     prepare: false,
     max: config.DB_MAX_CONNECTIONS,
@@ -61,15 +61,4 @@ export function createSql(config: DbConfig, name: string): Sql {
     connection: { application_name: `giggles-${name}` },
     onnotice: () => {},
   });
-}
-
-/** The SQLSTATE of a postgres.js error (`GQ002`, `23514`, …), or undefined. */
-export function sqlState(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
-/** The server's message of a postgres.js error, e.g. `LEASE_MISMATCH: job 7 …`. */
-export function sqlMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

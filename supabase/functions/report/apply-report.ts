@@ -11,7 +11,7 @@
  *   permanently (`retryable = false`), as supabase/README.md advises for a payload error; rerunning the
  *   same audio through the same model would produce the same payload.
  */
-import { type Sql, sqlMessage, sqlState } from "../_shared/db.ts";
+
 import type {
   CompletedReport,
   FailedReport,
@@ -19,6 +19,7 @@ import type {
   JobStats,
   ReportedEvent,
 } from "../_shared/generated/schemas/job-report.ts";
+import { type Sql, sqlMessage, sqlState } from "../_shared/sql.ts";
 
 export interface CompletedItem {
   jobId: string;
@@ -79,6 +80,13 @@ export function toRunStats(stats: JobStats | undefined) {
   };
 }
 
+/** A truncation notice → the `decode_warning` run_stats key `queue.complete` stores on the recording. */
+export function toDecodeWarning(report: CompletedReport): { decode_warning?: string } {
+  if (report.truncated === undefined) return {};
+  const at = report.truncated.byteOffset === undefined ? "" : ` at byte ${report.truncated.byteOffset}`;
+  return { decode_warning: `truncated${at}: ${report.truncated.message}` };
+}
+
 export async function applyReport(sql: Sql, report: JobReport): Promise<ItemResult> {
   try {
     return report.status === "completed" ? await complete(sql, report) : await fail(sql, report);
@@ -92,7 +100,8 @@ async function complete(sql: Sql, report: CompletedReport): Promise<ItemResult> 
     const [{ outcome }] = await sql<{ outcome: { events_inserted: number; events_replaced: number } }[]>`
       select queue.complete(${report.jobId}::bigint, ${report.leaseToken}::uuid,
                             ${sql.json(report.events.map(toSqlEvent))},
-                            ${sql.json(toRunStats(report.stats))}, ${report.modelVersion}) as outcome`;
+                            ${sql.json({ ...toRunStats(report.stats), ...toDecodeWarning(report) })},
+                            ${report.modelVersion}) as outcome`;
     return {
       ok: true,
       item: {

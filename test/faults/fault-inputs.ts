@@ -1,0 +1,79 @@
+/**
+ * @module
+ * Inputs for the fault suite and the decoder fuzz, built in memory from the dev recordings (which are
+ * never copied into the repository).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
+import { encodeWav16 } from "../../inference-node/src/clips/wav-writer.ts";
+import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
+
+/** Bytes of one dev recording, e.g. `devAudio("laugh_040.wav")`. */
+export function devAudio(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(DEV_AUDIO_DIR, name)));
+}
+
+/** Decodes dev recordings to 16 kHz mono and joins them, in order. */
+export async function joinedDevAudio(names: readonly string[]): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  for (const name of names) {
+    async function* once() {
+      yield devAudio(name);
+    }
+    for await (const chunk of decodeTo16kMono(once())) parts.push(chunk);
+  }
+  return joinArrays(parts, (length) => new Float32Array(length));
+}
+
+/**
+ * Issue 10 item 1: twelve dev recordings, 59 s, with one laugh longer than the detector's 30 s split.
+ * On the old engine its clip started before the cutter's buffered audio: INTERNAL, then an abort.
+ */
+export async function longLaughWav(): Promise<Uint8Array> {
+  const names = [
+    ..."035 038 040 041 049 050 053 057 059 060".split(" ").map((n) => `laugh_${n}.wav`),
+    "moan_001.wav",
+    "music_010.wav",
+  ];
+  return encodeWav16(await joinedDevAudio(names), 16_000);
+}
+
+/** Yields `bytes` in pieces of `chunkBytes`. */
+export async function* streamOf(bytes: Uint8Array, chunkBytes = 64 * 1024): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += chunkBytes) yield bytes.subarray(at, at + chunkBytes);
+}
+
+/** Encodes 16 kHz mono audio as a CBR MP3 (lamejs, pure JS: no encoder binary needed). */
+export async function encodeMp3(
+  samples: Float32Array,
+  sampleRateHz = 16_000,
+  kbps = 32,
+): Promise<Uint8Array> {
+  const { Mp3Encoder } = await import("@breezystack/lamejs");
+  const encoder = new Mp3Encoder(1, sampleRateHz, kbps);
+  const pcm = Int16Array.from(samples, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < pcm.length; at += 1152 * 16)
+    parts.push(encoder.encodeBuffer(pcm.subarray(at, at + 1152 * 16)));
+  parts.push(encoder.flush());
+  return concatBytes(parts);
+}
+
+/** Joins byte arrays. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  return joinArrays(parts, (length) => new Uint8Array(length));
+}
+
+function joinArrays<T extends Uint8Array | Float32Array>(
+  parts: readonly T[],
+  make: (length: number) => T,
+): T {
+  const out = make(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
