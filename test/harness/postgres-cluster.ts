@@ -30,11 +30,20 @@ export const MIGRATIONS_DIR = join(REPO_ROOT, "supabase/migrations");
 
 const isRoot = process.getuid?.() === 0;
 
-function osUser(): { uid: number; gid: number } | undefined {
+let postgresOsUser: { uid: number; gid: number } | undefined;
+
+/**
+ * The `postgres` OS user's ids when we run as root (looked up once: chownTree visits every file of a
+ * data directory, and spawning `id` per file made the local stack take over a minute to start).
+ */
+export function osUser(): { uid: number; gid: number } | undefined {
   if (!isRoot) return undefined;
-  const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
-  const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-  return { uid, gid };
+  if (postgresOsUser === undefined) {
+    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+    postgresOsUser = { uid, gid };
+  }
+  return postgresOsUser;
 }
 
 function run(bins: PostgresBinaries, command: string, args: string[]): string {
