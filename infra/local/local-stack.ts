@@ -38,6 +38,8 @@ export interface LocalStackOptions {
   /** Print the node's and functions' logs. */
   verbose?: boolean;
   log?: (line: string) => void;
+  /** One line per startup step, with the time since start (`npm run stack`, `npm run demo`). */
+  progress?: (line: string) => void;
 }
 
 export type InferenceNodeProcess = HttpProcess;
@@ -61,6 +63,11 @@ export interface LocalStack {
 }
 
 const randomSecret = () => randomBytes(32).toString("hex");
+
+// The AWS SDK prints a notice once per process on Node < 22 (releases after January 2027 need Node 22; the
+// lockfile pins one that runs on 20, see README "Tests"). This is the SDK's documented opt-out; it is set
+// here, before any S3 client exists, and the inference node process inherits it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 async function startNode(
   env: Record<string, string>,
@@ -95,7 +102,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cron = true,
     verbose = false,
     log = (line: string) => console.log(line),
+    progress = () => {},
   } = options;
+  const startedMs = Date.now();
+  const step = (what: string) => progress(`  ${((Date.now() - startedMs) / 1000).toFixed(1).padStart(5)} s  ${what}`);
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -109,14 +119,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const templateDir = await buildTemplateCluster();
     cleanups.push(() => rmSync(templateDir, { recursive: true, force: true }));
+    step("PostgreSQL 15 template built (platform mirror + migrations)");
     const db = await startClusterFromTemplate(templateDir);
     cleanups.push(() => db.stop());
+    step(`PostgreSQL 15 + pg_cron up on port ${db.port}`);
     const sql = postgres(db.url, { max: 5, onnotice: () => {} });
     cleanups.push(() => sql.end({ timeout: 5 }));
     if (!cron) await sql`update cron.job set active = false`;
 
     const s3 = await startS3();
     cleanups.push(() => s3.stop());
+    step(`S3 (s3rver) up at ${s3.endpoint}`);
 
     const jwtSecret = randomSecret();
     const nodeSecret = randomSecret();
@@ -143,7 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         config: join(FUNCTIONS_DIR, "deno.json"),
       });
       cleanups.push(() => functions[name].stop());
-      if (verbose) log(`function ${name} at ${functions[name].url}`);
+      step(`Edge Function ${name} up (Deno)`);
     }
 
     const nodeEnv = {
@@ -158,6 +171,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     let node = await startNode(nodeEnv, nodePort, log, verbose);
     cleanups.push(() => node.stop());
+    step(`inference node up at ${node.url}`);
 
     const functionUrl = (name: FunctionName) => `${functions[name].url}/${name}`;
     const dispatch = async () => {

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { describe, expect, it } from "vitest";
-import { presignS3Url } from "./presign-v4.ts";
+import { presignS3ListUrl, presignS3Url } from "./presign-v4.ts";
 
 const credentials = {
   endpoint: "https://abcdefghij.storage.supabase.co/storage/v1/s3",
@@ -45,6 +45,7 @@ describe("presignS3Url", () => {
     ["GET", "user-1/2026-11-27/rec 1.ogg"],
     ["PUT", "ünïcode/ключ/a+b=c.wav"],
     ["HEAD", "user-1/2026-11-27/0b7c.ogg"],
+    ["DELETE", "user-1/rec/480.wav"],
   ] as const)("signs %s %s exactly as the AWS SDK's SigV4 signer does", async (method, key) => {
     const url = new URL(
       await presignS3Url(credentials, { method, bucket: "recordings", key, expiresInSeconds: 900, now }),
@@ -78,6 +79,49 @@ describe("presignS3Url", () => {
     expect(url.searchParams.get("X-Amz-Credential")).toBe(reference.query?.["X-Amz-Credential"]);
     expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
     expect(url.pathname).toBe(encodePath(`/storage/v1/s3/recordings/${key}`));
+  });
+
+  it("signs a ListObjectsV2 page (prefix, continuation token) exactly as the AWS SDK's signer does", async () => {
+    const url = new URL(
+      await presignS3ListUrl(credentials, {
+        bucket: "clips",
+        prefix: "user 1/",
+        continuationToken: "a+b/c=",
+        expiresInSeconds: 60,
+        now,
+      }),
+    );
+    const signer = new SignatureV4({
+      service: "s3",
+      region: credentials.region,
+      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+      sha256: Sha256,
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    const reference = await signer.presign(
+      {
+        method: "GET",
+        protocol: "https:",
+        hostname: "abcdefghij.storage.supabase.co",
+        path: "/storage/v1/s3/clips",
+        query: { "list-type": "2", prefix: "user 1/", "continuation-token": "a+b/c=" },
+        headers: { host: "abcdefghij.storage.supabase.co", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+      },
+      {
+        signingDate: now,
+        expiresIn: 60,
+        unsignableHeaders: new Set(["x-amz-content-sha256"]),
+        unhoistableHeaders: new Set(["x-amz-content-sha256"]),
+      },
+    );
+    expect(url.pathname).toBe("/storage/v1/s3/clips");
+    expect(url.searchParams.get("prefix")).toBe("user 1/");
+    expect(url.searchParams.get("continuation-token")).toBe("a+b/c=");
+    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
+    await expect(presignS3ListUrl(credentials, { bucket: "clips", prefix: "", expiresInSeconds: 60 })).rejects.toThrow(
+      /prefix/,
+    );
   });
 
   it("rejects expiries SigV4 does not allow, and bad keys", async () => {

@@ -18,7 +18,7 @@ export interface S3Credentials {
 
 export interface PresignOptions {
   /** HEAD checks that an object exists and reads its size (`content-length`) without downloading it. */
-  method: "GET" | "PUT" | "HEAD";
+  method: "GET" | "PUT" | "HEAD" | "DELETE";
   bucket: string;
   key: string;
   /** Validity, 1 s to 7 days (SigV4's limit). */
@@ -67,20 +67,55 @@ function amzDate(date: Date): string {
  * const url = await presignS3Url(credentials, { method: "GET", bucket: "recordings", key: "u/1.ogg", expiresInSeconds: 900 });
  */
 export async function presignS3Url(credentials: S3Credentials, options: PresignOptions): Promise<string> {
-  const { method, bucket, key, expiresInSeconds } = options;
+  const { key } = options;
+  if (key.length === 0 || key.startsWith("/")) throw new RangeError(`invalid object key "${key}"`);
+  return await presign(credentials, options.method, `${options.bucket}/${key}`, [], options);
+}
+
+export interface PresignListOptions {
+  bucket: string;
+  /** Only keys starting with this, e.g. `<user id>/`. */
+  prefix: string;
+  /** `NextContinuationToken` of the previous page. */
+  continuationToken?: string;
+  expiresInSeconds: number;
+  now?: Date;
+}
+
+/**
+ * Returns a presigned ListObjectsV2 URL (GET `<endpoint>/<bucket>?list-type=2&prefix=…`); the answer is
+ * S3's XML (`<Key>`, `<IsTruncated>`, `<NextContinuationToken>`), at most 1000 keys per page.
+ */
+export async function presignS3ListUrl(credentials: S3Credentials, options: PresignListOptions): Promise<string> {
+  if (options.prefix.length === 0) throw new RangeError("a list prefix is required");
+  const query: [string, string][] = [
+    ["list-type", "2"],
+    ["prefix", options.prefix],
+  ];
+  if (options.continuationToken !== undefined) query.push(["continuation-token", options.continuationToken]);
+  return await presign(credentials, "GET", options.bucket, query, options);
+}
+
+async function presign(
+  credentials: S3Credentials,
+  method: PresignOptions["method"],
+  bucketAndKey: string,
+  extraQuery: [string, string][],
+  { expiresInSeconds, now }: { expiresInSeconds: number; now?: Date | undefined },
+): Promise<string> {
   if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_EXPIRY_SECONDS) {
     throw new RangeError(
       `expiresInSeconds must be an integer from 1 to ${MAX_EXPIRY_SECONDS}, got ${expiresInSeconds}`,
     );
   }
-  if (key.length === 0 || key.startsWith("/")) throw new RangeError(`invalid object key "${key}"`);
   const endpoint = new URL(credentials.endpoint);
   const basePath = endpoint.pathname.replace(/\/+$/, "");
-  const path = `${basePath}/${bucket}/${key}`;
-  const timestamp = amzDate(options.now ?? new Date());
+  const path = `${basePath}/${bucketAndKey}`;
+  const timestamp = amzDate(now ?? new Date());
   const day = timestamp.slice(0, 8);
   const scope = `${day}/${credentials.region}/s3/aws4_request`;
   const query: [string, string][] = [
+    ...extraQuery,
     ["X-Amz-Algorithm", "AWS4-HMAC-SHA256"],
     ["X-Amz-Credential", `${credentials.accessKeyId}/${scope}`],
     ["X-Amz-Date", timestamp],
