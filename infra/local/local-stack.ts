@@ -105,7 +105,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     progress = () => {},
   } = options;
   const startedMs = Date.now();
-  const step = (what: string) => progress(`  ${((Date.now() - startedMs) / 1000).toFixed(1).padStart(5)} s  ${what}`);
+  const step = (what: string) =>
+    progress(`  ${((Date.now() - startedMs) / 1000).toFixed(1).padStart(5)} s  ${what}`);
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) {

@@ -119,9 +119,9 @@ describe("presignS3Url", () => {
     expect(url.searchParams.get("prefix")).toBe("user 1/");
     expect(url.searchParams.get("continuation-token")).toBe("a+b/c=");
     expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
-    await expect(presignS3ListUrl(credentials, { bucket: "clips", prefix: "", expiresInSeconds: 60 })).rejects.toThrow(
-      /prefix/,
-    );
+    await expect(
+      presignS3ListUrl(credentials, { bucket: "clips", prefix: "", expiresInSeconds: 60 }),
+    ).rejects.toThrow(/prefix/);
   });
 
   it("rejects expiries SigV4 does not allow, and bad keys", async () => {

@@ -94,6 +94,7 @@ describe("GET /laughs?date=", () => {
       ["2026-11-21T01:00:30.000Z", "10:00:30"],
     ]);
     expect(body.events[0]).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       startsAt: "2026-11-20T20:00:01.000Z",
       endsAt: "2026-11-20T20:00:03.000Z",
       localTime: "05:00:01",
@@ -101,6 +102,7 @@ describe("GET /laughs?date=", () => {
       peakProbability: expect.closeTo(0.9, 5),
       meanProbability: expect.closeTo(0.6, 5),
       className: "Laughter",
+      note: null,
       clipUrl: expect.stringContaining("/clips/"),
     });
     for (const e of body.events) {
