@@ -9,10 +9,11 @@
  * Used by `npm run demo`, `npm run stack` and the e2e test.
  */
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import { type AuthService, createAuthService } from "../../test/harness/auth-server.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { freePort } from "../../test/harness/free-port.ts";
 import { type HttpProcess, startHttpProcess } from "../../test/harness/http-process.ts";
@@ -20,12 +21,40 @@ import {
   buildTemplateCluster,
   type RunningCluster,
   startClusterFromTemplate,
+  startExistingCluster,
 } from "../../test/harness/postgres-cluster.ts";
 import { type S3Endpoint, startS3, storageEnv } from "../../test/harness/s3.ts";
+import { startGateway } from "./gateway.ts";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+/** The built page (`npm run build:web`). */
+export const WEB_DIST_DIR = join(REPO_ROOT, "web/dist");
+/** Where `npm run stack -- --keep` keeps its data, and where the token and night commands find it. */
+export const KEPT_STACK_DIR = join(REPO_ROOT, ".tmp/stack");
+
+/** What a kept stack needs to be reached again by the helper commands (written to `<dataDir>/state.json`). */
+export interface StackState {
+  jwtSecret: string;
+  nodeSecret: string;
+  dispatchToken: string;
+  anonKey: string;
+  dbUrl?: string;
+  gatewayUrl?: string;
+  dispatchUrl?: string;
+}
+
+function loadOrCreateState(dataDir: string | undefined): StackState {
+  const path = dataDir === undefined ? undefined : join(dataDir, "state.json");
+  if (path !== undefined && existsSync(path)) return JSON.parse(readFileSync(path, "utf8")) as StackState;
+  return {
+    jwtSecret: randomSecret(),
+    nodeSecret: randomSecret(),
+    dispatchToken: randomSecret(),
+    anonKey: "local-anon-key",
+  };
+}
 const FUNCTIONS_DIR = join(REPO_ROOT, "supabase/functions");
-export const FUNCTION_NAMES = ["dispatch", "report", "recordings", "laughs"] as const;
+export const FUNCTION_NAMES = ["dispatch", "report", "recordings", "laughs", "me"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export interface LocalStackOptions {
@@ -38,8 +67,15 @@ export interface LocalStackOptions {
   /** Print the node's and functions' logs. */
   verbose?: boolean;
   log?: (line: string) => void;
-  /** One line per startup step, with the time since start (`npm run stack`, `npm run demo`). */
-  progress?: (line: string) => void;
+  /** Called once per startup step with what is now up (`npm run stack` and `npm run demo` print it). */
+  progress?: (step: string) => void;
+  /**
+   * Keep the database, the stored objects and the secrets in this folder between runs (`npm run stack --
+   * --keep`); by default everything lives in temp folders removed by `stop()`.
+   */
+  dataDir?: string;
+  /** Port of the gateway (default: a free one). */
+  gatewayPort?: number;
 }
 
 export type InferenceNodeProcess = HttpProcess;
@@ -57,6 +93,12 @@ export interface LocalStack {
   /** Secret used to sign user JWTs (HS256), like a Supabase project's JWT secret. */
   jwtSecret: string;
   dispatchToken: string;
+  /** One port with Supabase's paths: `/functions/v1/<name>`, `/auth/v1/…`, and the page (gateway.ts). */
+  gatewayUrl: string;
+  /** The Auth stand-in behind `${gatewayUrl}/auth/v1` (users with passwords; HS256 with jwtSecret). */
+  auth: AuthService;
+  /** The anon key supabase-js is created with (the stand-in does not check it, as Auth's routes don't need it). */
+  anonKey: string;
   /** POSTs to the dispatch function, as the pg_cron kick does in production. */
   dispatch(): Promise<unknown>;
   stop(): Promise<void>;
@@ -104,9 +146,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     log = (line: string) => console.log(line),
     progress = () => {},
   } = options;
-  const startedMs = Date.now();
-  const step = (what: string) =>
-    progress(`  ${((Date.now() - startedMs) / 1000).toFixed(1).padStart(5)} s  ${what}`);
+  const step = progress;
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -118,23 +158,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
   };
   try {
-    const templateDir = await buildTemplateCluster();
-    cleanups.push(() => rmSync(templateDir, { recursive: true, force: true }));
-    step("PostgreSQL 15 template built (platform mirror + migrations)");
-    const db = await startClusterFromTemplate(templateDir);
-    cleanups.push(() => db.stop());
+    const { dataDir } = options;
+    const pgDir = dataDir === undefined ? undefined : join(dataDir, "pg");
+    let db: RunningCluster;
+    if (pgDir !== undefined && existsSync(join(pgDir, "PG_VERSION"))) {
+      db = await startExistingCluster(pgDir);
+    } else {
+      const templateDir = await buildTemplateCluster();
+      cleanups.push(() => rmSync(templateDir, { recursive: true, force: true }));
+      step("PostgreSQL 15 template built (platform mirror + migrations)");
+      db = await startClusterFromTemplate(templateDir, { dataDir: pgDir });
+    }
+    cleanups.push(() => db.stop({ keepData: dataDir !== undefined }));
     step(`PostgreSQL 15 + pg_cron up on port ${db.port}`);
     const sql = postgres(db.url, { max: 5, onnotice: () => {} });
     cleanups.push(() => sql.end({ timeout: 5 }));
     if (!cron) await sql`update cron.job set active = false`;
 
-    const s3 = await startS3();
+    const s3Dir = dataDir === undefined ? undefined : join(dataDir, "s3");
+    if (s3Dir !== undefined) mkdirSync(s3Dir, { recursive: true });
+    const s3 = await startS3({ directory: s3Dir });
     cleanups.push(() => s3.stop());
     step(`S3 (s3rver) up at ${s3.endpoint}`);
 
-    const jwtSecret = randomSecret();
-    const nodeSecret = randomSecret();
-    const dispatchToken = randomSecret();
+    const state = loadOrCreateState(dataDir);
+    const { jwtSecret, nodeSecret, dispatchToken, anonKey } = state;
     const nodePort = await freePort();
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
     const functionEnv: Record<string, string> = {
@@ -149,7 +197,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // report first: dispatch needs its URL.
     const functions = {} as Record<FunctionName, DenoServer>;
-    for (const name of ["report", "dispatch", "recordings", "laughs"] as const) {
+    for (const name of ["report", "dispatch", "recordings", "laughs", "me"] as const) {
       const env =
         name === "dispatch" ? { ...functionEnv, REPORT_URL: `${functions.report.url}/report` } : functionEnv;
       functions[name] = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
@@ -173,6 +221,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let node = await startNode(nodeEnv, nodePort, log, verbose);
     cleanups.push(() => node.stop());
     step(`inference node up at ${node.url}`);
+
+    // Auth and the gateway: HS256 with the project's JWT secret, as the functions verify it.
+    const gatewayPort = options.gatewayPort ?? (await freePort());
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const auth = await createAuthService({
+      signing: { kind: "hs256", secret: jwtSecret },
+      issuer: `${gatewayUrl}/auth/v1`,
+      sql,
+    });
+    const gateway = await startGateway({
+      port: gatewayPort,
+      functions: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, functions[name].url])),
+      auth: auth.app,
+      webDir: WEB_DIST_DIR,
+      anonKey,
+    });
+    cleanups.push(() => gateway.stop());
+    step(`gateway up at ${gateway.url} (functions, auth, page)`);
 
     const functionUrl = (name: FunctionName) => `${functions[name].url}/${name}`;
     const dispatch = async () => {
@@ -199,6 +265,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => listener.unlisten());
 
+    if (dataDir !== undefined) {
+      const saved: StackState = { ...state, dbUrl: db.url, gatewayUrl, dispatchUrl: functionUrl("dispatch") };
+      writeFileSync(join(dataDir, "state.json"), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+    }
+
     return {
       db,
       sql,
@@ -215,6 +286,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       jwtSecret,
       dispatchToken,
+      gatewayUrl,
+      auth,
+      anonKey,
       dispatch,
       stop: stopAll,
     };

@@ -14,18 +14,32 @@ import { mintUserToken } from "./user-token.ts";
 export interface DemoUser {
   id: string;
   name: string;
+  email: string;
   timeZone: string;
   token: string;
 }
 
-/** Signs a user up (the auth.users trigger creates the profile with this zone). */
-export async function createUser(stack: LocalStack, name: string, timeZone: string): Promise<DemoUser> {
-  const [row] = await stack.sql`
-    insert into auth.users (email, raw_user_meta_data, aud, role)
-    values (${`${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@demo.giggles.local`},
-            ${stack.sql.json({ time_zone: timeZone, name })}, 'authenticated', 'authenticated')
-    returning id`;
-  return { id: row.id as string, name, timeZone, token: mintUserToken(stack.jwtSecret, row.id as string) };
+/** The password of the users the local stack and the demo create (they sign in to the page with it). */
+export const DEMO_PASSWORD = "giggles-demo";
+
+/**
+ * Signs a user up through the Auth stand-in (the auth.users trigger creates the profile with this zone),
+ * with DEMO_PASSWORD. `id`/`email` fixed: the same user again on a kept stack.
+ */
+export async function createUser(
+  stack: Pick<LocalStack, "auth" | "jwtSecret">,
+  name: string,
+  timeZone: string,
+  fixed: { id?: string; email?: string } = {},
+): Promise<DemoUser> {
+  const email = fixed.email ?? `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@demo.giggles.local`;
+  const user = await stack.auth.createUser({
+    ...(fixed.id === undefined ? {} : { id: fixed.id }),
+    email,
+    password: DEMO_PASSWORD,
+    userMetadata: { time_zone: timeZone, name },
+  });
+  return { id: user.id, name, timeZone, email, token: mintUserToken(stack.jwtSecret, user.id) };
 }
 
 /** Formats the `recordings` function accepts, from a file's first bytes; undefined for the others. */
@@ -111,7 +125,7 @@ export interface NightResult {
  * until no job is queued or processing. Throws after `timeoutMs`.
  */
 export async function runNight(
-  stack: LocalStack,
+  stack: Pick<LocalStack, "sql" | "dispatch">,
   {
     now = new Date(),
     grace = "0 seconds",

@@ -12,6 +12,7 @@ import {
   chmodSync,
   chownSync,
   cpSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   rmSync,
@@ -121,8 +122,14 @@ function startIn(bins: PostgresBinaries, dataDir: string, port: number): Running
   };
 }
 
-function newDataDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+function newDataDir(prefix: string, fixedDir?: string): string {
+  let dir: string;
+  if (fixedDir === undefined) {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  } else {
+    mkdirSync(fixedDir, { recursive: true });
+    dir = fixedDir;
+  }
   chmodSync(dir, 0o700);
   chownTree(dir);
   return dir;
@@ -184,12 +191,24 @@ export async function buildTemplateCluster(options: { migrations?: string[] } = 
   return dataDir;
 }
 
-/** Starts a private cluster from a copy of the template's data directory, on a free port. */
-export async function startClusterFromTemplate(templateDir: string): Promise<RunningCluster> {
+/**
+ * Starts a private cluster from a copy of the template's data directory, on a free port. `dataDir` puts
+ * the copy there (an empty or missing folder) instead of a new temp folder.
+ */
+export async function startClusterFromTemplate(
+  templateDir: string,
+  options: { dataDir?: string } = {},
+): Promise<RunningCluster> {
   const bins = ensurePostgresBinaries();
-  const dataDir = newDataDir("giggles-pg-");
+  const dataDir = newDataDir("giggles-pg-", options.dataDir);
   cpSync(templateDir, dataDir, { recursive: true });
   rmSync(join(dataDir, "postmaster.pid"), { force: true });
   chownTree(dataDir);
   return startIn(bins, dataDir, await freePort());
+}
+
+/** Starts a cluster whose data directory exists already (e.g. kept by `npm run stack -- --keep`). */
+export async function startExistingCluster(dataDir: string): Promise<RunningCluster> {
+  // A stale postmaster.pid is PostgreSQL's to judge: it refuses only if that server still runs.
+  return startIn(ensurePostgresBinaries(), dataDir, await freePort());
 }
