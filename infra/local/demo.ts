@@ -74,17 +74,23 @@ try {
   for (const [index, user] of users.entries()) {
     const mine = files.filter((_, i) => i % users.length === index);
     const yesterday = addDays(localDateOf(now, user.timeZone), -1);
-    for (const [i, path] of mine.entries()) {
-      const minutes = 7 * 60 + Math.floor((i * 16 * 60) / mine.length);
-      const hhmm = `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
-      const recordingId = await uploadRecording(stack, user, {
-        bytes: new Uint8Array(readFileSync(path)),
-        format: uploadFormatOf(path)!,
-        startedAt: zonedTimeToInstant(yesterday, hhmm, user.timeZone),
-        durationMs: await audioDurationMs(path),
-      });
-      sourceFileOf.set(recordingId, basename(path));
-    }
+    // A few at a time: each upload is three round trips, mostly waiting.
+    let next = 0;
+    const uploadNext = async (): Promise<void> => {
+      for (let i = next++; i < mine.length; i = next++) {
+        const path = mine[i];
+        const minutes = 7 * 60 + Math.floor((i * 16 * 60) / mine.length);
+        const hhmm = `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+        const recordingId = await uploadRecording(stack, user, {
+          bytes: new Uint8Array(readFileSync(path)),
+          format: uploadFormatOf(path)!,
+          startedAt: zonedTimeToInstant(yesterday, hhmm, user.timeZone),
+          durationMs: await audioDurationMs(path),
+        });
+        sourceFileOf.set(recordingId, basename(path));
+      }
+    };
+    await Promise.all([uploadNext(), uploadNext(), uploadNext(), uploadNext()]);
     recordingsOf.set(user.id, mine.length);
     console.log(`${user.name} (${user.timeZone}): uploaded ${mine.length} recordings over ${yesterday}`);
   }

@@ -137,6 +137,12 @@ async function startNode(
   );
 }
 
+/** A settled promise's value, or its failure thrown. */
+function valueOf<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === "rejected") throw result.reason;
+  return result.value;
+}
+
 /** Starts everything; `stop()` tears it all down (also on failure halfway). */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const {
@@ -195,19 +201,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...storageEnv(s3),
     };
 
-    // report first: dispatch needs its URL.
-    const functions = {} as Record<FunctionName, DenoServer>;
-    for (const name of ["report", "dispatch", "recordings", "laughs", "me"] as const) {
-      const env =
-        name === "dispatch" ? { ...functionEnv, REPORT_URL: `${functions.report.url}/report` } : functionEnv;
-      functions[name] = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
+    const startFunction = async (name: FunctionName, env: Record<string, string>) => {
+      const server = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
         env,
         config: join(FUNCTIONS_DIR, "deno.json"),
       });
-      cleanups.push(() => functions[name].stop());
+      cleanups.push(() => server.stop());
       step(`Edge Function ${name} up (Deno)`);
-    }
-
+      return server;
+    };
     const nodeEnv = {
       NODE_ID: "local-node-1",
       NODE_SHARED_SECRET: nodeSecret,
@@ -218,9 +220,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CLIPS_BUCKET: s3.buckets.clips,
       ...options.nodeEnv,
     };
-    let node = await startNode(nodeEnv, nodePort, log, verbose);
-    cleanups.push(() => node.stop());
-    step(`inference node up at ${node.url}`);
+    // Everything at once (the processes' start-ups overlap); dispatch waits for report, whose URL it needs.
+    let startedNode: InferenceNodeProcess | undefined;
+    cleanups.push(() => startedNode?.stop());
+    const reportStarting = startFunction("report", functionEnv);
+    // allSettled, not all: every process that did start is registered for cleanup before we throw.
+    const settled = await Promise.allSettled([
+      reportStarting,
+      reportStarting.then((server) =>
+        startFunction("dispatch", { ...functionEnv, REPORT_URL: `${server.url}/report` }),
+      ),
+      startFunction("recordings", functionEnv),
+      startFunction("laughs", functionEnv),
+      startFunction("me", functionEnv),
+      startNode(nodeEnv, nodePort, log, verbose).then((started) => {
+        startedNode = started;
+        step(`inference node up at ${started.url}`);
+        return started;
+      }),
+    ]);
+    for (const result of settled) valueOf(result);
+    const functions: Record<FunctionName, DenoServer> = {
+      report: valueOf(settled[0]),
+      dispatch: valueOf(settled[1]),
+      recordings: valueOf(settled[2]),
+      laughs: valueOf(settled[3]),
+      me: valueOf(settled[4]),
+    };
+    let node = valueOf(settled[5]);
 
     // Auth and the gateway: HS256 with the project's JWT secret, as the functions verify it.
     const gatewayPort = options.gatewayPort ?? (await freePort());
@@ -282,6 +309,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       async restartNode() {
         await node.stop();
         node = await startNode(nodeEnv, nodePort, log, verbose);
+        startedNode = node;
         return node;
       },
       jwtSecret,
