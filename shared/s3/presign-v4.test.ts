@@ -40,6 +40,36 @@ class Sha256 {
   reset(): void {}
 }
 
+/** The AWS SDK's own presigning of the same request (the reference). */
+async function sdkPresign(method: string, path: string, query: Record<string, string>, expiresIn: number) {
+  const signer = new SignatureV4({
+    service: "s3",
+    region: credentials.region,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    sha256: Sha256,
+    // As the S3 client: the path arrives encoded once and is not encoded again.
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
+  return await signer.presign(
+    {
+      method,
+      protocol: "https:",
+      hostname: "abcdefghij.storage.supabase.co",
+      path,
+      query,
+      // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
+      headers: { host: "abcdefghij.storage.supabase.co", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+    },
+    {
+      signingDate: now,
+      expiresIn,
+      unsignableHeaders: new Set(["x-amz-content-sha256"]),
+      unhoistableHeaders: new Set(["x-amz-content-sha256"]),
+    },
+  );
+}
+
 describe("presignS3Url", () => {
   it.each([
     ["GET", "user-1/2026-11-27/rec 1.ogg"],
@@ -50,32 +80,7 @@ describe("presignS3Url", () => {
     const url = new URL(
       await presignS3Url(credentials, { method, bucket: "recordings", key, expiresInSeconds: 900, now }),
     );
-    const signer = new SignatureV4({
-      service: "s3",
-      region: credentials.region,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-      sha256: Sha256,
-      // As the S3 client: the path arrives encoded once and is not encoded again.
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
-    const reference = await signer.presign(
-      {
-        method,
-        protocol: "https:",
-        hostname: "abcdefghij.storage.supabase.co",
-        path: encodePath(`/storage/v1/s3/recordings/${key}`),
-        query: {},
-        // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
-        headers: { host: "abcdefghij.storage.supabase.co", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
-      },
-      {
-        signingDate: now,
-        expiresIn: 900,
-        unsignableHeaders: new Set(["x-amz-content-sha256"]),
-        unhoistableHeaders: new Set(["x-amz-content-sha256"]),
-      },
-    );
+    const reference = await sdkPresign(method, encodePath(`/storage/v1/s3/recordings/${key}`), {}, 900);
     expect(url.searchParams.get("X-Amz-Credential")).toBe(reference.query?.["X-Amz-Credential"]);
     expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
     expect(url.pathname).toBe(encodePath(`/storage/v1/s3/recordings/${key}`));
@@ -91,29 +96,11 @@ describe("presignS3Url", () => {
         now,
       }),
     );
-    const signer = new SignatureV4({
-      service: "s3",
-      region: credentials.region,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-      sha256: Sha256,
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
-    const reference = await signer.presign(
-      {
-        method: "GET",
-        protocol: "https:",
-        hostname: "abcdefghij.storage.supabase.co",
-        path: "/storage/v1/s3/clips",
-        query: { "list-type": "2", prefix: "user 1/", "continuation-token": "a+b/c=" },
-        headers: { host: "abcdefghij.storage.supabase.co", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
-      },
-      {
-        signingDate: now,
-        expiresIn: 60,
-        unsignableHeaders: new Set(["x-amz-content-sha256"]),
-        unhoistableHeaders: new Set(["x-amz-content-sha256"]),
-      },
+    const reference = await sdkPresign(
+      "GET",
+      "/storage/v1/s3/clips",
+      { "list-type": "2", prefix: "user 1/", "continuation-token": "a+b/c=" },
+      60,
     );
     expect(url.pathname).toBe("/storage/v1/s3/clips");
     expect(url.searchParams.get("prefix")).toBe("user 1/");

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
-import { createRecording, createUser, event, pauseCron } from "./fixtures.ts";
+import { createRecording, createUser, pauseCron } from "./fixtures.ts";
 import {
   FUNCTIONS_CONFIG,
-  putObject,
+  processedRecording,
   serveFetch,
   storageEnv,
   TEST_JWT_SECRET,
@@ -23,21 +23,8 @@ let alice: string; // Asia/Tokyo (+09:00)
 let bob: string; // America/New_York (-05:00 in November)
 
 /** A recording processed with `events` (offset ms); clips uploaded to s3rver. Returns its id. */
-async function processed(userId: string, startedAt: string, offsetsMs: number[]): Promise<string> {
-  const recording = await createRecording(db.sql, { userId, startedAt, durationMinutes: 120 });
-  await db.sql`select queue.enqueue(${recording.id})`;
-  await db.sql`update queue.jobs set run_at = now() + interval '1 day' where status = 'queued' and recording_id <> ${recording.id}`;
-  const [job] = await db.sql`select job_id, lease_token from queue.claim(1, '10 minutes', 'node-1')`;
-  const events = [];
-  for (const offset of offsetsMs) {
-    const clip = `${userId}/${recording.id}/${offset}.wav`;
-    await putObject(s3, s3.buckets.clips, clip, new TextEncoder().encode(`clip ${clip}`));
-    events.push(event(offset, offset + 2000, clip));
-  }
-  await db.sql`select queue.complete(${job.job_id}, ${job.lease_token}, ${db.sql.json(events)},
-                                     ${db.sql.json({ audio_seconds: 7200, wall_ms: 1000 })}, 'm@1')`;
-  return recording.id;
-}
+const processed = async (userId: string, startedAt: string, offsetsMs: number[]) =>
+  (await processedRecording(db.sql, s3, userId, startedAt, offsetsMs)).id;
 
 beforeAll(async () => {
   [db, s3] = await Promise.all([startTestDatabase(), startS3()]);

@@ -8,33 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
-import { createRecording, createUser, event, pauseCron } from "./fixtures.ts";
-import { FUNCTIONS_CONFIG, putObject, storageEnv, TEST_JWT_SECRET, userToken } from "./functions-helpers.ts";
+import { createRecording, createUser, pauseCron } from "./fixtures.ts";
+import {
+  FUNCTIONS_CONFIG,
+  processedRecording,
+  putObject,
+  storageEnv,
+  TEST_JWT_SECRET,
+  userToken,
+} from "./functions-helpers.ts";
 
 let db: TestDatabase;
 let s3: S3Endpoint;
 let fn: DenoServer;
 
-/** A recording (object in s3rver) processed with one event per offset, each with its clip. */
-async function processed(userId: string, startedAt: string, offsetsMs: number[]) {
-  const recording = await createRecording(db.sql, { userId, startedAt, durationMinutes: 60 });
-  const [{ object_key: objectKey }] =
-    await db.sql`select object_key from public.recordings where id = ${recording.id}`;
-  await putObject(s3, s3.buckets.recordings, objectKey, new TextEncoder().encode(`audio ${objectKey}`));
-  await db.sql`select queue.enqueue(${recording.id})`;
-  await db.sql`update queue.jobs set run_at = now() + interval '1 day' where status = 'queued' and recording_id <> ${recording.id}`;
-  const [job] = await db.sql`select job_id, lease_token from queue.claim(1, '10 minutes', 'node-1')`;
-  const events = [];
-  for (const offset of offsetsMs) {
-    const clip = `${userId}/${recording.id}/${offset}.wav`;
-    await putObject(s3, s3.buckets.clips, clip, new TextEncoder().encode(`clip ${clip}`));
-    events.push(event(offset, offset + 2000, clip));
-  }
-  await db.sql`select queue.complete(${job.job_id}, ${job.lease_token}, ${db.sql.json(events)},
-                                     ${db.sql.json({ audio_seconds: 3600, wall_ms: 1000 })}, 'm@1')`;
-  await db.sql`update queue.jobs set run_at = now() where status = 'queued'`;
-  return recording;
-}
+/** A recording (its audio in s3rver) processed with one 2 s event per offset, each with its clip. */
+const processed = (userId: string, startedAt: string, offsetsMs: number[]) =>
+  processedRecording(db.sql, s3, userId, startedAt, offsetsMs, { durationMinutes: 60, withAudio: true });
 
 async function call(userId: string | null, method: string, path: string, body?: unknown) {
   const headers: Record<string, string> = { "content-type": "application/json" };

@@ -26,20 +26,12 @@ import { asUser } from "../_shared/as-user.ts";
 import type { Sql } from "../_shared/db.ts";
 import { presignS3Url } from "../_shared/generated/s3/presign-v4.ts";
 import { createErrorHandler, HttpError, methodNotAllowed, notFound } from "../_shared/http-error.ts";
+import { localDateSchema } from "../_shared/local-date.ts";
 import { s3Credentials } from "../_shared/s3.ts";
 import { requireUser, type UserVariables, type UserVerifier } from "../_shared/user-auth.ts";
 import type { LaughsConfig } from "./config.ts";
 
-export const laughsQuerySchema = z.object({
-  date: z
-    .string({ error: "add ?date=YYYY-MM-DD" })
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
-    // A real calendar date: 2026-02-30 round-trips to 2026-03-02 and is refused.
-    .refine((value) => {
-      const parsed = new Date(`${value}T00:00:00Z`);
-      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
-    }, "must be a calendar date"),
-});
+export const laughsQuerySchema = z.object({ date: localDateSchema });
 export type LaughsQuery = z.infer<typeof laughsQuerySchema>;
 
 export interface LaughEvent {

@@ -32,6 +32,7 @@ import {
   notFound,
   parseJson,
 } from "../_shared/http-error.ts";
+import { localDateSchema } from "../_shared/local-date.ts";
 import { s3Credentials } from "../_shared/s3.ts";
 import { createObjectStore, type ObjectStore } from "../_shared/storage-objects.ts";
 import { requireUser, type UserVariables, type UserVerifier } from "../_shared/user-auth.ts";
@@ -40,14 +41,7 @@ import type { MeConfig } from "./config.ts";
 export const MAX_NOTE_CHARS = 1000;
 export const DELETE_ALL_CONFIRMATION = "delete all my data";
 
-const localDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
-  .refine((value) => {
-    const parsed = new Date(`${value}T00:00:00Z`);
-    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
-  }, "must be a calendar date");
-const dateRange = z.object({ from: localDate, to: localDate });
+const dateRange = z.object({ from: localDateSchema, to: localDateSchema });
 const uuid = z.uuid("must be a uuid");
 
 export const profileBodySchema = z.object({ timeZone: z.string().min(1).max(64) });
