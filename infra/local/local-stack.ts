@@ -138,7 +138,7 @@ async function startNode(
 }
 
 /** A settled promise's value, or its failure thrown. */
-function valueOf<T>(result: PromiseSettledResult<T>): T {
+function settledValue<T>(result: PromiseSettledResult<T>): T {
   if (result.status === "rejected") throw result.reason;
   return result.value;
 }
@@ -239,15 +239,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return started;
       }),
     ]);
-    for (const result of settled) valueOf(result);
+    for (const result of settled) settledValue(result);
     const functions: Record<FunctionName, DenoServer> = {
-      report: valueOf(settled[0]),
-      dispatch: valueOf(settled[1]),
-      recordings: valueOf(settled[2]),
-      laughs: valueOf(settled[3]),
-      me: valueOf(settled[4]),
+      report: settledValue(settled[0]),
+      dispatch: settledValue(settled[1]),
+      recordings: settledValue(settled[2]),
+      laughs: settledValue(settled[3]),
+      me: settledValue(settled[4]),
     };
-    let node = valueOf(settled[5]);
+    let node = settledValue(settled[5]);
 
     // Auth and the gateway: HS256 with the project's JWT secret, as the functions verify it.
     const gatewayPort = options.gatewayPort ?? (await freePort());
