@@ -1141,14 +1141,15 @@ $$;
 -- Name: set_note(uuid, text); Type: FUNCTION; Schema: user_api; Owner: -
 --
 
-CREATE FUNCTION user_api.set_note(event_id uuid, note text) RETURNS boolean
+CREATE FUNCTION user_api.set_note(event_id uuid, note text, OUT updated boolean, OUT stored text) RETURNS record
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
 begin
   update public.laughter_events e set note = nullif(pg_catalog.btrim(set_note.note), '')
-  where e.id = set_note.event_id;
-  return found;
+  where e.id = set_note.event_id
+  returning e.note into set_note.stored;
+  updated := found;
 end
 $$;
 

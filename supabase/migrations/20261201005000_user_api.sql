@@ -215,17 +215,18 @@ begin
 end
 $$;
 
--- user_api.set_note(event_id, note) -> whether the caller's event was found. Blank notes are stored as null.
-create or replace function user_api.set_note(event_id uuid, note text)
-returns boolean
+-- user_api.set_note(event_id, note) -> (updated, stored): whether the caller's event was found, and the
+-- note as stored (trimmed; blank notes are stored as null).
+create or replace function user_api.set_note(event_id uuid, note text, out updated boolean, out stored text)
 language plpgsql
 security invoker
 set search_path = ''
 as $$
 begin
   update public.laughter_events e set note = nullif(pg_catalog.btrim(set_note.note), '')
-  where e.id = set_note.event_id;
-  return found;
+  where e.id = set_note.event_id
+  returning e.note into set_note.stored;
+  updated := found;
 end
 $$;
 

@@ -4,7 +4,7 @@
  * (`#/settings`). Talks only to the project's Auth and Edge Functions (see api.ts).
  */
 import { createClient, type Session } from "@supabase/supabase-js";
-import { type Api, ApiError, createApi } from "./api.ts";
+import { ApiError, createApi } from "./api.ts";
 import { loadConfig } from "./config.ts";
 import { dayView } from "./day-view.ts";
 import { daysView } from "./days-view.ts";
@@ -81,8 +81,6 @@ async function start(): Promise<void> {
   window.addEventListener("hashchange", () => void route());
   await route();
 }
-
-export type { Api };
 
 start().catch((error: unknown) => {
   replaceChildren(

@@ -218,11 +218,11 @@ export function createMeApp({ config, sql, verifyUser, storage }: MeAppDeps) {
     const [row] = await asUser(
       sql,
       c.get("user"),
-      (tx) => tx<{ found: boolean }[]>`select user_api.set_note(${id}::uuid, ${body.note}) as found`,
+      (tx) => tx<{ updated: boolean; stored: string | null }[]>`
+        select updated, stored from user_api.set_note(${id}::uuid, ${body.note})`,
     );
-    if (!row.found) throw new HttpError(404, { code: "EVENT_NOT_FOUND", message: "no such laugh" });
-    const note = body.note?.trim() || null;
-    return c.json({ id, note });
+    if (!row.updated) throw new HttpError(404, { code: "EVENT_NOT_FOUND", message: "no such laugh" });
+    return c.json({ id, note: row.stored });
   });
   app.delete("/events/:id", async (c) => {
     const id = parseOrThrow(uuid, c.req.param("id"), "INVALID_ID", "the event id must be a uuid");
