@@ -125,7 +125,9 @@ describe("the page", () => {
 
   it("plays a clip, saves a note, deletes a laugh and its clip; screenshots the day view", async () => {
     const page = await signIn(ana);
-    await page.locator(`.day-card[data-date="${anaDate}"] a`).click();
+    // By keyboard: the day card is a link.
+    await page.locator(`.day-card[data-date="${anaDate}"] a`).focus();
+    await page.keyboard.press("Enter");
     const rows = page.locator("li.laugh");
     await rows.first().waitFor();
     const before = await rows.count();
@@ -189,6 +191,9 @@ describe("the page", () => {
       order by id`;
     const page = await signIn(ana);
     await page.getByRole("link", { name: "Settings" }).click();
+    // The Limitless key section is there: the key's status, or a plain "not available" where the server
+    // has no key endpoint.
+    await page.getByRole("heading", { name: "Limitless key" }).waitFor();
     await page.getByLabel('Type "delete" to confirm').fill("delete");
     await page.getByRole("button", { name: "Delete all my data" }).click();
     await expect

@@ -6,7 +6,7 @@
 import { addDays, localDateOf } from "../../shared/time/zoned-time.ts";
 import type { Api, Day } from "./api.ts";
 import { el } from "./dom.ts";
-import { formatDate, formatWeekday, plural } from "./format.ts";
+import { formatDate, formatDayMonth, formatWeekday, plural } from "./format.ts";
 
 export const DAYS_SHOWN = 14;
 
@@ -19,7 +19,7 @@ const STATE_TEXT: Record<Day["state"], string> = {
 };
 
 function dayCard(day: Day): HTMLElement {
-  const title = `${formatWeekday(day.date)}, ${formatDate(day.date)}`;
+  const title = formatDate(day.date);
   return el(
     "li",
     { class: `day-card state-${day.state}`, "data-date": day.date },
@@ -30,7 +30,7 @@ function dayCard(day: Day): HTMLElement {
         "aria-label": `${title}: ${plural(day.laughs, "laugh")}, ${STATE_TEXT[day.state]}`,
       },
       el("span", { class: "weekday" }, formatWeekday(day.date)),
-      el("span", { class: "date" }, formatDate(day.date)),
+      el("span", { class: "date" }, formatDayMonth(day.date)),
       el("span", { class: "count" }, day.state === "empty" ? "—" : plural(day.laughs, "laugh")),
       el("span", { class: "state" }, STATE_TEXT[day.state]),
       day.state === "failed"

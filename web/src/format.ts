@@ -16,6 +16,17 @@ export function formatDate(date: string): string {
   });
 }
 
+/** "21 Nov 2026". */
+export function formatDayMonth(date: string): string {
+  const { year, month, day } = parseLocalDate(date);
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString("en-GB", {
+    timeZone: "UTC",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+  });
+}
+
 export function formatWeekday(date: string): string {
   const { year, month, day } = parseLocalDate(date);
   return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString("en-GB", {
