@@ -86,7 +86,10 @@ export interface PresignListOptions {
  * Returns a presigned ListObjectsV2 URL (GET `<endpoint>/<bucket>?list-type=2&prefix=…`); the answer is
  * S3's XML (`<Key>`, `<IsTruncated>`, `<NextContinuationToken>`), at most 1000 keys per page.
  */
-export async function presignS3ListUrl(credentials: S3Credentials, options: PresignListOptions): Promise<string> {
+export async function presignS3ListUrl(
+  credentials: S3Credentials,
+  options: PresignListOptions,
+): Promise<string> {
   if (options.prefix.length === 0) throw new RangeError("a list prefix is required");
   const query: [string, string][] = [
     ["list-type", "2"],
