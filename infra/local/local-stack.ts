@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
-import { type AuthService, createAuthService } from "../../test/harness/auth-server.ts";
+import { type RunningAuthServer, startAuthServer } from "../../test/harness/auth-server.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { freePort } from "../../test/harness/free-port.ts";
 import { type HttpProcess, startHttpProcess } from "../../test/harness/http-process.ts";
@@ -82,7 +82,7 @@ export type InferenceNodeProcess = HttpProcess;
 
 export interface LocalStack {
   db: RunningCluster;
-  /** Superuser client (the Supabase `postgres` role). */
+  /** Client of the Supabase `postgres` role (not a superuser, as on the platform). */
   sql: postgres.Sql;
   s3: S3Endpoint;
   functions: Record<FunctionName, DenoServer>;
@@ -90,13 +90,16 @@ export interface LocalStack {
   node: InferenceNodeProcess;
   /** Starts a new inference node process (after `node.stop()`), on the same port. */
   restartNode(): Promise<InferenceNodeProcess>;
-  /** Secret used to sign user JWTs (HS256), like a Supabase project's JWT secret. */
+  /**
+   * Supabase Auth's stand-in (legacy HS256 secret), which the functions ask to verify user tokens; also
+   * served by the gateway at `${gatewayUrl}/auth/v1` (users with passwords).
+   */
+  auth: RunningAuthServer;
+  /** Secret used to sign user JWTs (HS256), like a Supabase project's legacy JWT secret. */
   jwtSecret: string;
   dispatchToken: string;
   /** One port with Supabase's paths: `/functions/v1/<name>`, `/auth/v1/…`, and the page (gateway.ts). */
   gatewayUrl: string;
-  /** The Auth stand-in behind `${gatewayUrl}/auth/v1` (users with passwords; HS256 with jwtSecret). */
-  auth: AuthService;
   /** The anon key supabase-js is created with (the stand-in does not check it, as Auth's routes don't need it). */
   anonKey: string;
   /** POSTs to the dispatch function, as the pg_cron kick does in production. */
@@ -179,7 +182,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     step(`PostgreSQL 15 + pg_cron up on port ${db.port}`);
     const sql = postgres(db.url, { max: 5, onnotice: () => {} });
     cleanups.push(() => sql.end({ timeout: 5 }));
-    if (!cron) await sql`update cron.job set active = false`;
+    if (!cron) await sql`select cron.alter_job(jobid, active := false) from cron.job`;
 
     const s3Dir = dataDir === undefined ? undefined : join(dataDir, "s3");
     if (s3Dir !== undefined) mkdirSync(s3Dir, { recursive: true });
@@ -189,11 +192,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const state = loadOrCreateState(dataDir);
     const { jwtSecret, nodeSecret, dispatchToken, anonKey } = state;
+    // Auth (HS256 with the project's JWT secret); the gateway also serves it at /auth/v1.
+    const auth = await startAuthServer({ signing: { kind: "hs256", secret: jwtSecret }, sql });
+    cleanups.push(() => auth.close());
     const nodePort = await freePort();
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
     const functionEnv: Record<string, string> = {
       SUPABASE_DB_URL: db.url,
-      GIGGLES_JWT_SECRET: jwtSecret,
+      SUPABASE_URL: auth.url,
+      SUPABASE_ANON_KEY: anonKey,
       DISPATCH_TOKEN: dispatchToken,
       NODE_SHARED_SECRET: nodeSecret,
       INFERENCE_NODE_URLS: nodeUrl,
@@ -249,27 +256,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     let node = settledValue(settled[5]);
 
-    // Auth and the gateway: HS256 with the project's JWT secret, as the functions verify it.
-    const gatewayPort = options.gatewayPort ?? (await freePort());
-    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const auth = await createAuthService({
-      signing: { kind: "hs256", secret: jwtSecret },
-      issuer: `${gatewayUrl}/auth/v1`,
-      sql,
-    });
     const gateway = await startGateway({
-      port: gatewayPort,
+      ...(options.gatewayPort === undefined ? {} : { port: options.gatewayPort }),
       functions: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, functions[name].url])),
-      auth: auth.app,
+      // The stand-in's tokens carry its own URL as iss, which is what the functions expect.
+      auth: auth.service.app,
       webDir: WEB_DIST_DIR,
       anonKey,
     });
     cleanups.push(() => gateway.stop());
     step(`gateway up at ${gateway.url} (functions, auth, page)`);
+    const gatewayUrl = gateway.url;
 
     const functionUrl = (name: FunctionName) => `${functions[name].url}/${name}`;
     const dispatch = async () => {
-      const response = await fetch(functionUrl("dispatch"), {
+      // ?wait=1: the pass's result in the answer (the pg_net kick gets a 202 at once instead).
+      const response = await fetch(`${functionUrl("dispatch")}?wait=1`, {
         method: "POST",
         headers: { authorization: `Bearer ${dispatchToken}`, "content-type": "application/json" },
         body: "{}",
@@ -312,10 +314,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         startedNode = node;
         return node;
       },
+      auth,
       jwtSecret,
       dispatchToken,
       gatewayUrl,
-      auth,
       anonKey,
       dispatch,
       stop: stopAll,

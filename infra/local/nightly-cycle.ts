@@ -9,7 +9,6 @@ import { createReadStream, readFileSync } from "node:fs";
 import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
 import { sniffFormat } from "../../inference-node/src/audio/sniff-format.ts";
 import type { LocalStack } from "./local-stack.ts";
-import { mintUserToken } from "./user-token.ts";
 
 export interface DemoUser {
   id: string;
@@ -23,23 +22,24 @@ export interface DemoUser {
 export const DEMO_PASSWORD = "giggles-demo";
 
 /**
- * Signs a user up through the Auth stand-in (the auth.users trigger creates the profile with this zone),
- * with DEMO_PASSWORD. `id`/`email` fixed: the same user again on a kept stack.
+ * Signs a user up and in through the Auth stand-in (the auth.users trigger creates the profile with this
+ * zone), with DEMO_PASSWORD. `id`/`email` fixed: the same user again on a kept stack.
  */
 export async function createUser(
-  stack: Pick<LocalStack, "auth" | "jwtSecret">,
+  stack: Pick<LocalStack, "auth">,
   name: string,
   timeZone: string,
   fixed: { id?: string; email?: string } = {},
 ): Promise<DemoUser> {
   const email = fixed.email ?? `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@demo.giggles.local`;
-  const user = await stack.auth.createUser({
+  const user = await stack.auth.service.createUser({
     ...(fixed.id === undefined ? {} : { id: fixed.id }),
     email,
     password: DEMO_PASSWORD,
     userMetadata: { time_zone: timeZone, name },
   });
-  return { id: user.id, name, timeZone, email, token: mintUserToken(stack.jwtSecret, user.id) };
+  const session = await stack.auth.service.signIn(email, DEMO_PASSWORD);
+  return { id: user.id, name, timeZone, email, token: session.access_token };
 }
 
 /** Formats the `recordings` function accepts, from a file's first bytes; undefined for the others. */

@@ -10,7 +10,8 @@ import { readStackSession } from "./stack-session.ts";
 const session = readStackSession();
 const sql = postgres(session.dbUrl, { max: 2, onnotice: () => {} });
 const dispatch = async () => {
-  const response = await fetch(session.dispatchUrl, {
+  // ?wait=1: the pass runs before the answer (the pg_net kick gets a 202 at once instead).
+  const response = await fetch(`${session.dispatchUrl}?wait=1`, {
     method: "POST",
     headers: { authorization: `Bearer ${session.dispatchToken}`, "content-type": "application/json" },
     body: "{}",

@@ -17,6 +17,8 @@ export const stackSessionSchema = z.object({
   dispatchUrl: z.string(),
   dispatchToken: z.string(),
   jwtSecret: z.string(),
+  /** The `iss` the functions expect: the Auth stand-in's `<url>/auth/v1`. */
+  authIssuer: z.string(),
   pid: z.number(),
 });
 export type StackSession = z.infer<typeof stackSessionSchema>;

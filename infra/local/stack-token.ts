@@ -3,9 +3,9 @@
  * running local stack (default 24 h), signed with the stack's JWT secret like the Auth stand-in's own.
  * Use it as `Authorization: Bearer <token>` with curl against `<gateway>/functions/v1/…`.
  */
+import { SignJWT } from "jose";
 import postgres from "postgres";
 import { readStackSession } from "./stack-session.ts";
-import { mintUserToken } from "./user-token.ts";
 
 const args = process.argv.slice(2);
 const who = args.find((arg) => !arg.startsWith("--"));
@@ -25,7 +25,14 @@ try {
     console.error(`No user ${who}. Users: ${known.map((u) => u.email).join(", ") || "(none)"}`);
     process.exitCode = 2;
   } else {
-    console.log(mintUserToken(session.jwtSecret, user.id, Math.round(hours * 3600)));
+    const token = await new SignJWT({ role: "authenticated", aud: "authenticated", email: user.email })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer(session.authIssuer)
+      .setSubject(user.id)
+      .setIssuedAt()
+      .setExpirationTime(`${Math.round(hours * 3600)}s`)
+      .sign(new TextEncoder().encode(session.jwtSecret));
+    console.log(token);
     console.error(`token for ${user.email} (${user.id}), valid ${hours} h`);
   }
 } finally {

@@ -44,6 +44,7 @@ writeStackSession({
   dispatchUrl: stack.functionUrl("dispatch"),
   dispatchToken: stack.dispatchToken,
   jwtSecret: stack.jwtSecret,
+  authIssuer: stack.auth.service.issuer,
   pid: process.pid,
 });
 console.log(`
@@ -51,6 +52,7 @@ giggles local stack is up in ${((Date.now() - started) / 1000).toFixed(1)} s (Ct
   page + API      ${stack.gatewayUrl}   (functions at /functions/v1/<name>, Auth at /auth/v1)
   sign in as      ${users.map((u) => `${u.email} (${u.timeZone})`).join(", ")}; password ${DEMO_PASSWORD}
   database        ${stack.db.url}
+  auth (stand-in) ${stack.auth.url}/auth/v1
   S3 (s3rver)     ${stack.s3.endpoint}  key ${stack.s3.accessKeyId} / ${stack.s3.secretAccessKey}
   inference node  ${stack.node.url}
   a user token    npm run stack:token -- ana@demo.giggles.local     (24 h; --hours N)

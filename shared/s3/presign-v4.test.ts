@@ -40,8 +40,17 @@ class Sha256 {
   reset(): void {}
 }
 
-/** The AWS SDK's own presigning of the same request (the reference). */
-async function sdkPresign(method: string, path: string, query: Record<string, string>, expiresIn: number) {
+/** The AWS SDK's presigned query for the same request, signed as S3's presigner signs it. */
+async function referenceQuery(
+  method: string,
+  key: string,
+  extraHeaders: Record<string, string> = {},
+  { path = encodePath(`/storage/v1/s3/recordings/${key}`), query = {}, expiresIn = 900 } = {} as {
+    path?: string;
+    query?: Record<string, string>;
+    expiresIn?: number;
+  },
+): Promise<Record<string, unknown> | undefined> {
   const signer = new SignatureV4({
     service: "s3",
     region: credentials.region,
@@ -51,7 +60,7 @@ async function sdkPresign(method: string, path: string, query: Record<string, st
     uriEscapePath: false,
     applyChecksum: false,
   });
-  return await signer.presign(
+  const reference = await signer.presign(
     {
       method,
       protocol: "https:",
@@ -59,7 +68,11 @@ async function sdkPresign(method: string, path: string, query: Record<string, st
       path,
       query,
       // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
-      headers: { host: "abcdefghij.storage.supabase.co", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+      headers: {
+        host: "abcdefghij.storage.supabase.co",
+        "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+        ...extraHeaders,
+      },
     },
     {
       signingDate: now,
@@ -68,6 +81,7 @@ async function sdkPresign(method: string, path: string, query: Record<string, st
       unhoistableHeaders: new Set(["x-amz-content-sha256"]),
     },
   );
+  return reference.query;
 }
 
 describe("presignS3Url", () => {
@@ -75,18 +89,21 @@ describe("presignS3Url", () => {
     ["GET", "user-1/2026-11-27/rec 1.ogg"],
     ["PUT", "ünïcode/ключ/a+b=c.wav"],
     ["HEAD", "user-1/2026-11-27/0b7c.ogg"],
+    ["GET", "odd/it's (1)*!%.ogg"],
     ["DELETE", "user-1/rec/480.wav"],
   ] as const)("signs %s %s exactly as the AWS SDK's SigV4 signer does", async (method, key) => {
     const url = new URL(
       await presignS3Url(credentials, { method, bucket: "recordings", key, expiresInSeconds: 900, now }),
     );
-    const reference = await sdkPresign(method, encodePath(`/storage/v1/s3/recordings/${key}`), {}, 900);
-    expect(url.searchParams.get("X-Amz-Credential")).toBe(reference.query?.["X-Amz-Credential"]);
-    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
+    const reference = await referenceQuery(method, key);
+    expect(url.searchParams.get("X-Amz-Credential")).toBe(reference?.["X-Amz-Credential"]);
+    expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("host");
+    expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
+    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference?.["X-Amz-Signature"]);
     expect(url.pathname).toBe(encodePath(`/storage/v1/s3/recordings/${key}`));
   });
 
-  it("signs a ListObjectsV2 page (prefix, continuation token) exactly as the AWS SDK's signer does", async () => {
+  it("signs a ListObjectsV2 page (prefix, continuation token) as the AWS SDK does", async () => {
     const url = new URL(
       await presignS3ListUrl(credentials, {
         bucket: "clips",
@@ -96,19 +113,49 @@ describe("presignS3Url", () => {
         now,
       }),
     );
-    const reference = await sdkPresign(
+    const reference = await referenceQuery(
       "GET",
-      "/storage/v1/s3/clips",
-      { "list-type": "2", prefix: "user 1/", "continuation-token": "a+b/c=" },
-      60,
+      "",
+      {},
+      {
+        path: "/storage/v1/s3/clips",
+        query: { "list-type": "2", prefix: "user 1/", "continuation-token": "a+b/c=" },
+        expiresIn: 60,
+      },
     );
     expect(url.pathname).toBe("/storage/v1/s3/clips");
     expect(url.searchParams.get("prefix")).toBe("user 1/");
     expect(url.searchParams.get("continuation-token")).toBe("a+b/c=");
-    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
+    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference?.["X-Amz-Signature"]);
     await expect(
       presignS3ListUrl(credentials, { bucket: "clips", prefix: "", expiresInSeconds: 60 }),
     ).rejects.toThrow(/prefix/);
+  });
+
+  it("signs the headers it is given (an upload's type and length) as the AWS SDK does", async () => {
+    const key = "user-1/2026-11-27/0b7c.ogg";
+    const presignUpload = async (signedHeaders: Record<string, string>) =>
+      new URL(
+        await presignS3Url(credentials, {
+          method: "PUT",
+          bucket: "recordings",
+          key,
+          expiresInSeconds: 900,
+          now,
+          signedHeaders,
+        }),
+      );
+    const url = await presignUpload({ "Content-Type": "audio/ogg", "content-length": "86400000" });
+    const reference = await referenceQuery("PUT", key, {
+      "content-type": "audio/ogg",
+      "content-length": "86400000",
+    });
+    expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;content-type;host");
+    expect(reference?.["X-Amz-SignedHeaders"]).toBe("content-length;content-type;host");
+    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference?.["X-Amz-Signature"]);
+    // A different length is a different signature: the store refuses a body of another size.
+    const other = await presignUpload({ "content-type": "audio/ogg", "content-length": "86400001" });
+    expect(other.searchParams.get("X-Amz-Signature")).not.toBe(url.searchParams.get("X-Amz-Signature"));
   });
 
   it("rejects expiries SigV4 does not allow, and bad keys", async () => {
@@ -122,5 +169,8 @@ describe("presignS3Url", () => {
     await expect(presignS3Url(credentials, { ...base, key: "/abs", expiresInSeconds: 60 })).rejects.toThrow(
       /object key/,
     );
+    await expect(
+      presignS3Url(credentials, { ...base, expiresInSeconds: 60, signedHeaders: { Host: "evil.example" } }),
+    ).rejects.toThrow(/host/);
   });
 });

@@ -5,22 +5,25 @@
  */
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningAuthServer } from "../../test/harness/auth-server.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
 import { createRecording, createUser, pauseCron } from "./fixtures.ts";
 import {
+  authEnv,
   FUNCTIONS_CONFIG,
   processedRecording,
   putObject,
+  startTestAuth,
   storageEnv,
-  TEST_JWT_SECRET,
   userToken,
 } from "./functions-helpers.ts";
 
 let db: TestDatabase;
 let s3: S3Endpoint;
 let fn: DenoServer;
+let auth: RunningAuthServer;
 
 /** A recording (its audio in s3rver) processed with one 2 s event per offset, each with its clip. */
 const processed = (userId: string, startedAt: string, offsetsMs: number[]) =>
@@ -80,15 +83,17 @@ async function rowsOf(userId: string): Promise<string> {
 
 beforeAll(async () => {
   [db, s3] = await Promise.all([startTestDatabase(), startS3()]);
+  auth = await startTestAuth(db.sql);
   await pauseCron(db.sql);
   fn = await startDenoServer("supabase/functions/me/index.ts", {
     config: FUNCTIONS_CONFIG,
-    env: { SUPABASE_DB_URL: db.url, GIGGLES_JWT_SECRET: TEST_JWT_SECRET, ...storageEnv(s3) },
+    env: { SUPABASE_DB_URL: db.url, ...authEnv(auth), ...storageEnv(s3) },
   });
 });
 
 afterAll(async () => {
   await fn?.stop();
+  await auth?.close();
   await s3?.stop();
   await db?.stop();
 });

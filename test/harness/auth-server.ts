@@ -107,6 +107,8 @@ export interface AuthService {
   rotateSigningKey(options?: { keepPrevious?: boolean }): Promise<void>;
   /** Ends every session of the user (as an admin sign-out would). */
   revokeSessions(userId: string): void;
+  /** The last 1,000 requests served, as `METHOD /path` (tests check which endpoints a client used). */
+  requests: string[];
 }
 
 interface SigningKey {
@@ -351,7 +353,14 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     }
   }
 
+  const requests: string[] = [];
   const app = new Hono().basePath(basePath);
+  app.use("*", async function logRequest(c, next) {
+    requests.push(`${c.req.method} ${c.req.path}`);
+    // A long-running local stack must not grow this without bound.
+    if (requests.length > 1000) requests.splice(0, requests.length - 1000);
+    await next();
+  });
   app.onError((error, c) => {
     if (error instanceof AuthApiError) return errorResponse(c, error);
     throw error;
@@ -391,6 +400,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
   return {
     app,
     issuer,
+    requests,
     async createUser({ email, password, id = randomUUID(), userMetadata = {} }) {
       const user: StoredUser = {
         id,
@@ -429,9 +439,12 @@ export interface RunningAuthServer {
   close(): Promise<void>;
 }
 
-/** Serves a stand-in on 127.0.0.1 and its own free port; the issuer is `${url}/auth/v1`. */
+/**
+ * Serves a stand-in on 127.0.0.1 and its own free port. The issuer is `${url}/auth/v1` unless `issuer` is
+ * given (as on the CLI's local stack, where functions reach Auth at another address than the one it signs).
+ */
 export async function startAuthServer(
-  options: Omit<AuthServiceOptions, "issuer" | "basePath">,
+  options: Omit<AuthServiceOptions, "issuer" | "basePath"> & { issuer?: string },
 ): Promise<RunningAuthServer> {
   let handler: ((request: Request) => Response | Promise<Response>) | undefined;
   const server = createAdaptorServer({
@@ -443,7 +456,7 @@ export async function startAuthServer(
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("auth server: no TCP address");
   const url = `http://127.0.0.1:${(address satisfies AddressInfo).port}`;
-  const service = await createAuthService({ ...options, issuer: `${url}/auth/v1` });
+  const service = await createAuthService({ ...options, issuer: options.issuer ?? `${url}/auth/v1` });
   handler = (request) => service.app.fetch(request);
   return {
     url,

@@ -10,9 +10,10 @@ import { createMeApp } from "./app.ts";
 import { loadMeConfig } from "./config.ts";
 
 const config = loadMeConfig();
-const sql = createSql(config.SUPABASE_DB_URL);
+const sql = createSql(config, "me");
 const verifyUser = createUserVerifier({
-  jwtSecret: config.GIGGLES_JWT_SECRET,
   supabaseUrl: config.SUPABASE_URL,
+  anonKey: config.SUPABASE_ANON_KEY,
+  issuer: config.GIGGLES_AUTH_ISSUER,
 });
 serveApp(createMeApp({ config, sql, verifyUser }));
