@@ -15,7 +15,7 @@ import { buildTemplateCluster, startClusterFromTemplate } from "../test/harness/
 
 export const SCHEMA_DUMP_PATH = resolve(fileURLToPath(new URL("..", import.meta.url)), "supabase/schema.sql");
 /** Our schemas; the platform mirror (auth, vault, extensions) and pg_cron's own tables are not ours. */
-const SCHEMAS = ["public", "private", "queue"];
+const SCHEMAS = ["public", "private", "queue", "user_api"];
 
 /** Dumps the schemas of the database at `url` (a superuser connection string). */
 export function dumpSchema(url: string): string {

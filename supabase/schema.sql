@@ -58,6 +58,20 @@ COMMENT ON SCHEMA queue IS 'Job queue (private). Use only through the queue.* SQ
 
 
 --
+-- Name: user_api; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA user_api;
+
+
+--
+-- Name: SCHEMA user_api; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA user_api IS 'Per-user API used by the `me` Edge Function with the caller''s JWT claims; not exposed by PostgREST.';
+
+
+--
 -- Name: handle_new_user(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -246,6 +260,24 @@ begin
             hint = 'Use a name from pg_timezone_names, e.g. Europe/London or America/New_York.';
   end if;
   return new;
+end
+$$;
+
+
+--
+-- Name: recordings_copy_failure_reason(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.recordings_copy_failure_reason() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.recordings r
+  set failure_reason = case when new.status = 'dead' then new.last_error end
+  where r.id = new.recording_id
+    and r.failure_reason is distinct from (case when new.status = 'dead' then new.last_error end);
+  return null;
 end
 $$;
 
@@ -1027,6 +1059,258 @@ COMMENT ON FUNCTION queue.take_upload_deletions(max_count integer, retry_after i
 
 
 --
+-- Name: check_date_range(date, date, integer); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.check_date_range(from_date date, to_date date, max_days integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if from_date is null or to_date is null or from_date > to_date then
+    raise exception 'INVALID_DATE_RANGE: from (%) must be on or before to (%)', from_date, to_date
+      using errcode = '22023';
+  end if;
+  if to_date - from_date + 1 > max_days then
+    raise exception 'INVALID_DATE_RANGE: at most % days at a time', max_days using errcode = '22023';
+  end if;
+end
+$$;
+
+
+--
+-- Name: current_user_id(); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.current_user_id() RETURNS uuid
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  uid uuid := auth.uid();
+begin
+  if uid is null then
+    raise exception 'NOT_SIGNED_IN: no user in the request''s JWT claims' using errcode = '42501';
+  end if;
+  return uid;
+end
+$$;
+
+
+--
+-- Name: days(date, date); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.days(from_date date, to_date date) RETURNS TABLE(local_date date, laughs integer, laugh_seconds numeric, recordings integer, recordings_planned integer, recordings_processing integer, recordings_done integer, recordings_failed integer, state text, failure_reasons text[])
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  perform user_api.check_date_range(from_date, to_date, 366);
+  return query
+  with per_day as (
+    select r.local_date,
+           coalesce(sum(e.laughs), 0)::integer as laughs,
+           round(coalesce(sum(e.laugh_ms), 0) / 1000.0, 3) as laugh_seconds,
+           count(*)::integer as recordings,
+           (count(*) filter (where r.status in ('uploading', 'pending')))::integer as planned,
+           (count(*) filter (where r.status in ('queued', 'processing')))::integer as processing,
+           (count(*) filter (where r.status = 'done'))::integer as done,
+           (count(*) filter (where r.status = 'failed'))::integer as failed,
+           array_remove(array_agg(distinct r.failure_reason), null) as reasons
+    from public.recordings r
+    left join lateral (
+      select count(*) as laughs, sum(ev.end_offset_ms - ev.start_offset_ms) as laugh_ms
+      from public.laughter_events ev
+      where ev.recording_id = r.id and ev.model_version = r.model_version
+    ) e on true
+    where r.local_date between days.from_date and days.to_date
+    group by r.local_date
+  )
+  select d.day::date,
+         coalesce(p.laughs, 0),
+         coalesce(p.laugh_seconds, 0),
+         coalesce(p.recordings, 0),
+         coalesce(p.planned, 0),
+         coalesce(p.processing, 0),
+         coalesce(p.done, 0),
+         coalesce(p.failed, 0),
+         case
+           when p.recordings is null then 'empty'
+           when p.failed > 0 then 'failed'
+           when p.processing > 0 then 'processing'
+           when p.planned > 0 then 'planned'
+           else 'done'
+         end,
+         coalesce(p.reasons, '{}')
+  from generate_series(days.from_date, days.to_date, interval '1 day') as d (day)
+  left join per_day p on p.local_date = d.day::date
+  order by d.day desc;
+end
+$$;
+
+
+--
+-- Name: delete_event(uuid); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.delete_event(event_id uuid, OUT deleted boolean, OUT clip_object_key text) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  delete from public.laughter_events e where e.id = delete_event.event_id
+  returning e.clip_object_key into delete_event.clip_object_key;
+  deleted := found;
+end
+$$;
+
+
+--
+-- Name: delete_my_data(); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.delete_my_data(OUT recordings integer, OUT events integer) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  uid uuid := user_api.current_user_id();
+begin
+  select count(*)::integer into events from public.laughter_events e where e.user_id = uid;
+  delete from public.recordings r where r.user_id = uid;
+  get diagnostics recordings = row_count;
+  delete from queue.swept_days s where s.user_id = uid;
+  delete from public.reprocess_requests q where q.user_id = uid;
+end
+$$;
+
+
+--
+-- Name: process_today(); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.process_today(OUT local_date date, OUT recordings integer) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  uid uuid := user_api.current_user_id();
+  zone text;
+  target_id uuid;
+begin
+  select p.time_zone into zone from public.profiles p where p.user_id = uid;
+  if zone is null then
+    raise exception 'PROFILE_NOT_FOUND: this account has no profile' using errcode = '23503';
+  end if;
+  local_date := (pg_catalog.now() at time zone zone)::date;
+  recordings := 0;
+  for target_id in
+    select r.id from public.recordings r
+    where r.user_id = uid and r.local_date = process_today.local_date and r.status = 'pending'
+    order by r.started_at
+    for update skip locked
+  loop
+    perform queue.enqueue(target_id);
+    recordings := recordings + 1;
+  end loop;
+end
+$$;
+
+
+--
+-- Name: profile(); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.profile() RETURNS TABLE(time_zone text, created_at timestamp with time zone)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select p.time_zone, p.created_at from public.profiles p
+$$;
+
+
+--
+-- Name: reprocess_progress(uuid); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.reprocess_progress(request_id uuid) RETURNS TABLE(id uuid, from_date date, to_date date, created_at timestamp with time zone, recordings integer, queued integer, done integer, failed integer, finished boolean)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select q.id, q.from_date, q.to_date, q.created_at, q.recordings,
+         (count(r.id) filter (where r.status in ('queued', 'processing')))::integer,
+         (count(r.id) filter (where r.status = 'done'))::integer,
+         (count(r.id) filter (where r.status = 'failed'))::integer,
+         (count(r.id) filter (where r.status in ('queued', 'processing'))) = 0
+  from public.reprocess_requests q
+  left join public.recordings r
+    on r.user_id = q.user_id and r.local_date between q.from_date and q.to_date and r.status <> 'uploading'
+  where q.id = reprocess_progress.request_id
+  group by q.id
+$$;
+
+
+--
+-- Name: request_reprocess(date, date); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.request_reprocess(from_date date, to_date date, OUT request_id uuid, OUT recordings integer) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  uid uuid := user_api.current_user_id();
+begin
+  perform user_api.check_date_range(from_date, to_date, 366);
+  recordings := queue.reprocess(uid, request_reprocess.from_date, request_reprocess.to_date);
+  insert into public.reprocess_requests (user_id, from_date, to_date, recordings)
+  values (uid, request_reprocess.from_date, request_reprocess.to_date, request_reprocess.recordings)
+  returning id into request_id;
+end
+$$;
+
+
+--
+-- Name: set_note(uuid, text); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.set_note(event_id uuid, note text, OUT updated boolean, OUT stored text) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  update public.laughter_events e set note = nullif(pg_catalog.btrim(set_note.note), '')
+  where e.id = set_note.event_id
+  returning e.note into set_note.stored;
+  updated := found;
+end
+$$;
+
+
+--
+-- Name: set_time_zone(text); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.set_time_zone(zone text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  result text;
+begin
+  update public.profiles p set time_zone = set_time_zone.zone
+  where p.user_id = user_api.current_user_id()
+  returning p.time_zone into result;
+  if result is null then
+    raise exception 'PROFILE_NOT_FOUND: this account has no profile' using errcode = '23503';
+  end if;
+  return result;
+end
+$$;
+
+
+--
 -- Name: laughter_events; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1045,8 +1329,10 @@ CREATE TABLE public.laughter_events (
     clip_object_key text,
     model_version text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    note text,
     CONSTRAINT laughter_events_ends_after_starts CHECK ((ends_at > starts_at)),
     CONSTRAINT laughter_events_mean_probability_range CHECK (((mean_probability >= (0)::double precision) AND (mean_probability <= (1)::double precision))),
+    CONSTRAINT laughter_events_note_length CHECK (((note IS NULL) OR (char_length(note) <= 1000))),
     CONSTRAINT laughter_events_offsets CHECK (((start_offset_ms >= 0) AND (end_offset_ms > start_offset_ms))),
     CONSTRAINT laughter_events_peak_probability_range CHECK (((peak_probability >= (0)::double precision) AND (peak_probability <= (1)::double precision)))
 );
@@ -1109,6 +1395,13 @@ COMMENT ON COLUMN public.laughter_events.model_version IS 'Engine.modelVersion t
 
 
 --
+-- Name: COLUMN laughter_events.note; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.laughter_events.note IS 'The user''s note on this laugh (at most 1000 characters). A reprocess replaces the recording''s events and so drops their notes.';
+
+
+--
 -- Name: recordings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1131,6 +1424,7 @@ CREATE TABLE public.recordings (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     decode_warning text,
     audio_etag text,
+    failure_reason text,
     CONSTRAINT recordings_duration_ms_positive CHECK (((duration_ms IS NULL) OR (duration_ms > 0))),
     CONSTRAINT recordings_ended_after_started CHECK ((ended_at > started_at)),
     CONSTRAINT recordings_format_known CHECK ((format = ANY (ARRAY['ogg-opus'::text, 'wav'::text, 'ogg-vorbis'::text, 'flac'::text, 'mp3'::text]))),
@@ -1221,6 +1515,13 @@ COMMENT ON COLUMN public.recordings.decode_warning IS 'Set when the last run ana
 --
 
 COMMENT ON COLUMN public.recordings.audio_etag IS 'ETag of the object as confirmed after upload; the node processes only an object with this ETag.';
+
+
+--
+-- Name: COLUMN recordings.failure_reason; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.failure_reason IS 'The dead job''s last error when status = failed (e.g. UNDECODABLE_AUDIO: …); null otherwise.';
 
 
 --
@@ -1362,6 +1663,28 @@ COMMENT ON COLUMN public.profiles.is_active IS 'false: the hourly sweep skips th
 
 
 --
+-- Name: reprocess_requests; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reprocess_requests (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    from_date date NOT NULL,
+    to_date date NOT NULL,
+    recordings integer NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT reprocess_requests_range CHECK ((from_date <= to_date))
+);
+
+
+--
+-- Name: TABLE reprocess_requests; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.reprocess_requests IS 'One row per "reprocess these days" request; its id is the handle user_api.reprocess_progress() reads.';
+
+
+--
 -- Name: jobs_id_seq; Type: SEQUENCE; Schema: queue; Owner: -
 --
 
@@ -1500,6 +1823,14 @@ ALTER TABLE ONLY public.recordings
 
 
 --
+-- Name: reprocess_requests reprocess_requests_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reprocess_requests
+    ADD CONSTRAINT reprocess_requests_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: jobs jobs_kind_recording_id_key; Type: CONSTRAINT; Schema: queue; Owner: -
 --
 
@@ -1589,6 +1920,13 @@ CREATE INDEX recordings_user_id_started_at_idx ON public.recordings USING btree 
 
 
 --
+-- Name: reprocess_requests_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reprocess_requests_user_id_idx ON public.reprocess_requests USING btree (user_id, created_at);
+
+
+--
 -- Name: jobs_lease_expires_at_idx; Type: INDEX; Schema: queue; Owner: -
 --
 
@@ -1645,6 +1983,13 @@ CREATE TRIGGER recordings_touch_updated_at BEFORE UPDATE ON public.recordings FO
 
 
 --
+-- Name: jobs jobs_copy_failure_reason; Type: TRIGGER; Schema: queue; Owner: -
+--
+
+CREATE TRIGGER jobs_copy_failure_reason AFTER INSERT OR UPDATE OF status, last_error ON queue.jobs FOR EACH ROW WHEN ((new.kind = 'detect'::text)) EXECUTE FUNCTION private.recordings_copy_failure_reason();
+
+
+--
 -- Name: jobs jobs_touch_updated_at; Type: TRIGGER; Schema: queue; Owner: -
 --
 
@@ -1684,6 +2029,14 @@ ALTER TABLE ONLY public.recordings
 
 
 --
+-- Name: reprocess_requests reprocess_requests_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reprocess_requests
+    ADD CONSTRAINT reprocess_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
+
+
+--
 -- Name: jobs jobs_recording_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
 --
 
@@ -1720,10 +2073,24 @@ ALTER TABLE public.job_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.laughter_events ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: laughter_events laughter_events_delete_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY laughter_events_delete_own ON public.laughter_events FOR DELETE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+
+--
 -- Name: laughter_events laughter_events_select_own; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY laughter_events_select_own ON public.laughter_events FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+
+--
+-- Name: laughter_events laughter_events_update_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY laughter_events_update_own ON public.laughter_events FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
 
 
 --
@@ -1757,6 +2124,19 @@ ALTER TABLE public.recordings ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY recordings_select_own ON public.recordings FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+
+--
+-- Name: reprocess_requests; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reprocess_requests ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: reprocess_requests reprocess_requests_select_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY reprocess_requests_select_own ON public.reprocess_requests FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 
 --

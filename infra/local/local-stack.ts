@@ -9,7 +9,7 @@
  * Used by `npm run demo`, `npm run stack` and the e2e test.
  */
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -21,12 +21,43 @@ import {
   buildTemplateCluster,
   type RunningCluster,
   startClusterFromTemplate,
+  startExistingCluster,
 } from "../../test/harness/postgres-cluster.ts";
 import { type S3Endpoint, startS3, storageEnv } from "../../test/harness/s3.ts";
+import { startGateway } from "./gateway.ts";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+/** The built page (`npm run build:web`). */
+export const WEB_DIST_DIR = join(REPO_ROOT, "web/dist");
+/** Where `npm run stack -- --keep` keeps its data, and where the token and night commands find it. */
+export const KEPT_STACK_DIR = join(REPO_ROOT, ".tmp/stack");
+
+/** What a kept stack needs to be reached again by the helper commands (written to `<dataDir>/state.json`). */
+export interface StackState {
+  jwtSecret: string;
+  /** One secret per direction, as in production: dispatch → node, node → report. */
+  inferSecret: string;
+  reportSecret: string;
+  dispatchToken: string;
+  anonKey: string;
+  dbUrl?: string;
+  gatewayUrl?: string;
+  dispatchUrl?: string;
+}
+
+function loadOrCreateState(dataDir: string | undefined): StackState {
+  const path = dataDir === undefined ? undefined : join(dataDir, "state.json");
+  if (path !== undefined && existsSync(path)) return JSON.parse(readFileSync(path, "utf8")) as StackState;
+  return {
+    jwtSecret: randomSecret(),
+    inferSecret: randomSecret(),
+    reportSecret: randomSecret(),
+    dispatchToken: randomSecret(),
+    anonKey: "local-anon-key",
+  };
+}
 const FUNCTIONS_DIR = join(REPO_ROOT, "supabase/functions");
-export const FUNCTION_NAMES = ["dispatch", "report", "recordings", "laughs"] as const;
+export const FUNCTION_NAMES = ["dispatch", "report", "recordings", "laughs", "me"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export interface LocalStackOptions {
@@ -39,6 +70,15 @@ export interface LocalStackOptions {
   /** Print the node's and functions' logs. */
   verbose?: boolean;
   log?: (line: string) => void;
+  /** Called once per startup step with what is now up (`npm run stack` and `npm run demo` print it). */
+  progress?: (step: string) => void;
+  /**
+   * Keep the database, the stored objects and the secrets in this folder between runs (`npm run stack --
+   * --keep`); by default everything lives in temp folders removed by `stop()`.
+   */
+  dataDir?: string;
+  /** Port of the gateway (default: a free one). */
+  gatewayPort?: number;
 }
 
 export type InferenceNodeProcess = HttpProcess;
@@ -53,17 +93,29 @@ export interface LocalStack {
   node: InferenceNodeProcess;
   /** Starts a new inference node process (after `node.stop()`), on the same port. */
   restartNode(): Promise<InferenceNodeProcess>;
-  /** Supabase Auth's stand-in (legacy HS256 secret), which the functions ask to verify user tokens. */
+  /**
+   * Supabase Auth's stand-in (legacy HS256 secret), which the functions ask to verify user tokens; also
+   * served by the gateway at `${gatewayUrl}/auth/v1` (users with passwords).
+   */
   auth: RunningAuthServer;
   /** Secret used to sign user JWTs (HS256), like a Supabase project's legacy JWT secret. */
   jwtSecret: string;
   dispatchToken: string;
+  /** One port with Supabase's paths: `/functions/v1/<name>`, `/auth/v1/…`, and the page (gateway.ts). */
+  gatewayUrl: string;
+  /** The anon key supabase-js is created with (the stand-in does not check it, as Auth's routes don't need it). */
+  anonKey: string;
   /** POSTs to the dispatch function, as the pg_cron kick does in production. */
   dispatch(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
 const randomSecret = () => randomBytes(32).toString("hex");
+
+// The AWS SDK prints a notice once per process on Node < 22 (releases after January 2027 need Node 22; the
+// lockfile pins one that runs on 20, see README "Tests"). This is the SDK's documented opt-out; it is set
+// here, before any S3 client exists, and the inference node process inherits it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 async function startNode(
   env: Record<string, string>,
@@ -91,6 +143,12 @@ async function startNode(
   );
 }
 
+/** A settled promise's value, or its failure thrown. */
+function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === "rejected") throw result.reason;
+  return result.value;
+}
+
 /** Starts everything; `stop()` tears it all down (also on failure halfway). */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const {
@@ -98,7 +156,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cron = true,
     verbose = false,
     log = (line: string) => console.log(line),
+    progress = () => {},
   } = options;
+  const step = progress;
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -110,58 +170,55 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
   };
   try {
-    const templateDir = await buildTemplateCluster();
-    cleanups.push(() => rmSync(templateDir, { recursive: true, force: true }));
-    const db = await startClusterFromTemplate(templateDir);
-    cleanups.push(() => db.stop());
+    const { dataDir } = options;
+    const pgDir = dataDir === undefined ? undefined : join(dataDir, "pg");
+    let db: RunningCluster;
+    if (pgDir !== undefined && existsSync(join(pgDir, "PG_VERSION"))) {
+      db = await startExistingCluster(pgDir);
+    } else {
+      const templateDir = await buildTemplateCluster();
+      cleanups.push(() => rmSync(templateDir, { recursive: true, force: true }));
+      step("PostgreSQL 15 template built (platform mirror + migrations)");
+      db = await startClusterFromTemplate(templateDir, { dataDir: pgDir });
+    }
+    cleanups.push(() => db.stop({ keepData: dataDir !== undefined }));
+    step(`PostgreSQL 15 + pg_cron up on port ${db.port}`);
     const sql = postgres(db.url, { max: 5, onnotice: () => {} });
     cleanups.push(() => sql.end({ timeout: 5 }));
     if (!cron) await sql`select cron.alter_job(jobid, active := false) from cron.job`;
 
-    const s3 = await startS3();
+    const s3Dir = dataDir === undefined ? undefined : join(dataDir, "s3");
+    if (s3Dir !== undefined) mkdirSync(s3Dir, { recursive: true });
+    const s3 = await startS3({ directory: s3Dir });
     cleanups.push(() => s3.stop());
+    step(`S3 (s3rver) up at ${s3.endpoint}`);
 
-    const jwtSecret = randomSecret();
+    const state = loadOrCreateState(dataDir);
+    const { jwtSecret, inferSecret, reportSecret, dispatchToken, anonKey } = state;
+    // Auth (HS256 with the project's JWT secret); the gateway also serves it at /auth/v1.
     const auth = await startAuthServer({ signing: { kind: "hs256", secret: jwtSecret }, sql });
     cleanups.push(() => auth.close());
-    // One secret per direction, as in production: dispatch → node, node → report.
-    const inferSecret = randomSecret();
-    const reportSecret = randomSecret();
-    const dispatchToken = randomSecret();
     const nodePort = await freePort();
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
     const functionEnv: Record<string, string> = {
       SUPABASE_DB_URL: db.url,
       SUPABASE_URL: auth.url,
-      SUPABASE_ANON_KEY: randomSecret(),
+      SUPABASE_ANON_KEY: anonKey,
       DISPATCH_TOKEN: dispatchToken,
       INFERENCE_NODE_URLS: nodeUrl,
       LEASE_SECONDS: String(leaseSeconds),
       ...storageEnv(s3),
     };
 
-    // report first: dispatch needs its URL.
-    const functions = {} as Record<FunctionName, DenoServer>;
-    for (const name of ["report", "dispatch", "recordings", "laughs"] as const) {
-      // Each function gets only its own direction's secret.
-      const env =
-        name === "dispatch"
-          ? {
-              ...functionEnv,
-              INFER_SIGNING_SECRET: inferSecret,
-              REPORT_URL: `${functions.report.url}/report`,
-            }
-          : name === "report"
-            ? { ...functionEnv, REPORT_SIGNING_SECRET: reportSecret }
-            : functionEnv;
-      functions[name] = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
+    const startFunction = async (name: FunctionName, env: Record<string, string>) => {
+      const server = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
         env,
         config: join(FUNCTIONS_DIR, "deno.json"),
       });
-      cleanups.push(() => functions[name].stop());
-      if (verbose) log(`function ${name} at ${functions[name].url}`);
-    }
-
+      cleanups.push(() => server.stop());
+      step(`Edge Function ${name} up (Deno)`);
+      return server;
+    };
     const nodeEnv = {
       NODE_ID: "local-node-1",
       INFER_SIGNING_SECRET: inferSecret,
@@ -173,8 +230,51 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CLIPS_BUCKET: s3.buckets.clips,
       ...options.nodeEnv,
     };
-    let node = await startNode(nodeEnv, nodePort, log, verbose);
-    cleanups.push(() => node.stop());
+    // Everything at once (the processes' start-ups overlap); dispatch waits for report, whose URL it needs.
+    let startedNode: InferenceNodeProcess | undefined;
+    cleanups.push(() => startedNode?.stop());
+    // Each function gets only its own direction's secret.
+    const reportStarting = startFunction("report", { ...functionEnv, REPORT_SIGNING_SECRET: reportSecret });
+    // allSettled, not all: every process that did start is registered for cleanup before we throw.
+    const settled = await Promise.allSettled([
+      reportStarting,
+      reportStarting.then((server) =>
+        startFunction("dispatch", {
+          ...functionEnv,
+          INFER_SIGNING_SECRET: inferSecret,
+          REPORT_URL: `${server.url}/report`,
+        }),
+      ),
+      startFunction("recordings", functionEnv),
+      startFunction("laughs", functionEnv),
+      startFunction("me", functionEnv),
+      startNode(nodeEnv, nodePort, log, verbose).then((started) => {
+        startedNode = started;
+        step(`inference node up at ${started.url}`);
+        return started;
+      }),
+    ]);
+    for (const result of settled) settledValue(result);
+    const functions: Record<FunctionName, DenoServer> = {
+      report: settledValue(settled[0]),
+      dispatch: settledValue(settled[1]),
+      recordings: settledValue(settled[2]),
+      laughs: settledValue(settled[3]),
+      me: settledValue(settled[4]),
+    };
+    let node = settledValue(settled[5]);
+
+    const gateway = await startGateway({
+      ...(options.gatewayPort === undefined ? {} : { port: options.gatewayPort }),
+      functions: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, functions[name].url])),
+      // The stand-in's tokens carry its own URL as iss, which is what the functions expect.
+      auth: auth.service.app,
+      webDir: WEB_DIST_DIR,
+      anonKey,
+    });
+    cleanups.push(() => gateway.stop());
+    step(`gateway up at ${gateway.url} (functions, auth, page)`);
+    const gatewayUrl = gateway.url;
 
     const functionUrl = (name: FunctionName) => `${functions[name].url}/${name}`;
     const dispatch = async () => {
@@ -202,6 +302,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => listener.unlisten());
 
+    if (dataDir !== undefined) {
+      const saved: StackState = { ...state, dbUrl: db.url, gatewayUrl, dispatchUrl: functionUrl("dispatch") };
+      writeFileSync(join(dataDir, "state.json"), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+    }
+
     return {
       db,
       sql,
@@ -214,11 +319,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       async restartNode() {
         await node.stop();
         node = await startNode(nodeEnv, nodePort, log, verbose);
+        startedNode = node;
         return node;
       },
       auth,
       jwtSecret,
       dispatchToken,
+      gatewayUrl,
+      anonKey,
       dispatch,
       stop: stopAll,
     };

@@ -14,21 +14,33 @@ import type { LocalStack } from "./local-stack.ts";
 export interface DemoUser {
   id: string;
   name: string;
+  email: string;
   timeZone: string;
   token: string;
 }
 
-/** Signs a user up and in through the Auth stand-in (the auth.users trigger creates the profile with this zone). */
-export async function createUser(stack: LocalStack, name: string, timeZone: string): Promise<DemoUser> {
-  const email = `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@demo.giggles.local`;
-  const password = crypto.randomUUID();
+/** The password of the users the local stack and the demo create (they sign in to the page with it). */
+export const DEMO_PASSWORD = "giggles-demo";
+
+/**
+ * Signs a user up and in through the Auth stand-in (the auth.users trigger creates the profile with this
+ * zone), with DEMO_PASSWORD. `id`/`email` fixed: the same user again on a kept stack.
+ */
+export async function createUser(
+  stack: Pick<LocalStack, "auth">,
+  name: string,
+  timeZone: string,
+  fixed: { id?: string; email?: string } = {},
+): Promise<DemoUser> {
+  const email = fixed.email ?? `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@demo.giggles.local`;
   const user = await stack.auth.service.createUser({
+    ...(fixed.id === undefined ? {} : { id: fixed.id }),
     email,
-    password,
+    password: DEMO_PASSWORD,
     userMetadata: { time_zone: timeZone, name },
   });
-  const session = await stack.auth.service.signIn(email, password);
-  return { id: user.id, name, timeZone, token: session.access_token };
+  const session = await stack.auth.service.signIn(email, DEMO_PASSWORD);
+  return { id: user.id, name, timeZone, email, token: session.access_token };
 }
 
 /** Formats the `recordings` function accepts, from a file's first bytes; undefined for the others. */
@@ -126,7 +138,7 @@ export interface NightResult {
  * until no job is queued or processing. Throws after `timeoutMs`.
  */
 export async function runNight(
-  stack: LocalStack,
+  stack: Pick<LocalStack, "sql" | "dispatch">,
   {
     now = new Date(),
     grace = "0 seconds",

@@ -48,10 +48,11 @@ describe("functionsResult", () => {
     expect(functionsResult(listed)).toEqual({
       name: "functions deployed",
       status: "fail",
-      summary: "2 of 4 active",
+      summary: "2 of 5 active",
       details: [
         "dispatch: ACTIVE, version 3",
         "laughs: ACTIVE, version 2",
+        "me: not deployed",
         "recordings: THROTTLED, version 2",
         "report: not deployed",
       ],

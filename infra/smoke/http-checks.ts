@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { CheckResult } from "./smoke-report.ts";
 
 /** The Edge Functions giggles deploys (`supabase/functions/<name>/`). */
-export const FUNCTION_NAMES = Object.freeze(["dispatch", "laughs", "recordings", "report"]);
+export const FUNCTION_NAMES = Object.freeze(["dispatch", "laughs", "me", "recordings", "report"]);
 
 /**
  * Function secrets that have no default (see supabase/README.md, "Edge Functions"). `SUPABASE_*` ones are

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { describe, expect, it } from "vitest";
-import { presignS3Url } from "./presign-v4.ts";
+import { presignS3ListUrl, presignS3Url } from "./presign-v4.ts";
 
 const credentials = {
   endpoint: "https://abcdefghij.storage.supabase.co/storage/v1/s3",
@@ -45,6 +45,11 @@ async function referenceQuery(
   method: string,
   key: string,
   extraHeaders: Record<string, string> = {},
+  { path = encodePath(`/storage/v1/s3/recordings/${key}`), query = {}, expiresIn = 900 } = {} as {
+    path?: string;
+    query?: Record<string, string>;
+    expiresIn?: number;
+  },
 ): Promise<Record<string, unknown> | undefined> {
   const signer = new SignatureV4({
     service: "s3",
@@ -60,8 +65,8 @@ async function referenceQuery(
       method,
       protocol: "https:",
       hostname: "abcdefghij.storage.supabase.co",
-      path: encodePath(`/storage/v1/s3/recordings/${key}`),
-      query: {},
+      path,
+      query,
       // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
       headers: {
         host: "abcdefghij.storage.supabase.co",
@@ -71,7 +76,7 @@ async function referenceQuery(
     },
     {
       signingDate: now,
-      expiresIn: 900,
+      expiresIn,
       unsignableHeaders: new Set(["x-amz-content-sha256"]),
       unhoistableHeaders: new Set(["x-amz-content-sha256"]),
     },
@@ -85,6 +90,7 @@ describe("presignS3Url", () => {
     ["PUT", "ünïcode/ключ/a+b=c.wav"],
     ["HEAD", "user-1/2026-11-27/0b7c.ogg"],
     ["GET", "odd/it's (1)*!%.ogg"],
+    ["DELETE", "user-1/rec/480.wav"],
   ] as const)("signs %s %s exactly as the AWS SDK's SigV4 signer does", async (method, key) => {
     const url = new URL(
       await presignS3Url(credentials, { method, bucket: "recordings", key, expiresInSeconds: 900, now }),
@@ -95,6 +101,35 @@ describe("presignS3Url", () => {
     expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
     expect(url.searchParams.get("X-Amz-Signature")).toBe(reference?.["X-Amz-Signature"]);
     expect(url.pathname).toBe(encodePath(`/storage/v1/s3/recordings/${key}`));
+  });
+
+  it("signs a ListObjectsV2 page (prefix, continuation token) as the AWS SDK does", async () => {
+    const url = new URL(
+      await presignS3ListUrl(credentials, {
+        bucket: "clips",
+        prefix: "user 1/",
+        continuationToken: "a+b/c=",
+        expiresInSeconds: 60,
+        now,
+      }),
+    );
+    const reference = await referenceQuery(
+      "GET",
+      "",
+      {},
+      {
+        path: "/storage/v1/s3/clips",
+        query: { "list-type": "2", prefix: "user 1/", "continuation-token": "a+b/c=" },
+        expiresIn: 60,
+      },
+    );
+    expect(url.pathname).toBe("/storage/v1/s3/clips");
+    expect(url.searchParams.get("prefix")).toBe("user 1/");
+    expect(url.searchParams.get("continuation-token")).toBe("a+b/c=");
+    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference?.["X-Amz-Signature"]);
+    await expect(
+      presignS3ListUrl(credentials, { bucket: "clips", prefix: "", expiresInSeconds: 60 }),
+    ).rejects.toThrow(/prefix/);
   });
 
   it("signs the headers it is given (an upload's type and length) as the AWS SDK does", async () => {

@@ -21,10 +21,11 @@ function entryPoints(): string[] {
 }
 
 describe("deno check", () => {
-  it("finds the four functions", () => {
+  it("finds the five functions", () => {
     expect(entryPoints()).toEqual([
       "supabase/functions/dispatch/index.ts",
       "supabase/functions/laughs/index.ts",
+      "supabase/functions/me/index.ts",
       "supabase/functions/recordings/index.ts",
       "supabase/functions/report/index.ts",
     ]);

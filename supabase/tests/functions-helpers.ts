@@ -11,6 +11,7 @@ import { SignJWT } from "jose";
 import type postgres from "postgres";
 import { type RunningAuthServer, startAuthServer } from "../../test/harness/auth-server.ts";
 import { type S3Endpoint, storageEnv } from "../../test/harness/s3.ts";
+import { createRecording, event } from "./fixtures.ts";
 
 export const FUNCTIONS_CONFIG = "supabase/functions/deno.json";
 export const TEST_JWT_SECRET = "functions-test-jwt-secret-0123456789abcdef";
@@ -92,6 +93,45 @@ export async function queuedRecording(
     returning id`;
   const [{ job_id }] = await sql`select queue.enqueue(${row.id}) as job_id`;
   return { recordingId: row.id, jobId: String(job_id), objectKey, body };
+}
+
+/**
+ * A recording processed as a node would report it: one event per offset (2 s each), each with a clip in
+ * s3rver (`clip <key>`); `withAudio` also puts the recording's own object. Other queued jobs keep their
+ * run_at. Returns the recording (id, localDate).
+ */
+export async function processedRecording(
+  sql: postgres.Sql,
+  s3: S3Endpoint,
+  userId: string,
+  startedAt: string,
+  offsetsMs: number[],
+  { durationMinutes = 120, withAudio = false } = {},
+): Promise<{ id: string; localDate: string }> {
+  const recording = await createRecording(sql, { userId, startedAt, durationMinutes });
+  if (withAudio) {
+    const [{ object_key: objectKey }] =
+      await sql`select object_key from public.recordings where id = ${recording.id}`;
+    await putObject(s3, s3.buckets.recordings, objectKey, new TextEncoder().encode(`audio ${objectKey}`));
+  }
+  await sql`select queue.enqueue(${recording.id})`;
+  // Only this recording's job is claimable for the moment.
+  const [{ held }] = await sql`
+    with held as (
+      update queue.jobs set run_at = now() + interval '1 day'
+      where status = 'queued' and recording_id <> ${recording.id} returning id)
+    select coalesce(array_agg(id), '{}') as held from held`;
+  const [job] = await sql`select job_id, lease_token from queue.claim(1, '10 minutes', 'node-1')`;
+  await sql`update queue.jobs set run_at = now() where id = any(${held}::bigint[])`;
+  const events = [];
+  for (const offset of offsetsMs) {
+    const clip = `${userId}/${recording.id}/${offset}.wav`;
+    await putObject(s3, s3.buckets.clips, clip, new TextEncoder().encode(`clip ${clip}`));
+    events.push(event(offset, offset + 2000, clip));
+  }
+  await sql`select queue.complete(${job.job_id}, ${job.lease_token}, ${sql.json(events)},
+                                  ${sql.json({ audio_seconds: durationMinutes * 60, wall_ms: 1000 })}, 'm@1')`;
+  return recording;
 }
 
 export interface NodeHttpServer {

@@ -7,11 +7,11 @@ import type { RunningAuthServer } from "../../test/harness/auth-server.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
-import { createRecording, createUser, event, pauseCron } from "./fixtures.ts";
+import { createRecording, createUser, pauseCron } from "./fixtures.ts";
 import {
   authEnv,
   FUNCTIONS_CONFIG,
-  putObject,
+  processedRecording,
   startTestAuth,
   storageEnv,
   userToken,
@@ -25,21 +25,8 @@ let alice: string; // Asia/Tokyo (+09:00)
 let bob: string; // America/New_York (-05:00 in November)
 
 /** A recording processed with `events` (offset ms); clips uploaded to s3rver. Returns its id. */
-async function processed(userId: string, startedAt: string, offsetsMs: number[]): Promise<string> {
-  const recording = await createRecording(db.sql, { userId, startedAt, durationMinutes: 120 });
-  await db.sql`select queue.enqueue(${recording.id})`;
-  await db.sql`update queue.jobs set run_at = now() + interval '1 day' where status = 'queued' and recording_id <> ${recording.id}`;
-  const [job] = await db.sql`select job_id, lease_token from queue.claim(1, '10 minutes', 'node-1')`;
-  const events = [];
-  for (const offset of offsetsMs) {
-    const clip = `${userId}/${recording.id}/${offset}.wav`;
-    await putObject(s3, s3.buckets.clips, clip, new TextEncoder().encode(`clip ${clip}`));
-    events.push(event(offset, offset + 2000, clip));
-  }
-  await db.sql`select queue.complete(${job.job_id}, ${job.lease_token}, ${db.sql.json(events)},
-                                     ${db.sql.json({ audio_seconds: 7200, wall_ms: 1000 })}, 'm@1')`;
-  return recording.id;
-}
+const processed = async (userId: string, startedAt: string, offsetsMs: number[]) =>
+  (await processedRecording(db.sql, s3, userId, startedAt, offsetsMs)).id;
 
 beforeAll(async () => {
   [db, s3] = await Promise.all([startTestDatabase(), startS3()]);
@@ -98,6 +85,7 @@ describe("GET /laughs?date=", () => {
       ["2026-11-21T01:00:30.000Z", "10:00:30"],
     ]);
     expect(body.events[0]).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       startsAt: "2026-11-20T20:00:01.000Z",
       endsAt: "2026-11-20T20:00:03.000Z",
       localTime: "05:00:01",
@@ -105,6 +93,7 @@ describe("GET /laughs?date=", () => {
       peakProbability: expect.closeTo(0.9, 5),
       meanProbability: expect.closeTo(0.6, 5),
       className: "Laughter",
+      note: null,
       clipUrl: expect.stringContaining("/clips/"),
     });
     for (const e of body.events) {

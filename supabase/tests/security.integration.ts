@@ -89,16 +89,21 @@ describe("RLS and privileges", () => {
         );
         expect(new Set(b.map((r) => r.user_id))).toEqual(new Set([userB]));
       });
-      it("users cannot insert, update or delete", async () => {
+      it("users cannot insert or move rows; only laughs may be deleted, and only one's own", async () => {
         expect(
           await asA((tx) => attempt(() => tx`update ${tx("public." + table)} set user_id = user_id`)),
         ).toBe(PERMISSION_DENIED);
-        expect(await asA((tx) => attempt(() => tx`delete from ${tx("public." + table)}`))).toBe(
-          PERMISSION_DENIED,
-        );
         expect(
           await asA((tx) => attempt(() => tx`insert into ${tx("public." + table)} default values`)),
         ).toBe(PERMISSION_DENIED);
+        if (table === "recordings") {
+          expect(await asA((tx) => attempt(() => tx`delete from public.recordings`))).toBe(PERMISSION_DENIED);
+        } else {
+          // `me` deletes one laugh under RLS: a blanket delete reaches only the caller's rows.
+          const deleted = await asA((tx) => tx`delete from public.laughter_events returning user_id`);
+          expect(deleted.length).toBeGreaterThan(0);
+          expect(new Set(deleted.map((r) => r.user_id))).toEqual(new Set([userA]));
+        }
       });
     });
   }
@@ -202,15 +207,46 @@ describe("RLS and privileges", () => {
     expect(defaults).toEqual([]);
   });
 
-  it("authenticated has SELECT only (plus UPDATE(time_zone) on profiles); nothing is granted ALL", async () => {
+  it("authenticated has SELECT, DELETE on laughter_events, UPDATE(time_zone) and UPDATE(note) only", async () => {
     const grants = await db.sql`
       select table_name, privilege_type from information_schema.role_table_grants
-      where grantee = 'authenticated' and table_schema = 'public' order by 1, 2`;
-    expect(grants.every((g) => g.privilege_type === "SELECT")).toBe(true);
+      where grantee = 'authenticated' and table_schema = 'public' and privilege_type <> 'SELECT' order by 1, 2`;
+    expect(grants).toEqual([{ table_name: "laughter_events", privilege_type: "DELETE" }]);
     const columns = await db.sql`
       select table_name, column_name, privilege_type from information_schema.column_privileges
-      where grantee = 'authenticated' and table_schema = 'public' and privilege_type <> 'SELECT'`;
-    expect(columns).toEqual([{ table_name: "profiles", column_name: "time_zone", privilege_type: "UPDATE" }]);
+      where grantee = 'authenticated' and table_schema = 'public' and privilege_type <> 'SELECT'
+      order by 1, 2`;
+    expect(columns).toEqual([
+      { table_name: "laughter_events", column_name: "note", privilege_type: "UPDATE" },
+      { table_name: "profiles", column_name: "time_zone", privilege_type: "UPDATE" },
+    ]);
+  });
+
+  it("anon cannot reach the user API; it acts only on the caller", async () => {
+    expect(await asAnon((tx) => attempt(() => tx`select * from user_api.delete_my_data()`))).toBe(
+      PERMISSION_DENIED,
+    );
+    expect(
+      await asAnon((tx) => attempt(() => tx`select * from user_api.days('2026-01-01', '2026-01-02')`)),
+    ).toBe(PERMISSION_DENIED);
+    // authenticated without a user in the claims: refused, not "everyone".
+    expect(
+      await asRole(db.sql, "authenticated", null, (tx) =>
+        attempt(() => tx`select * from user_api.delete_my_data()`),
+      ),
+    ).toBe(PERMISSION_DENIED);
+  });
+
+  it("a user edits only their own laughs' notes", async () => {
+    const mine = await asA((tx) => tx`update public.laughter_events set note = 'mine' returning user_id`);
+    expect(new Set(mine.map((r) => r.user_id))).toEqual(new Set([userA]));
+    const theirs = await asA(
+      (tx) => tx`update public.laughter_events set note = 'x' where user_id = ${userB} returning 1`,
+    );
+    expect(theirs).toHaveLength(0);
+    expect(await asA((tx) => attempt(() => tx`update public.laughter_events set peak_probability = 1`))).toBe(
+      PERMISSION_DENIED,
+    );
   });
 
   it("service_role writes recordings and events", async () => {

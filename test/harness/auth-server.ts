@@ -413,7 +413,8 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
         await sql`
           insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data)
           values (${id}, 'authenticated', 'authenticated', ${user.email},
-                  ${sql.json({ provider: "email", providers: ["email"] })}, ${sql.json(userMetadata as postgres.JSONValue)})`;
+                  ${sql.json({ provider: "email", providers: ["email"] })}, ${sql.json(userMetadata as postgres.JSONValue)})
+          on conflict (id) do nothing`; // a kept local stack registers its users' passwords again on restart
       }
       users.set(id, user);
       return { id: user.id, email: user.email, userMetadata, createdAt: user.createdAt };

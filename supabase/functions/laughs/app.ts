@@ -9,8 +9,9 @@
  * their own on purpose; a policy mistake cannot be papered over here.
  *
  * - 200 `{ date, timeZone, summary: { laughs, laughSeconds, recordingsDone, recordingsPending,
- *   recordingsFailed }, events: [{ startsAt, endsAt, localTime, durationMs, peakProbability,
- *   meanProbability, className, clipUrl }] }` (events ordered by time; clipUrl null when no clip)
+ *   recordingsFailed }, events: [{ id, startsAt, endsAt, localTime, durationMs, peakProbability,
+ *   meanProbability, className, note, clipUrl }] }` (events ordered by time; clipUrl null when no clip;
+ *   id is what `me`'s PATCH/DELETE /me/events/:id take)
  * - 400 bad date; 401 no/invalid user token; 403 no profile; 405.
  *
  * @example
@@ -19,29 +20,22 @@
  * ```
  */
 import { Hono } from "hono";
+import { cors } from "hono/cors";
 import { z } from "zod";
+import { asUser } from "../_shared/as-user.ts";
 import type { Sql } from "../_shared/db.ts";
 import { presignS3Url } from "../_shared/generated/s3/presign-v4.ts";
 import { createErrorHandler, HttpError, methodNotAllowed, notFound } from "../_shared/http-error.ts";
+import { localDateSchema } from "../_shared/local-date.ts";
 import { s3Credentials } from "../_shared/s3.ts";
 import { requireUser, type UserVariables, type UserVerifier } from "../_shared/user-auth.ts";
 import type { LaughsConfig } from "./config.ts";
 
-export const laughsQuerySchema = z.object({
-  date: z
-    .string({ error: "add ?date=YYYY-MM-DD" })
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
-    // A real calendar date: 2026-02-30 round-trips to 2026-03-02 and is refused.
-    .refine((value) => {
-      const parsed = new Date(`${value}T00:00:00Z`);
-      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
-    }, "must be a calendar date")
-    // PostgreSQL has no year 0 (0000-01-01 used to come back as a 500); no recording predates 2000.
-    .refine((value) => value >= "2000-01-01" && value <= "2999-12-31", "must be in the years 2000 to 2999"),
-});
+export const laughsQuerySchema = z.object({ date: localDateSchema });
 export type LaughsQuery = z.infer<typeof laughsQuerySchema>;
 
 export interface LaughEvent {
+  id: string;
   startsAt: string;
   endsAt: string;
   /** Wall-clock start in the user's zone, HH:MM:SS. */
@@ -50,6 +44,8 @@ export interface LaughEvent {
   peakProbability: number;
   meanProbability: number;
   className: string;
+  /** The user's note, or null. */
+  note: string | null;
   /** Presigned GET of the WAV clip (expires after CLIP_URL_TTL_SECONDS), or null. */
   clipUrl: string | null;
 }
@@ -70,6 +66,7 @@ export interface LaughsResponse {
 }
 
 interface EventRow {
+  id: string;
   starts_at: Date;
   ends_at: Date;
   local_time: string;
@@ -77,6 +74,7 @@ interface EventRow {
   peak_probability: number;
   mean_probability: number;
   class_name: string;
+  note: string | null;
   clip_object_key: string | null;
 }
 
@@ -99,6 +97,11 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
   const app = new Hono<{ Variables: UserVariables }>().basePath("/laughs");
   app.onError(createErrorHandler("laughs"));
   app.notFound(notFound);
+  // The page may live on another origin; it sends a bearer token, no cookies.
+  app.use(
+    "*",
+    cors({ origin: "*", allowHeaders: ["authorization", "apikey", "content-type", "x-client-info"] }),
+  );
   app.use("*", requireUser(verifyUser));
 
   /**
@@ -133,18 +136,16 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
     const { date } = query.data;
     const user = c.get("user");
 
-    const { timeZone, events, summary } = await sql.begin(async (tx) => {
-      await tx`select set_config('request.jwt.claims', ${JSON.stringify(user.claims)}, true)`;
-      await tx`set local role authenticated`;
+    const { timeZone, events, summary } = await asUser(sql, user, async (tx) => {
       const [profile] = await tx<{ time_zone: string }[]>`select time_zone from public.profiles`;
       if (profile === undefined) return { timeZone: undefined, events: [], summary: undefined };
       // The day is the recordings' local_date (as daily_summary counts it), and only the events of the
       // model version that last completed each recording (a reprocess must not show laughs twice).
       const events = await tx<EventRow[]>`
-        select e.starts_at, e.ends_at,
+        select e.id, e.starts_at, e.ends_at,
                to_char(e.starts_at at time zone ${profile.time_zone}, 'HH24:MI:SS') as local_time,
                e.end_offset_ms - e.start_offset_ms as duration_ms,
-               e.peak_probability, e.mean_probability, e.class_name, e.clip_object_key
+               e.peak_probability, e.mean_probability, e.class_name, e.note, e.clip_object_key
         from public.laughter_events e
         join public.recordings r on r.id = e.recording_id and r.user_id = e.user_id
         where r.local_date = ${date}::date and e.model_version = r.model_version
@@ -171,6 +172,7 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
       events: await Promise.all(
         events.map(
           async (row): Promise<LaughEvent> => ({
+            id: row.id,
             startsAt: row.starts_at.toISOString(),
             endsAt: row.ends_at.toISOString(),
             localTime: row.local_time,
@@ -178,6 +180,7 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
             peakProbability: row.peak_probability,
             meanProbability: row.mean_probability,
             className: row.class_name,
+            note: row.note,
             clipUrl: await clipUrl(row.clip_object_key, user.sub),
           }),
         ),

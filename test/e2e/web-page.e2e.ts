@@ -1,0 +1,219 @@
+/**
+ * The page in a real browser (Debian's Chromium driven by playwright-core) against the local stack: two
+ * users sign in through the Auth stand-in and see only their own days; a clip's <audio> reaches
+ * canplaythrough; a note is saved; a laugh is deleted with its clip; all of a user's data is deleted while
+ * the other's stays. Screenshots of the day view (desktop and phone width) go to .tmp/artifacts/.
+ *
+ * Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it) or CHROMIUM_PATH.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, REPO_ROOT, startLocalStack } from "../../infra/local/local-stack.ts";
+import {
+  audioDurationMs,
+  createUser,
+  DEMO_PASSWORD,
+  type DemoUser,
+  runNight,
+  uploadRecording,
+} from "../../infra/local/nightly-cycle.ts";
+import { buildWebIfStale } from "../../infra/local/web-build.ts";
+import { addDays, localDateOf, zonedTimeToInstant } from "../../shared/time/zoned-time.ts";
+import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS_DIR = join(REPO_ROOT, ".tmp/artifacts");
+
+let stack: LocalStack;
+let browser: Browser;
+let ana: DemoUser; // Asia/Tokyo, laughs on her yesterday
+let ben: DemoUser; // America/New_York, laughs two days ago
+let anaDate: string;
+let benDate: string;
+
+async function upload(user: DemoUser, date: string, files: string[]): Promise<void> {
+  for (const [i, file] of files.entries()) {
+    const path = join(DEV_AUDIO_DIR, file);
+    await uploadRecording(stack, user, {
+      bytes: new Uint8Array(readFileSync(path)),
+      format: "wav",
+      startedAt: zonedTimeToInstant(date, `${String(9 + i * 4).padStart(2, "0")}:00`, user.timeZone),
+      durationMs: await audioDurationMs(path),
+    });
+  }
+}
+
+async function laughCount(userId: string): Promise<number> {
+  const [row] =
+    await stack.sql`select count(*)::int as n from public.laughter_events where user_id = ${userId}`;
+  return row.n as number;
+}
+
+async function signIn(user: DemoUser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+  await page.goto(stack.gatewayUrl);
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator(".day-card").first().waitFor();
+  return page;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: apt-get install chromium (or set CHROMIUM_PATH)`,
+    );
+  }
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  buildWebIfStale();
+  stack = await startLocalStack({ cron: false, log: () => {} });
+  ana = await createUser(stack, "Ana", "Asia/Tokyo");
+  ben = await createUser(stack, "Ben", "America/New_York");
+  const now = new Date();
+  anaDate = addDays(localDateOf(now, ana.timeZone), -1);
+  benDate = addDays(localDateOf(now, ben.timeZone), -2);
+  await upload(ana, anaDate, ["laugh_040.wav", "laugh_012.wav", "laugh_014.wav"]);
+  await upload(ben, benDate, ["laugh_002.wav", "laugh_003.wav"]);
+  await runNight(stack, { now });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe("the page", () => {
+  it("each user signs in and sees only their own days", async () => {
+    const anaLaughs = await laughCount(ana.id);
+    const benLaughs = await laughCount(ben.id);
+    expect(anaLaughs).toBeGreaterThan(0);
+    expect(benLaughs).toBeGreaterThan(0);
+    for (const [user, own, other, count] of [
+      [ana, anaDate, benDate, anaLaughs],
+      [ben, benDate, anaDate, benLaughs],
+    ] as const) {
+      const page = await signIn(user);
+      const mine = page.locator(`.day-card[data-date="${own}"]`);
+      await expect.poll(() => mine.getAttribute("class")).toContain("state-done");
+      expect(await mine.locator(".count").textContent()).toBe(`${count} ${count === 1 ? "laugh" : "laughs"}`);
+      // The other user's day is an empty day here.
+      const theirs = page.locator(`.day-card[data-date="${other}"]`);
+      expect(await theirs.getAttribute("class")).toContain("state-empty");
+      expect(await page.locator(".day-card:not(.state-empty)").count()).toBe(1);
+      if (user === ana) await page.screenshot({ path: join(ARTIFACTS_DIR, "days.png"), fullPage: true });
+      await page.context().close();
+    }
+  });
+
+  it("plays a clip, saves a note, deletes a laugh and its clip; screenshots the day view", async () => {
+    const page = await signIn(ana);
+    // By keyboard: the day card is a link.
+    await page.locator(`.day-card[data-date="${anaDate}"] a`).focus();
+    await page.keyboard.press("Enter");
+    const rows = page.locator("li.laugh");
+    await rows.first().waitFor();
+    const before = await rows.count();
+    expect(before).toBe(await laughCount(ana.id));
+
+    const ready = await page
+      .locator("li.laugh audio")
+      .first()
+      .evaluate(
+        (audio: HTMLAudioElement) =>
+          new Promise<string>((resolve) => {
+            audio.addEventListener("canplaythrough", () => resolve("canplaythrough"), { once: true });
+            audio.addEventListener("error", () => resolve(`error ${audio.error?.code}`), { once: true });
+            audio.preload = "auto";
+            audio.load();
+          }),
+      );
+    expect(ready).toBe("canplaythrough");
+
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "day-view.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "day-view-phone.png"), fullPage: true });
+    await page.setViewportSize({ width: 1100, height: 900 });
+
+    // A note with markup stays text.
+    const note = "laughed at <b>the cat</b> & the dog";
+    await rows.first().getByLabel("Note").fill(note);
+    await rows.first().getByRole("button", { name: "Save note" }).click();
+    await expect.poll(() => rows.first().locator(".status").textContent()).toBe("Saved");
+    const [saved] = await stack.sql`
+      select note from public.laughter_events where user_id = ${ana.id} and note is not null`;
+    expect(saved.note).toBe(note);
+    expect(await rows.first().locator("b").count()).toBe(0);
+
+    // Delete the last laugh (after confirming).
+    const [last] = await stack.sql`
+      select id, clip_object_key from public.laughter_events where user_id = ${ana.id}
+      order by starts_at desc limit 1`;
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page
+      .locator(`#laugh-${last.id}`)
+      .getByRole("button", { name: /^Delete/ })
+      .click();
+    await expect.poll(() => rows.count()).toBe(before - 1);
+    expect(await laughCount(ana.id)).toBe(before - 1);
+    await expect(
+      stack.s3.client.send(
+        new GetObjectCommand({ Bucket: stack.s3.buckets.clips, Key: last.clip_object_key }),
+      ),
+    ).rejects.toThrow();
+
+    // The probability filter hides rows below the threshold.
+    await page.getByLabel("Minimum probability").fill("1");
+    await expect.poll(() => rows.count()).toBe(0);
+    await page.context().close();
+  });
+
+  it("deletes all of Ana's data from settings; Ben's stays", async () => {
+    const benBefore = await stack.sql`
+      select id, note, clip_object_key, peak_probability from public.laughter_events where user_id = ${ben.id}
+      order by id`;
+    const page = await signIn(ana);
+    await page.getByRole("link", { name: "Settings" }).click();
+    // The Limitless key section is there: the key's status, or a plain "not available" where the server
+    // has no key endpoint.
+    await page.getByRole("heading", { name: "Limitless key" }).waitFor();
+    await page.getByLabel('Type "delete" to confirm').fill("delete");
+    await page.getByRole("button", { name: "Delete all my data" }).click();
+    await expect
+      .poll(() => page.locator(".danger-zone .status").textContent())
+      .toMatch(/^Deleted \d+ recordings/);
+    expect(await laughCount(ana.id)).toBe(0);
+    const [{ n: anaRecordings }] = await stack.sql`
+      select count(*)::int as n from public.recordings where user_id = ${ana.id}`;
+    expect(anaRecordings).toBe(0);
+    await page.getByRole("link", { name: "← All days" }).click();
+    await page.locator(".day-card").first().waitFor();
+    expect(await page.locator(".day-card:not(.state-empty)").count()).toBe(0);
+    await page.context().close();
+
+    const benAfter = await stack.sql`
+      select id, note, clip_object_key, peak_probability from public.laughter_events where user_id = ${ben.id}
+      order by id`;
+    expect(benAfter).toEqual(benBefore);
+    const benPage = await signIn(ben);
+    expect(await benPage.locator(".day-card:not(.state-empty)").count()).toBe(1);
+    await benPage.context().close();
+  });
+});

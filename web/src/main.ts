@@ -1,0 +1,90 @@
+/**
+ * @module
+ * The page: sign in with Supabase Auth, then day cards (`#/`), a day (`#/day/YYYY-MM-DD`) and settings
+ * (`#/settings`). Talks only to the project's Auth and Edge Functions (see api.ts).
+ */
+import { createClient, type Session } from "@supabase/supabase-js";
+import { ApiError, createApi } from "./api.ts";
+import { loadConfig } from "./config.ts";
+import { dayView } from "./day-view.ts";
+import { daysView } from "./days-view.ts";
+import { button, el, replaceChildren } from "./dom.ts";
+import { settingsView } from "./settings-view.ts";
+import { signInView } from "./sign-in-view.ts";
+import "./style.css";
+
+const main = document.getElementById("main")!;
+const account = document.getElementById("account")!;
+const DATE_ROUTE = /^#\/day\/(\d{4}-\d{2}-\d{2})$/;
+
+async function start(): Promise<void> {
+  const config = await loadConfig();
+  const supabase = createClient(config.supabaseUrl, config.anonKey);
+  const api = createApi(supabase, config.supabaseUrl);
+  let session: Session | null = (await supabase.auth.getSession()).data.session;
+  let timeZone: string | undefined;
+
+  const show = async (view: () => Promise<HTMLElement>) => {
+    main.setAttribute("aria-busy", "true");
+    try {
+      replaceChildren(main, await view());
+    } catch (error) {
+      replaceChildren(
+        main,
+        el(
+          "p",
+          { role: "alert", class: "error" },
+          error instanceof ApiError ? error.message : "Could not load this page.",
+        ),
+      );
+    } finally {
+      main.removeAttribute("aria-busy");
+    }
+    main.querySelector("h2")?.setAttribute("tabindex", "-1");
+    main.querySelector<HTMLElement>("h2")?.focus();
+  };
+
+  const route = async () => {
+    if (session === null) {
+      replaceChildren(account);
+      replaceChildren(main, signInView(supabase));
+      return;
+    }
+    replaceChildren(
+      account,
+      el("span", { class: "email" }, session.user.email ?? ""),
+      el("a", { href: "#/settings" }, "Settings"),
+      button("Sign out", () => void supabase.auth.signOut()),
+    );
+    timeZone ??= (await api.profile()).timeZone;
+    const zone = timeZone;
+    const hash = window.location.hash;
+    const day = DATE_ROUTE.exec(hash);
+    if (day !== null) await show(() => dayView(api, day[1]));
+    else if (hash === "#/settings")
+      await show(() =>
+        settingsView(api, zone, (changed) => {
+          timeZone = changed;
+        }),
+      );
+    else await show(() => daysView(api, zone));
+  };
+
+  supabase.auth.onAuthStateChange((_event, next) => {
+    const changedUser = next?.user.id !== session?.user.id;
+    session = next;
+    if (changedUser) {
+      timeZone = undefined;
+      void route();
+    }
+  });
+  window.addEventListener("hashchange", () => void route());
+  await route();
+}
+
+start().catch((error: unknown) => {
+  replaceChildren(
+    main,
+    el("p", { role: "alert", class: "error" }, `The page could not start: ${String(error)}`),
+  );
+});
