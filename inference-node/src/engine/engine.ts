@@ -22,6 +22,7 @@ import { ClipCutter, type ClipCutterOptions } from "../clips/clip-cutter.ts";
 import { EventDetector, type EventDetectorOptions, resolveEventOptions } from "../events/event-detector.ts";
 import { createPatchStream, PATCH_VALUES } from "../features/patch-stream.ts";
 import { createInferencePool, type InferencePool } from "./inference-pool.ts";
+import type { PatchOutputs } from "./onnx-backend.ts";
 import type { DetectionResult, DetectOptions, Engine, LaughterClip, LaughterEvent } from "./types.ts";
 
 export interface EngineOptions {
@@ -46,7 +47,7 @@ const MAX_SYNC_SLICE_MS = 5;
 interface Batch {
   firstPatch: number;
   count: number;
-  scores: Promise<Float32Array>;
+  outputs: Promise<PatchOutputs>;
 }
 
 /** Creates the engine and loads the model in its worker threads. Call `dispose()` when done. */
@@ -136,7 +137,7 @@ async function detect(
   const settleOldest = async () => {
     const done = inFlight.shift();
     if (done === undefined) return;
-    const scores = await done.scores;
+    const { scores, laughter } = await done.outputs;
     signal?.throwIfAborted();
     const lastPatch = done.firstPatch + done.count - 1;
     // Audio covered by every scored patch so far; later audio waits for its scores.
@@ -144,7 +145,7 @@ async function detect(
     for (let i = 0; i < done.count; i++) {
       const row = scores.subarray(i * CLASS_COUNT, (i + 1) * CLASS_COUNT);
       if (keptScores !== undefined) keptScores.push(row.slice());
-      for (const event of detector.push(done.firstPatch + i, row)) {
+      for (const event of detector.push(done.firstPatch + i, row, laughter?.[i])) {
         events.push(event);
         await emitClips(cutter.addEvent(event));
       }
@@ -158,7 +159,7 @@ async function detect(
     inFlight.push({
       firstPatch: nextPatch - batchCount,
       count: batchCount,
-      scores: pool.run(payload, batchCount),
+      outputs: pool.run(payload, batchCount),
     });
     batch = new Float32Array(batchPatches * PATCH_VALUES);
     batchCount = 0;
@@ -205,6 +206,6 @@ async function detect(
     return { durationMs, patchCount: nextPatch, events, ...(keptScores ? { scores: keptScores } : {}) };
   } finally {
     // Never leave scoring promises unobserved if we bail out early.
-    for (const pending of inFlight) pending.scores.catch(() => {});
+    for (const pending of inFlight) pending.outputs.catch(() => {});
   }
 }

@@ -5,7 +5,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { RunRequest, WorkerReply } from "./inference-worker.ts";
-import type { YamnetSessionOptions } from "./onnx-backend.ts";
+import type { PatchOutputs, YamnetSessionOptions } from "./onnx-backend.ts";
 
 export interface InferencePoolOptions extends YamnetSessionOptions {
   /** Worker threads, each with one session. Default 1. */
@@ -13,13 +13,13 @@ export interface InferencePoolOptions extends YamnetSessionOptions {
 }
 
 export interface InferencePool {
-  /** Scores `count` patches ([count, 96, 64], transferred to the worker) → [count, 521]. */
-  run(patches: Float32Array, count: number): Promise<Float32Array>;
+  /** Scores `count` patches ([count, 96, 64], transferred to the worker) → [count, 521] scores (+ [count] laughter). */
+  run(patches: Float32Array, count: number): Promise<PatchOutputs>;
   dispose(): Promise<void>;
 }
 
 interface Pending {
-  resolve(scores: Float32Array): void;
+  resolve(outputs: PatchOutputs): void;
   reject(error: Error): void;
 }
 
@@ -51,7 +51,7 @@ function startWorker(options: YamnetSessionOptions): Promise<PoolWorker> {
         ready = true;
         resolveReady(entry);
       } else if (reply.type === "result") {
-        entry.pending.get(reply.id)?.resolve(reply.scores);
+        entry.pending.get(reply.id)?.resolve(reply.outputs);
         entry.pending.delete(reply.id);
       } else if (reply.id === undefined) {
         failAll(new Error(`inference worker failed: ${reply.message}`));
