@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildModel, loadTflite } from "./build.ts";
+import { loadHeadArtifact } from "./head/head-artifact.ts";
 import { loadManifest, manifestPathFor, resolveModelPath } from "./model-paths.ts";
 
 describe("buildModel", () => {
@@ -48,7 +49,8 @@ describe("buildModel", () => {
   it("finds the model through YAMNET_ONNX", () => {
     const env = { YAMNET_ONNX: onnxPath };
     expect(resolveModelPath({ env })).toBe(onnxPath);
-    expect(loadManifest({ env }).outputs.map((o) => o.name)).toEqual(["scores", "embeddings"]);
+    expect(loadManifest({ env }).outputs.map((o) => o.name)).toEqual(["scores", "embeddings", "laughter"]);
+    expect(loadManifest({ env }).headVersion).toBe(loadHeadArtifact().version);
     expect(() => resolveModelPath({ env: { YAMNET_ONNX: join(dir, "nope.onnx") } })).toThrow(/YAMNET_ONNX/);
   });
 

@@ -27,6 +27,8 @@ import {
   ONNX_OPSET,
   SCORES_NAME,
 } from "./convert.ts";
+import { LAUGHTER_NAME } from "./head/fold-head.ts";
+import { loadHeadArtifact } from "./head/head-artifact.ts";
 import {
   DEFAULT_ONNX_PATH,
   MODEL_BUILD_DIR,
@@ -41,7 +43,13 @@ export const YAMNET_TFLITE_SHA256 = "469be6a3421cbc52cf97e9f2f966cba984198e8e7af
 export const DEFAULT_TFLITE_URL =
   "https://tfhub.dev/google/lite-model/yamnet/classification/tflite/1?lite-format=tflite";
 /** Sources whose content defines the converter version (a change makes built models stale). */
-const CONVERTER_SOURCES = ["convert.ts", "tflite-reader.ts", "onnx-writer.ts"];
+const CONVERTER_SOURCES = [
+  "convert.ts",
+  "tflite-reader.ts",
+  "onnx-writer.ts",
+  "head/fold-head.ts",
+  "../head/laughter-head.json",
+];
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 /** Options of {@link buildModel}. */
@@ -200,7 +208,8 @@ export async function buildModel(options: BuildOptions = {}): Promise<BuildResul
   }
   const { bytes, source } = await loadTflite({ env, log });
   const version = converterVersion();
-  const { onnx } = convertYamnet(bytes, { producerVersion: version });
+  const head = loadHeadArtifact();
+  const { onnx } = convertYamnet(bytes, { producerVersion: version, head });
   const manifest: YamnetManifest = {
     schemaVersion: 1,
     onnxFile: basename(onnxPath),
@@ -213,7 +222,9 @@ export async function buildModel(options: BuildOptions = {}): Promise<BuildResul
     outputs: [
       { name: SCORES_NAME, dtype: "float32", shape: ["N", CLASS_COUNT] },
       { name: EMBEDDINGS_NAME, dtype: "float32", shape: ["N", EMBEDDING_SIZE] },
+      { name: LAUGHTER_NAME, dtype: "float32", shape: ["N"] },
     ],
+    headVersion: head.version,
     sampleRateHz: SAMPLE_RATE_HZ,
     classCount: CLASS_COUNT,
     embeddingSize: EMBEDDING_SIZE,

@@ -1,7 +1,8 @@
 /**
  * @module
  * Converts the network half of YAMNet's TFLite graph (from the log-mel patch tensor on) into an ONNX graph
- * that takes `patches` [N, 96, 64] and returns `scores` [N, 521] and `embeddings` [N, 1024]. The TFLite front end
+ * that takes `patches` [N, 96, 64] and returns `scores` [N, 521] and `embeddings` [N, 1024], plus, when a laughter
+ * head is given, `laughter` [N] (models/src/head/fold-head.ts). The TFLite front end
  * (framing, int8 DFT, int8 mel matrix) is deliberately not converted: the float front end in
  * inference-node/src/features is exact, and the graph's int8 DFT is not.
  *
@@ -9,6 +10,7 @@
  * transposed at build time. Every int8 weight is dequantised to float32 here, so the ONNX graph is plain float.
  */
 import { CLASS_COUNT, EMBEDDING_SIZE, MEL_BANDS, PATCH_FRAMES } from "../../shared/yamnet/constants.ts";
+import { type FoldableHead, headGraph, LAUGHTER_NAME } from "./head/fold-head.ts";
 import { encodeOnnxModel, ONNX_DATA_TYPE, type OnnxNode, type OnnxTensor } from "./onnx-writer.ts";
 import { BUILTIN_OP, readTflite, TENSOR_TYPE, type TfliteModel, type TfliteTensor } from "./tflite-reader.ts";
 
@@ -37,6 +39,8 @@ export interface ConversionResult {
 /** Options for {@link convertYamnet}. */
 export interface ConvertOptions {
   producerVersion?: string;
+  /** The laughter head to fold in as the `laughter` output. */
+  head?: FoldableHead;
 }
 
 /** Dequantises (or copies) a constant tensor to float32, honouring per-axis scales. */
@@ -288,6 +292,16 @@ export function convertYamnet(tfliteBytes: Uint8Array, options: ConvertOptions =
   if (!nodes.some((n) => n.outputs.includes(SCORES_NAME))) throw new Error("graph has no scores output");
   if (!nodes.some((n) => n.outputs.includes(EMBEDDINGS_NAME)))
     throw new Error("graph has no embeddings output");
+  const outputs = [
+    { name: SCORES_NAME, elemType: ONNX_DATA_TYPE.FLOAT, shape: ["N", CLASS_COUNT] },
+    { name: EMBEDDINGS_NAME, elemType: ONNX_DATA_TYPE.FLOAT, shape: ["N", EMBEDDING_SIZE] },
+  ];
+  if (options.head) {
+    const head = headGraph(options.head, EMBEDDINGS_NAME);
+    nodes.push(...head.nodes);
+    initializers.push(...head.initializers);
+    outputs.push({ name: LAUGHTER_NAME, elemType: ONNX_DATA_TYPE.FLOAT, shape: ["N"] });
+  }
   // Drop Identity nodes (from unfused activations) by renaming their consumers' inputs.
   const onnx = encodeOnnxModel({
     irVersion: ONNX_IR_VERSION,
@@ -296,14 +310,11 @@ export function convertYamnet(tfliteBytes: Uint8Array, options: ConvertOptions =
     producerVersion: options.producerVersion ?? "dev",
     graphName: "yamnet",
     docString:
-      "YAMNet network (patches → scores, embeddings), converted from yamnet.tflite by models/src/convert.ts",
+      "YAMNet network (patches → scores, embeddings[, laughter]), converted from yamnet.tflite by models/src/convert.ts",
     nodes: removeIdentities(nodes),
     initializers,
     inputs: [{ name: INPUT_NAME, elemType: ONNX_DATA_TYPE.FLOAT, shape: ["N", PATCH_FRAMES, MEL_BANDS] }],
-    outputs: [
-      { name: SCORES_NAME, elemType: ONNX_DATA_TYPE.FLOAT, shape: ["N", CLASS_COUNT] },
-      { name: EMBEDDINGS_NAME, elemType: ONNX_DATA_TYPE.FLOAT, shape: ["N", EMBEDDING_SIZE] },
-    ],
+    outputs,
   });
   return { onnx, convertedOps, patchTensorIndex };
 }

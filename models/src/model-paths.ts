@@ -45,6 +45,8 @@ export interface YamnetManifest {
   opset: number;
   inputs: ManifestTensor[];
   outputs: ManifestTensor[];
+  /** Version of the laughter head folded in as the `laughter` output (models/head/laughter-head.json). */
+  headVersion?: string;
   sampleRateHz: number;
   classCount: number;
   embeddingSize: number;

@@ -201,6 +201,43 @@ describe("queue API", () => {
     expect(total).toBe(3);
   });
 
+  it("reprocessing a day with a new model version counts each laugh once, whichever version ran last", async () => {
+    // A new laughter head changes Engine.modelVersion; old days are re-run through queue.reprocess.
+    const owner = await createUser(db.sql, "Europe/London");
+    const { id: recordingId } = await createRecording(db.sql, {
+      userId: owner,
+      startedAt: "2026-06-01T10:00:00Z",
+    });
+    const [{ job_id }] = await db.sql`select queue.enqueue(${recordingId}) as job_id`;
+    const jobId = Number(job_id);
+    const summary = async () => {
+      const [row] = await db.sql`select laughs, laugh_seconds from public.daily_summary
+                                 where user_id = ${owner} and local_date = '2026-06-01'`;
+      return { laughs: row.laughs, laughSeconds: Number(row.laugh_seconds) };
+    };
+    const complete = async (events: ReturnType<typeof event>[], version: string) => {
+      const claim = await claimOnly(jobId);
+      await db.sql`select queue.complete(${jobId}, ${claim.lease_token}, ${db.sql.json(events)}, '{}', ${version})`;
+    };
+    await complete([event(1000), event(5000)], "yamnet-onnx@old");
+    expect((await summary()).laughs).toBe(2);
+
+    expect((await db.sql`select queue.reprocess(${owner}, '2026-06-01', '2026-06-01') as n`)[0].n).toBe(1);
+    await complete([event(1000), event(5000), event(9000)], "yamnet-onnx@new");
+    expect((await summary()).laughs).toBe(3); // not 5: the old version's rows stay but are not counted
+
+    // Re-running the new version replaces its own rows rather than adding to them.
+    await db.sql`select queue.reprocess(${owner}, '2026-06-01', '2026-06-01')`;
+    await complete([event(1000)], "yamnet-onnx@new");
+    expect((await summary()).laughs).toBe(1);
+    const rows = await db.sql`select model_version, count(*)::int as n from public.laughter_events
+                              where recording_id = ${recordingId} group by 1 order by 1`;
+    expect(rows.map((r) => [r.model_version, r.n])).toEqual([
+      ["yamnet-onnx@new", 1],
+      ["yamnet-onnx@old", 2],
+    ]);
+  });
+
   it("fail backs off exponentially, then dead-letters after max attempts", async () => {
     const { jobId, recordingId } = await queued();
     await db.sql`update queue.jobs set max_attempts = 3 where id = ${jobId}`;

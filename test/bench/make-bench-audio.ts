@@ -13,7 +13,8 @@ import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
 const SAMPLE_RATE_HZ = 16_000;
 const GAP_SECONDS = 20;
 
-function wavHeader(sampleCount: number): Uint8Array {
+/** Header of a 16 kHz mono 16-bit WAV of `sampleCount` samples (streamed into opusenc before the data). */
+export function wavHeader(sampleCount: number): Uint8Array {
   const header = new Uint8Array(44);
   const view = new DataView(header.buffer);
   const dataBytes = sampleCount * 2;
@@ -32,7 +33,8 @@ function wavHeader(sampleCount: number): Uint8Array {
   return header;
 }
 
-function toPcm16(samples: Float32Array): Uint8Array {
+/** Samples in [-1, 1] as little-endian 16-bit PCM. */
+export function toPcm16(samples: Float32Array): Uint8Array {
   const out = new Int16Array(samples.length);
   for (let i = 0; i < samples.length; i++) out[i] = Math.round(Math.max(-1, Math.min(1, samples[i])) * 32767);
   return new Uint8Array(out.buffer);

@@ -29,7 +29,7 @@ const pool = await createInferencePool({
   intraOpThreads: Number(threads),
 });
 const started = performance.now();
-const inFlight: Promise<Float32Array>[] = [];
+const inFlight: Promise<unknown>[] = [];
 for (let done = 0; done < total; done += BATCH) {
   const count = Math.min(BATCH, total - done);
   const batch = new Float32Array(count * PATCH_VALUES);

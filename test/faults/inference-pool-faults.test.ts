@@ -13,9 +13,9 @@ describe("item 15: a dead inference worker", () => {
     const pool = await createInferencePool({ modelPath: resolveModelPath(), workerUrl: DYING_WORKER });
     try {
       const batch = () => new Float32Array(2 * PATCH_VALUES);
-      expect((await pool.run(batch(), 2)).length).toBe(2 * 521);
+      expect((await pool.run(batch(), 2)).scores.length).toBe(2 * 521);
       await expect(pool.run(batch(), 2)).rejects.toThrow(/exited with code 70/);
-      expect((await pool.run(batch(), 2)).length).toBe(2 * 521);
+      expect((await pool.run(batch(), 2)).scores.length).toBe(2 * 521);
     } finally {
       await pool.dispose();
     }

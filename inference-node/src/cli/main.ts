@@ -8,6 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createEngine } from "../engine/engine.ts";
 import type { Engine } from "../engine/types.ts";
+import { withOnsetThreshold } from "../events/event-detector.ts";
 import { exitCodeForError } from "./exit-code-for-error.ts";
 import { EXIT_CODES, type ExitCode } from "./exit-codes.ts";
 import { formatEventTable } from "./format-events.ts";
@@ -36,10 +37,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   try {
     engine = await createEngine({
       intraOpThreads: args.threads,
-      events:
-        args.threshold === undefined
-          ? {}
-          : { onsetThreshold: args.threshold, offsetThreshold: args.threshold / 2 },
+      events: withOnsetThreshold(args.detector, args.threshold),
     });
   } catch (error) {
     io.stderr.write(`giggles: the model could not be loaded: ${(error as Error).message}\n`);

@@ -16,6 +16,8 @@ describe("parseCliArgs", () => {
         "0.2",
         "--threads",
         "2",
+        "--detector",
+        "rule",
       ]),
     ).toEqual({
       command: "detect",
@@ -24,8 +26,13 @@ describe("parseCliArgs", () => {
       scores: true,
       clipsDir: "out",
       threshold: 0.2,
+      detector: "rule",
       threads: 2,
     });
+  });
+
+  it("uses the trained head unless --detector rule is given", () => {
+    expect(parseCliArgs(["detect", "a.wav"])).toMatchObject({ detector: "head", threshold: undefined });
   });
 
   it("shows help without arguments or with --help", () => {
@@ -41,6 +48,7 @@ describe("parseCliArgs", () => {
     [["detect", "x", "--scores"], /--scores needs --json/],
     [["detect", "x", "--threads", "1.5"], /--threads/],
     [["detect", "x", "--bogus"], /bogus/],
+    [["detect", "x", "--detector", "max"], /--detector must be one of head, rule, got "max"/],
     [["detect", "x", "y"], /unexpected arguments: y/],
   ])("rejects %j", (argv, message) => {
     const parsed = parseCliArgs(argv);

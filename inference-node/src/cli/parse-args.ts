@@ -3,19 +3,28 @@
  * Command-line parsing for `giggles detect`. Pure: returns a parsed command or a usage error message.
  */
 import { parseArgs } from "node:util";
+import {
+  DEFAULT_EVENT_OPTIONS,
+  DETECTOR_KINDS,
+  type DetectorKind,
+  RULE_EVENT_OPTIONS,
+} from "../events/event-detector.ts";
 
 export const HELP_TEXT = `giggles — find the laughs in an audio recording
 
 Usage:
-  giggles detect <file-or-url> [--json] [--scores] [--clips DIR] [--threshold X]
+  giggles detect <file-or-url> [--json] [--scores] [--clips DIR] [--threshold X] [--detector head|rule]
   giggles --help
 
 Options:
   --json           print {"durationMs", "events": [...]} as JSON instead of a table
   --scores         with --json: add "scores", every patch's 521 YAMNet scores (patch i starts at i × 480 ms)
   --clips DIR      write one 16 kHz mono WAV per event into DIR (created if missing)
-  --threshold X    onset threshold in (0, 1] on the laughter score (default 0.03); the offset
-                   (hysteresis) threshold becomes X / 2
+  --threshold X    onset threshold in (0, 1] on the detector's per-patch laughter probability
+                   (head default ${DEFAULT_EVENT_OPTIONS.onsetThreshold}, rule default ${RULE_EVENT_OPTIONS.onsetThreshold}); the offset (hysteresis) threshold keeps
+                   the detector's ratio (X × ${DEFAULT_EVENT_OPTIONS.offsetThreshold / DEFAULT_EVENT_OPTIONS.onsetThreshold} for head, X × ${RULE_EVENT_OPTIONS.offsetThreshold / RULE_EVENT_OPTIONS.onsetThreshold} for rule)
+  --detector K     head (default): the trained laughter head's probability (models/head/);
+                   rule: the older max of YAMNet's laughter classes 13–18, for comparison
   --threads N      ONNX Runtime threads (default 1)
   -h, --help       show this help
 
@@ -38,6 +47,7 @@ export interface DetectCommand {
   scores: boolean;
   clipsDir?: string;
   threshold?: number;
+  detector: DetectorKind;
   threads: number;
 }
 
@@ -58,6 +68,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         scores: { type: "boolean", default: false },
         clips: { type: "string" },
         threshold: { type: "string" },
+        detector: { type: "string" },
         threads: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -83,6 +94,13 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       };
     }
   }
+  const detector = DETECTOR_KINDS.find((kind) => kind === (values.detector ?? "head"));
+  if (detector === undefined) {
+    return {
+      command: "error",
+      message: `--detector must be one of ${DETECTOR_KINDS.join(", ")}, got "${values.detector}"`,
+    };
+  }
   let threads = 1;
   if (values.threads !== undefined) {
     threads = Number(values.threads);
@@ -100,6 +118,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     scores: values.scores === true,
     clipsDir: typeof values.clips === "string" ? values.clips : undefined,
     threshold,
+    detector,
     threads,
   };
 }

@@ -18,7 +18,7 @@ function patch(p: number): Float32Array {
  */
 async function run(laughs: [number, number][], patchCount: number, aheadPatches: number, seed: number) {
   const random = seededRandom(seed);
-  const detector = new EventDetector();
+  const detector = new EventDetector({ detector: "rule" });
   const clips: LaughterClip[] = [];
   const feed = new AlignedClipFeed(new ClipCutter(), (clip) => void clips.push(clip));
   const events: LaughterEvent[] = [];

@@ -142,26 +142,40 @@ describe("failures", () => {
 });
 
 describe("dev set (../shared/audio/dev, full recordings)", () => {
-  // Clip level: a recording counts as laughter when at least one event is found. These are the figures
-  // quoted in inference-node/src/events/TUNING.md and the README; the old system's rule scores F1 0.875
-  // (0.90 with Snicker) on the same recordings.
-  it("holds precision 0.92, recall 0.92, F1 0.92 with the default settings", async () => {
+  /** Clip-level counts over the dev recordings: a recording counts as laughter when an event is found. */
+  async function devCounts(detector: Engine) {
     const rows = readFileSync(join(DEV_AUDIO_DIR, "manifest.csv"), "utf8").trim().split("\n").slice(1);
     let truePositives = 0;
     let falsePositives = 0;
     let falseNegatives = 0;
     for (const row of rows) {
       const [file, , isLaughter] = row.split(",");
-      const result = await engine.detect(createReadStream(join(DEV_AUDIO_DIR, file)));
+      const result = await detector.detect(createReadStream(join(DEV_AUDIO_DIR, file)));
       const found = result.events.length > 0;
       if (found && isLaughter === "1") truePositives++;
       else if (found) falsePositives++;
       else if (isLaughter === "1") falseNegatives++;
     }
-    expect({ truePositives, falsePositives, falseNegatives }).toEqual({
-      truePositives: 23,
-      falsePositives: 2,
-      falseNegatives: 2,
-    });
+    return { truePositives, falsePositives, falseNegatives };
+  }
+
+  // In-sample: the shipped head was trained on these recordings too, so this pins the pipeline (decoder →
+  // ONNX `laughter` output → detector), not generalisation; the grouped-CV figures are in models/head/METRICS.md.
+  it("the head detector (default): TP 22, FP 1, FN 3 (P 0.957, R 0.880, F1 0.917, in-sample)", async () => {
+    expect(await devCounts(engine)).toEqual(HEAD_DEV_COUNTS);
+  });
+
+  // The rule detector keeps today's behaviour: P 0.92, R 0.92, F1 0.92, as in inference-node/src/events/TUNING.md;
+  // the old system's rule scores F1 0.875 (0.90 with Snicker) on the same recordings.
+  it("the rule detector (--detector rule) holds precision 0.92, recall 0.92, F1 0.92", async () => {
+    const rule = await createEngine({ events: { detector: "rule" } });
+    try {
+      expect(await devCounts(rule)).toEqual({ truePositives: 23, falsePositives: 2, falseNegatives: 2 });
+    } finally {
+      await rule.dispose();
+    }
   });
 });
+
+/** The shipped head on the dev recordings, in-sample (see the test). */
+const HEAD_DEV_COUNTS = { truePositives: 22, falsePositives: 1, falseNegatives: 3 };

@@ -18,6 +18,7 @@ import { ClipCutter, type ClipCutterOptions } from "../clips/clip-cutter.ts";
 import { EventDetector, type EventDetectorOptions, resolveEventOptions } from "../events/event-detector.ts";
 import { createPatchStream, PATCH_VALUES } from "../features/patch-stream.ts";
 import { createInferencePool, type InferencePool } from "./inference-pool.ts";
+import type { PatchOutputs } from "./onnx-backend.ts";
 import type { DetectionResult, DetectOptions, Engine, LaughterEvent, TruncationNotice } from "./types.ts";
 
 export interface EngineOptions {
@@ -42,7 +43,7 @@ const MAX_SYNC_SLICE_MS = 5;
 interface Batch {
   firstPatch: number;
   count: number;
-  scores: Promise<Float32Array>;
+  outputs: Promise<PatchOutputs>;
 }
 
 /** Creates the engine and loads the model in its worker threads. Call `dispose()` when done. */
@@ -125,14 +126,14 @@ async function detect(
   const settleOldest = async () => {
     const done = inFlight.shift();
     if (done === undefined) return;
-    const scores = await done.scores;
+    const { scores, laughter } = await done.outputs;
     signal?.throwIfAborted();
     const lastPatch = done.firstPatch + done.count - 1;
     for (let i = 0; i < done.count; i++) {
       const row = scores.subarray(i * CLASS_COUNT, (i + 1) * CLASS_COUNT);
       if (keptScores !== undefined) keptScores.push(row.slice());
       await clipFeed.beforePatch(done.firstPatch + i);
-      for (const event of detector.push(done.firstPatch + i, row)) {
+      for (const event of detector.push(done.firstPatch + i, row, laughter?.[i])) {
         events.push(event);
         await clipFeed.addEvent(event);
       }
@@ -148,7 +149,7 @@ async function detect(
     inFlight.push({
       firstPatch: nextPatch - batchCount,
       count: batchCount,
-      scores: pool.run(payload, batchCount),
+      outputs: pool.run(payload, batchCount),
     });
     batch = new Float32Array(batchPatches * PATCH_VALUES);
     batchCount = 0;
@@ -204,6 +205,6 @@ async function detect(
     };
   } finally {
     // Never leave scoring promises unobserved if we bail out early.
-    for (const pending of inFlight) pending.scores.catch(() => {});
+    for (const pending of inFlight) pending.outputs.catch(() => {});
   }
 }

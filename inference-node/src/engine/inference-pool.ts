@@ -5,7 +5,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { RunRequest, WorkerReply } from "./inference-worker.ts";
-import type { YamnetSessionOptions } from "./onnx-backend.ts";
+import type { PatchOutputs, YamnetSessionOptions } from "./onnx-backend.ts";
 
 export interface InferencePoolOptions extends YamnetSessionOptions {
   /** Worker threads, each with one session. Default 1. */
@@ -20,8 +20,8 @@ const DISPOSE_DRAIN_MS = 10_000;
 const CLOSE_TIMEOUT_MS = 5_000;
 
 export interface InferencePool {
-  /** Scores `count` patches ([count, 96, 64], transferred to the worker) → [count, 521]. */
-  run(patches: Float32Array, count: number): Promise<Float32Array>;
+  /** Scores `count` patches ([count, 96, 64], transferred to the worker) → [count, 521] scores (+ [count] laughter). */
+  run(patches: Float32Array, count: number): Promise<PatchOutputs>;
   dispose(): Promise<void>;
 }
 
@@ -34,7 +34,7 @@ export class InferenceWorkerLostError extends Error {
 }
 
 interface Pending {
-  resolve(scores: Float32Array): void;
+  resolve(outputs: PatchOutputs): void;
   reject(error: Error): void;
 }
 
@@ -68,7 +68,7 @@ function startWorker(options: YamnetSessionOptions, workerUrl: URL): Promise<Poo
         ready = true;
         resolveReady(entry);
       } else if (reply.type === "result") {
-        entry.pending.get(reply.id)?.resolve(reply.scores);
+        entry.pending.get(reply.id)?.resolve(reply.outputs);
         entry.pending.delete(reply.id);
       } else if (reply.id === undefined) {
         failAll(new InferenceWorkerLostError(`inference worker failed: ${reply.message}`));
@@ -120,7 +120,7 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
       }
       const post = (target: PoolWorker) => {
         const id = nextId++;
-        return new Promise<Float32Array>((resolve, reject) => {
+        return new Promise<PatchOutputs>((resolve, reject) => {
           target.pending.set(id, { resolve, reject });
           target.worker.postMessage({ id, patches, count } satisfies RunRequest, [
             patches.buffer as ArrayBuffer,

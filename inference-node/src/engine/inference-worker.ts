@@ -4,7 +4,7 @@
  * by the main thread. Loaded through `inference-worker.mjs`, which registers the TypeScript loader.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { createYamnetSession, type YamnetSessionOptions } from "./onnx-backend.ts";
+import { createYamnetSession, type PatchOutputs, type YamnetSessionOptions } from "./onnx-backend.ts";
 
 export interface RunRequest {
   id: number;
@@ -14,7 +14,7 @@ export interface RunRequest {
 
 export type WorkerReply =
   | { type: "ready" }
-  | { type: "result"; id: number; scores: Float32Array }
+  | { type: "result"; id: number; outputs: PatchOutputs }
   | { type: "error"; id?: number; message: string };
 
 const port = parentPort;
@@ -29,10 +29,17 @@ try {
       return;
     }
     try {
-      const scores = await session.run(request.patches, request.count);
-      // Copy into a transferable buffer: ORT may own the output memory.
-      const copy = new Float32Array(scores);
-      port.postMessage({ type: "result", id: request.id, scores: copy } satisfies WorkerReply, [copy.buffer]);
+      const { scores, laughter } = await session.run(request.patches, request.count);
+      // Copy into transferable buffers: ORT may own the output memory.
+      const scoresCopy = new Float32Array(scores);
+      const outputs: PatchOutputs = { scores: scoresCopy };
+      const transfer: ArrayBuffer[] = [scoresCopy.buffer];
+      if (laughter !== undefined) {
+        const laughterCopy = new Float32Array(laughter);
+        outputs.laughter = laughterCopy;
+        transfer.push(laughterCopy.buffer);
+      }
+      port.postMessage({ type: "result", id: request.id, outputs } satisfies WorkerReply, transfer);
     } catch (error) {
       port.postMessage({ type: "error", id: request.id, message: String(error) } satisfies WorkerReply);
     }

@@ -20,9 +20,15 @@ export interface YamnetSessionOptions {
   allowSpinning?: boolean;
 }
 
+/** What one run returns: [count, 521] class scores and, when the graph has the head, [count] laughter probabilities. */
+export interface PatchOutputs {
+  scores: Float32Array;
+  laughter?: Float32Array;
+}
+
 export interface YamnetSession {
-  /** Scores `count` log-mel patches laid out as [count, 96, 64]; returns [count, 521] scores. */
-  run(patches: Float32Array, count: number): Promise<Float32Array>;
+  /** Scores `count` log-mel patches laid out as [count, 96, 64]. */
+  run(patches: Float32Array, count: number): Promise<PatchOutputs>;
   dispose(): Promise<void>;
 }
 
@@ -50,6 +56,8 @@ export async function createYamnetSession(options: YamnetSessionOptions): Promis
     extra: { session: { intra_op: { allow_spinning: allowSpinning ? "1" : "0" } } },
   });
   const [inputName] = session.inputNames;
+  // Models built before the laughter head was folded in have no `laughter` output (rule detector only).
+  const outputNames = session.outputNames.includes("laughter") ? ["scores", "laughter"] : ["scores"];
   if (inputName !== "patches" || !session.outputNames.includes("scores")) {
     throw new Error(
       `${modelPath} is not a giggles YAMNet model (inputs ${session.inputNames}, outputs ${session.outputNames}); rebuild it with \`npm run build:model\``,
@@ -61,12 +69,19 @@ export async function createYamnetSession(options: YamnetSessionOptions): Promis
         throw new Error(`expected ${count} patches of ${PATCH_VALUES} values, got ${patches.length} values`);
       }
       const input = new ort.Tensor("float32", patches, [count, PATCH_FRAMES, MEL_BANDS]);
-      const outputs = await session.run({ patches: input }, ["scores"]);
+      const outputs = await session.run({ patches: input }, outputNames);
       const scores = outputs.scores;
-      if (scores === undefined || scores.dims[1] !== CLASS_COUNT) {
-        throw new Error(`the model returned no [${count}, ${CLASS_COUNT}] scores`);
+      if (scores === undefined || scores.dims[1] !== CLASS_COUNT || !(scores.data instanceof Float32Array)) {
+        throw new Error(`the model returned no [${count}, ${CLASS_COUNT}] float32 scores`);
       }
-      return scores.data as Float32Array;
+      const laughter = outputs.laughter;
+      if (laughter === undefined) return { scores: scores.data };
+      if (laughter.dims.join() !== String(count) || !(laughter.data instanceof Float32Array)) {
+        throw new Error(
+          `the model returned laughter of shape [${laughter.dims}], expected [${count}] float32`,
+        );
+      }
+      return { scores: scores.data, laughter: laughter.data };
     },
     async dispose() {
       await session.release();

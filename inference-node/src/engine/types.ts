@@ -8,15 +8,15 @@
 /** Container/codec of an input file. `auto` sniffs the first bytes. */
 export type AudioFormat = "auto" | "wav" | "ogg-opus" | "ogg-vorbis" | "flac" | "mp3";
 
-/** One laugh: a run of patches whose laughter score passed the detector's hysteresis. */
+/** One laugh: a run of patches whose laughter probability passed the detector's hysteresis. */
 export interface LaughterEvent {
   /** Start of the laugh, ms from the start of the recording. */
   startMs: number;
   /** End of the laugh, ms from the start of the recording. */
   endMs: number;
-  /** Highest laughter-family probability in the event. */
+  /** Highest per-patch laughter probability in the event (the head's; with the rule detector, max of classes 13–18). */
   peakProbability: number;
-  /** Mean laughter-family probability over the event's patches. */
+  /** Mean per-patch laughter probability over the event's patches. */
   meanProbability: number;
   /** AudioSet class id (13–18) that dominated the event. */
   classId: number;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { baselineSaysLaughter, loadDevSet, scoreClips } from "./dev-set.ts";
-import { DEFAULT_EVENT_OPTIONS, detectEvents } from "./event-detector.ts";
+import { detectEvents, RULE_EVENT_OPTIONS } from "./event-detector.ts";
 import { TUNING_GRID, tuneEvents } from "./tune-events.ts";
 
-// The figures in DEFAULT_EVENT_OPTIONS' comment and TUNING.md; change them together.
+// The rule detector's figures in TUNING.md; change them together.
 const recordings = loadDevSet();
 
 describe("dev set (YAMNet reference scores, 66 recordings)", () => {
@@ -15,7 +15,7 @@ describe("dev set (YAMNet reference scores, 66 recordings)", () => {
   it("the defaults reach the reported clip-level figures", () => {
     const m = scoreClips(
       recordings,
-      (r) => detectEvents(r.scores, DEFAULT_EVENT_OPTIONS, r.durationMs).length > 0,
+      (r) => detectEvents(r.scores, RULE_EVENT_OPTIONS, r.durationMs).length > 0,
     );
     expect({ tp: m.tp, fp: m.fp, fn: m.fn }).toEqual({ tp: 23, fp: 2, fn: 2 });
     expect(m.falsePositives).toEqual(["babycry_002", "babycry_010"]);
@@ -39,11 +39,11 @@ describe("dev set (YAMNet reference scores, 66 recordings)", () => {
   it("tuning picks the defaults, and leave-one-out CV gives the reported figures", () => {
     const report = tuneEvents(recordings, TUNING_GRID);
     expect(report.chosen).toEqual({
-      onsetThreshold: DEFAULT_EVENT_OPTIONS.onsetThreshold,
-      offsetThreshold: DEFAULT_EVENT_OPTIONS.offsetThreshold,
-      minDurationMs: DEFAULT_EVENT_OPTIONS.minDurationMs,
-      mergeGapMs: DEFAULT_EVENT_OPTIONS.mergeGapMs,
-      cryingVeto: DEFAULT_EVENT_OPTIONS.cryingVeto,
+      onsetThreshold: RULE_EVENT_OPTIONS.onsetThreshold,
+      offsetThreshold: RULE_EVENT_OPTIONS.offsetThreshold,
+      minDurationMs: RULE_EVENT_OPTIONS.minDurationMs,
+      mergeGapMs: RULE_EVENT_OPTIONS.mergeGapMs,
+      cryingVeto: RULE_EVENT_OPTIONS.cryingVeto,
     });
     const cv = report.crossValidated;
     expect({ tp: cv.tp, fp: cv.fp, fn: cv.fn }).toEqual({ tp: 22, fp: 2, fn: 3 });

@@ -5,6 +5,7 @@ import {
   detectEvents,
   EventDetector,
   maxEmissionDelayMs,
+  RULE_EVENT_OPTIONS,
   resolveEventOptions,
 } from "./event-detector.ts";
 
@@ -16,7 +17,10 @@ function patch(p: number, others: Record<number, number> = {}): Float32Array {
   return scores;
 }
 
+// These tests drive the detector through YAMNet's class scores (the rule detector); head.test.ts covers
+// the head's probability as the source.
 const OPTIONS = {
+  detector: "rule" as const,
   onsetThreshold: 0.5,
   offsetThreshold: 0.2,
   minDurationMs: 0,
@@ -131,7 +135,7 @@ describe("streaming", () => {
   });
 
   it("never overlaps split pieces, whatever the laugh's offset and length (issue 10 item 8)", () => {
-    const options = { ...DEFAULT_EVENT_OPTIONS, minDurationMs: 0 };
+    const options = { ...RULE_EVENT_OPTIONS, minDurationMs: 0 };
     for (let offset = 0; offset < 6; offset++) {
       for (let length = 1; length <= 200; length += 7) {
         const scores = Array.from({ length: offset + length + 5 }, (_, i) =>
@@ -154,11 +158,11 @@ describe("streaming", () => {
     const scores = Array.from({ length: 50 }, (_, i) =>
       patch((Math.sin(i) + 1) / 2, { 16: (Math.cos(i) + 1) / 3 }),
     );
-    expect(detectEvents(scores)).toEqual(detectEvents(scores));
+    expect(detectEvents(scores, OPTIONS)).toEqual(detectEvents(scores, OPTIONS));
   });
 
   it("rejects patches out of order and pushes after end()", () => {
-    const detector = new EventDetector();
+    const detector = new EventDetector(OPTIONS);
     detector.push(0, patch(0));
     expect(() => detector.push(2, patch(0))).toThrow(/expected patch 1, got 2/);
     detector.end();

@@ -14,8 +14,17 @@ import {
 import type { LaughterEvent } from "../engine/types.ts";
 import { LAUGHTER_CLASS_IDS, laughterScore } from "./laughter-score.ts";
 
+/**
+ * Where a patch's laughter score comes from: `head` is the trained laughter head's probability (the ONNX
+ * graph's `laughter` output, models/head/); `rule` is the older max over YAMNet's classes 13–18.
+ */
+export type DetectorKind = "head" | "rule";
+export const DETECTOR_KINDS: readonly DetectorKind[] = Object.freeze(["head", "rule"]);
+
 /** Detector tuning. All durations are in ms of audio. */
 export interface EventDetectorOptions {
+  /** Which per-patch laughter score the thresholds apply to. */
+  detector: DetectorKind;
   /** A patch whose laughter score is at least this starts an event. In (0, 1]. */
   onsetThreshold: number;
   /** An event continues while patches score at least this (hysteresis). In (0, onsetThreshold]. */
@@ -34,16 +43,28 @@ export interface EventDetectorOptions {
 }
 
 /**
- * Defaults chosen on the 66 dev recordings (25 laughter) by `tune-events.ts`, see TUNING.md. Clip level
- * ("laughter" = at least one event): in-sample TP 23, FP 2, FN 2, P 0.920 R 0.920 F1 0.920; leave-one-out
- * CV (grid re-chosen on the other 65 files for each held-out file) TP 22, FP 2, FN 3, P 0.917 R 0.880
- * F1 0.898. Old rule (any of 13,14,15,17,18 > 0.1) on the same scores: TP 21, FP 2, FN 4, F1 0.875.
- * The onset is low because YAMNet rarely puts much mass on laughter when speech is present (laughs score
- * 0.035 to 0.1 while speech scores 0.9); the nearest negative is a sneeze at 0.0295, so expect the odd
- * cough or sneeze on new data. mergeGapMs and offsetThreshold do not change clip-level figures on the dev
- * set; they were picked for whole events (one event per laugh, not fragments).
+ * Defaults of the `head` detector, chosen by grouped 5-fold cross-validation on the training pool plus the
+ * dev set (`npm run train`; models/head/METRICS.md has every figure and the command). A unit test checks
+ * they equal the `events` block of models/head/laughter-head.json, which the training run writes.
  */
 export const DEFAULT_EVENT_OPTIONS: Readonly<EventDetectorOptions> = Object.freeze({
+  detector: "head",
+  onsetThreshold: 0.95,
+  offsetThreshold: 0.475,
+  minDurationMs: 960,
+  mergeGapMs: 960,
+  maxDurationMs: 30_000,
+  cryingVeto: false,
+});
+
+/**
+ * Defaults of the `rule` detector (`--detector rule`, kept for comparison): chosen on the 66 dev recordings
+ * by `tune-events.ts` (inference-node/src/events/TUNING.md). The onset is low because YAMNet rarely puts
+ * much mass on laughter when speech is present; on recordings it was not tuned on it lets sneezes, coughs
+ * and cries in (models/head/METRICS.md).
+ */
+export const RULE_EVENT_OPTIONS: Readonly<EventDetectorOptions> = Object.freeze({
+  detector: "rule",
   onsetThreshold: 0.03,
   offsetThreshold: 0.015,
   minDurationMs: 960,
@@ -53,16 +74,41 @@ export const DEFAULT_EVENT_OPTIONS: Readonly<EventDetectorOptions> = Object.free
   cryingVeto: false,
 });
 
+/** The defaults of one detector kind. */
+export function defaultEventOptions(detector: DetectorKind = "head"): Readonly<EventDetectorOptions> {
+  return detector === "rule" ? RULE_EVENT_OPTIONS : DEFAULT_EVENT_OPTIONS;
+}
+
+/**
+ * Options for a detector with its onset moved to `onsetThreshold` (the CLI's `--threshold`): the offset
+ * keeps the detector's default offset/onset ratio (0.5 for both today), so the threshold means the same
+ * thing on either score.
+ *
+ * @example withOnsetThreshold("rule", 0.2) // { detector: "rule", onsetThreshold: 0.2, offsetThreshold: 0.1 }
+ */
+export function withOnsetThreshold(
+  detector: DetectorKind,
+  onsetThreshold?: number,
+): Partial<EventDetectorOptions> {
+  if (onsetThreshold === undefined) return { detector };
+  const defaults = defaultEventOptions(detector);
+  const ratio = defaults.offsetThreshold / defaults.onsetThreshold;
+  return { detector, onsetThreshold, offsetThreshold: onsetThreshold * ratio };
+}
+
 /**
  * Fills in defaults and checks the options, throwing a `RangeError` that says which value to fix.
  *
  * @example resolveEventOptions({ onsetThreshold: 0.2 }) // { ...DEFAULT_EVENT_OPTIONS, onsetThreshold: 0.2 }
  */
 export function resolveEventOptions(options: Partial<EventDetectorOptions> = {}): EventDetectorOptions {
-  const o: EventDetectorOptions = { ...DEFAULT_EVENT_OPTIONS, ...options };
   const fail = (message: string): never => {
     throw new RangeError(`EventDetectorOptions: ${message}`);
   };
+  const detector = options.detector ?? "head";
+  if (!DETECTOR_KINDS.includes(detector))
+    fail(`detector must be one of ${DETECTOR_KINDS.join(", ")}, got ${String(detector)}`);
+  const o: EventDetectorOptions = { ...defaultEventOptions(detector), ...options };
   const finite = (name: keyof EventDetectorOptions): void => {
     if (typeof o[name] !== "number" || !Number.isFinite(o[name]))
       fail(`${name} must be a finite number, got ${o[name]}`);
@@ -183,8 +229,9 @@ export class EventDetector {
    * Feeds patch `patchIndex` (covering [i·480, i·480 + 960) ms) and returns the events finalised by it.
    *
    * @param scores the patch's 521 YAMNet class scores.
+   * @param headProbability the laughter head's probability for the patch (required by the `head` detector).
    */
-  push(patchIndex: number, scores: ArrayLike<number>): LaughterEvent[] {
+  push(patchIndex: number, scores: ArrayLike<number>, headProbability?: number): LaughterEvent[] {
     if (this.#ended)
       throw new Error("EventDetector.push: called after end(); create a new detector per recording");
     if (patchIndex !== this.#nextPatch) {
@@ -194,7 +241,7 @@ export class EventDetector {
     }
     this.#nextPatch++;
     const { onsetThreshold, offsetThreshold, mergeGapMs, maxDurationMs } = this.options;
-    const score = laughterScore(scores, this.options);
+    const score = this.#score(scores, headProbability);
     const emitted: LaughterEvent[] = [];
     const open = this.#open;
 
@@ -263,6 +310,16 @@ export class EventDetector {
     return emitted;
   }
 
+  #score(scores: ArrayLike<number>, headProbability: number | undefined): number {
+    if (this.options.detector === "rule") return laughterScore(scores, this.options);
+    if (headProbability === undefined || !(headProbability >= 0 && headProbability <= 1)) {
+      throw new RangeError(
+        `EventDetector.push: the head detector needs the patch's laughter probability in [0, 1], got ${headProbability}; rebuild the model (\`npm run build:model\`) or use the rule detector`,
+      );
+    }
+    return headProbability;
+  }
+
   #start(
     patchIndex: number,
     score: number,
@@ -315,11 +372,12 @@ export function detectEvents(
   scores: readonly ArrayLike<number>[],
   options: Partial<EventDetectorOptions> = {},
   durationMs?: number,
+  headProbabilities?: ArrayLike<number>,
 ): LaughterEvent[] {
   const detector = new EventDetector(options);
   const events: LaughterEvent[] = [];
   scores.forEach((row, i) => {
-    events.push(...detector.push(i, row));
+    events.push(...detector.push(i, row, headProbabilities?.[i]));
   });
   events.push(...detector.end(durationMs));
   return events;

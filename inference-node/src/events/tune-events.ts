@@ -15,7 +15,7 @@ import {
   loadDevSet,
   scoreClips,
 } from "./dev-set.ts";
-import { DEFAULT_EVENT_OPTIONS, detectEvents, type EventDetectorOptions } from "./event-detector.ts";
+import { detectEvents, type EventDetectorOptions, RULE_EVENT_OPTIONS } from "./event-detector.ts";
 
 /** The axes of a tuning grid. */
 export interface TuningGrid {
@@ -46,7 +46,7 @@ export const VETO_ABLATION_GRID: Readonly<TuningGrid> = Object.freeze({
 });
 
 /** One grid point. */
-export type TuningCandidate = Omit<EventDetectorOptions, "maxDurationMs">;
+export type TuningCandidate = Omit<EventDetectorOptions, "maxDurationMs" | "detector">;
 
 /** Every grid point, in a fixed order. */
 export function gridCandidates(grid: Readonly<TuningGrid> = TUNING_GRID): TuningCandidate[] {
@@ -136,9 +136,7 @@ export function tuneEvents(
   const candidates = gridCandidates(grid);
   // predictions[k][f]: does candidate k emit an event on file f?
   const predictions = candidates.map((c) =>
-    recordings.map(
-      (r) => detectEvents(r.scores, { ...DEFAULT_EVENT_OPTIONS, ...c }, r.durationMs).length > 0,
-    ),
+    recordings.map((r) => detectEvents(r.scores, { ...RULE_EVENT_OPTIONS, ...c }, r.durationMs).length > 0),
   );
   const metricsOn = (k: number, skip: number): ClipMetrics =>
     scoreClips(

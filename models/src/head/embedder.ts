@@ -1,0 +1,169 @@
+/**
+ * @module
+ * Turns audio into what the head trains on: per patch, YAMNet's 1024-d embedding and 521 scores, from the
+ * same float front end and ONNX graph the engine runs (`patches` → `scores`, `embeddings`). Results are
+ * cached per content key under `models/build/head-cache/` (gitignored), so reruns of `npm run train` only
+ * pay for the model once.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { decodeTo16kMono } from "../../../inference-node/src/audio/decode-stream.ts";
+import { createPatchStream, PATCH_VALUES } from "../../../inference-node/src/features/patch-stream.ts";
+import {
+  CLASS_COUNT,
+  EMBEDDING_SIZE,
+  MEL_BANDS,
+  PATCH_FRAMES,
+  SAMPLE_RATE_HZ,
+} from "../../../shared/yamnet/constants.ts";
+import { MODEL_BUILD_DIR } from "../model-paths.ts";
+
+/** Per-patch model outputs of one recording. */
+export interface PatchFeatures {
+  /** Row-major [patchCount, 1024]. */
+  embeddings: Float32Array;
+  /** Row-major [patchCount, 521]. */
+  scores: Float32Array;
+  patchCount: number;
+  durationMs: number;
+}
+
+/** Row `i` of the scores as a 521-value view. */
+export function scoreRow(features: PatchFeatures, i: number): Float32Array {
+  return features.scores.subarray(i * CLASS_COUNT, (i + 1) * CLASS_COUNT);
+}
+
+/** Row `i` of the embeddings as a 1024-value view. */
+export function embeddingRow(features: PatchFeatures, i: number): Float32Array {
+  return features.embeddings.subarray(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE);
+}
+
+/** Decodes a whole file to 16 kHz mono (the engine's decoders and resampler). */
+export async function decodeFile(path: string): Promise<Float32Array> {
+  const chunks: Float32Array[] = [];
+  let length = 0;
+  for await (const chunk of decodeTo16kMono(createReadStream(path))) {
+    chunks.push(chunk);
+    length += chunk.length;
+  }
+  return concat(chunks, length);
+}
+
+/** A YAMNet session returning scores and embeddings, with a content-keyed disk cache. */
+export interface Embedder {
+  /** Features of `samples` (16 kHz mono); `key` names the content (a file's sha256, a mix recipe). */
+  embed(
+    key: string,
+    samples: () => Promise<Float32Array | AsyncIterable<Float32Array>> | Float32Array,
+  ): Promise<PatchFeatures>;
+  dispose(): Promise<void>;
+}
+
+const BATCH_PATCHES = 64;
+
+/**
+ * Opens the model at `onnxPath`. `modelKey` (the ONNX sha256) is part of every cache key.
+ *
+ * @example const embedder = await createEmbedder(onnxPath, sha); await embedder.embed(sha256, () => decodeFile(p));
+ */
+export async function createEmbedder(
+  onnxPath: string,
+  modelKey: string,
+  cacheDir = join(MODEL_BUILD_DIR, "head-cache"),
+): Promise<Embedder> {
+  const session = await ort.InferenceSession.create(onnxPath, {
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+  });
+  mkdirSync(cacheDir, { recursive: true });
+  const run = async (
+    chunks: AsyncIterable<Float32Array> | Iterable<Float32Array>,
+  ): Promise<PatchFeatures> => {
+    const stream = createPatchStream();
+    const embeddingParts: Float32Array[] = [];
+    const scoreParts: Float32Array[] = [];
+    let pending: Float32Array[] = [];
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      const count = pending.length;
+      const input = new Float32Array(count * PATCH_VALUES);
+      pending.forEach((patch, i) => {
+        input.set(patch, i * PATCH_VALUES);
+      });
+      pending = [];
+      const out = await session.run(
+        { patches: new ort.Tensor("float32", input, [count, PATCH_FRAMES, MEL_BANDS]) },
+        ["scores", "embeddings"],
+      );
+      const outScores = out.scores?.data;
+      const outEmbeddings = out.embeddings?.data;
+      if (!(outScores instanceof Float32Array) || !(outEmbeddings instanceof Float32Array))
+        throw new Error(`${onnxPath} did not return float32 scores and embeddings`);
+      scoreParts.push(outScores.slice());
+      embeddingParts.push(outEmbeddings.slice());
+    };
+    const add = async (patches: Float32Array[]): Promise<void> => {
+      for (const patch of patches) {
+        pending.push(patch);
+        if (pending.length === BATCH_PATCHES) await flush();
+      }
+    };
+    for await (const chunk of chunks) await add(stream.push(chunk));
+    await add(stream.end());
+    await flush();
+    const patchCount = stream.patchCount;
+    return {
+      embeddings: concat(embeddingParts, patchCount * EMBEDDING_SIZE),
+      scores: concat(scoreParts, patchCount * CLASS_COUNT),
+      patchCount,
+      durationMs: (stream.sampleCount * 1000) / SAMPLE_RATE_HZ,
+    };
+  };
+  return {
+    async embed(key, samples) {
+      const name = createHash("sha256").update(`${modelKey}\n${key}`).digest("hex").slice(0, 32);
+      const path = join(cacheDir, `${name}.f32`);
+      if (existsSync(path)) {
+        const bytes = readFileSync(path);
+        const all = new Float32Array(
+          bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+        );
+        const patchCount = all[1];
+        const split = 2 + patchCount * EMBEDDING_SIZE;
+        return {
+          durationMs: all[0],
+          patchCount,
+          embeddings: all.subarray(2, split),
+          scores: all.subarray(split, split + patchCount * CLASS_COUNT),
+        };
+      }
+      const source = await samples();
+      const features = await run(source instanceof Float32Array ? [source] : source);
+      const all = new Float32Array(2 + features.embeddings.length + features.scores.length);
+      all[0] = features.durationMs;
+      all[1] = features.patchCount;
+      all.set(features.embeddings, 2);
+      all.set(features.scores, 2 + features.embeddings.length);
+      writeFileSync(`${path}.tmp`, new Uint8Array(all.buffer));
+      renameSync(`${path}.tmp`, path);
+      return features;
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+}
+
+function concat(parts: readonly Float32Array[], length: number): Float32Array {
+  const out = new Float32Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

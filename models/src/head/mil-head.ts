@@ -1,0 +1,116 @@
+/**
+ * @module
+ * Trains the laughter head from weak (recording-level) labels, multiple-instance style with top-k
+ * pseudo-labels: a laughter recording says "some patches here are laughter", not which.
+ *
+ * - Negatives: the patches of every non-laughter recording, and the background-only patches of the mixes
+ *   (at most 16 evenly spaced per recording).
+ * - Round 1: the positives of a laughter recording are its top half of patches (at least one) by YAMNet's
+ *   own laughter score (max of classes 13–18); its other patches are left out, neither positive nor negative.
+ * - Round 2: the same, re-ranked by the round-1 head's probability (the head re-picks its evidence).
+ * Each recording's patches share a total weight of 1 (long recordings do not dominate), and the two classes
+ * carry equal total weight.
+ */
+import { LAUGHTER_CLASSES } from "../../../shared/yamnet/constants.ts";
+import { embeddingRow, type PatchFeatures, scoreRow } from "./embedder.ts";
+import {
+  type LogisticModel,
+  type LogisticOptions,
+  logit,
+  sigmoid,
+  trainLogistic,
+} from "./logistic-regression.ts";
+
+/** One training item: a recording (or a mix) with its patch features and weak label. */
+export interface TrainingItem {
+  isLaughter: boolean;
+  features: PatchFeatures;
+  /** For mixes: patches [first, last] overlap the laugh; patches outside are background-only negatives. */
+  laughPatches?: { first: number; last: number };
+}
+
+/** Fraction of a laughter recording's patches taken as positives. */
+export const TOP_FRACTION = 0.5;
+/** At most this many evenly spaced negative patches per recording (long recordings add little but time). */
+export const MAX_NEGATIVES_PER_RECORDING = 16;
+
+/** Up to `max` evenly spaced entries of `list`. */
+function spread<T>(list: readonly T[], max: number): T[] {
+  if (list.length <= max) return [...list];
+  return Array.from({ length: max }, (_, k) => list[Math.floor(((k + 0.5) * list.length) / max)]);
+}
+
+const LAUGHTER_IDS = LAUGHTER_CLASSES.map((c) => c.classId);
+
+/** YAMNet's laughter score of a patch: the max over classes 13–18. */
+export function teacherScore(features: PatchFeatures, i: number): number {
+  const row = scoreRow(features, i);
+  let best = 0;
+  for (const id of LAUGHTER_IDS) best = Math.max(best, row[id]);
+  return best;
+}
+
+/** The head's probability for every patch of a recording. */
+export function headProbabilities(model: LogisticModel, features: PatchFeatures): Float32Array {
+  const out = new Float32Array(features.patchCount);
+  for (let i = 0; i < features.patchCount; i++) out[i] = sigmoid(logit(model, embeddingRow(features, i)));
+  return out;
+}
+
+function instances(
+  items: readonly TrainingItem[],
+  rank: (item: TrainingItem, i: number) => number,
+): { rows: Float32Array[]; labels: number[]; weights: number[] } {
+  const rows: Float32Array[] = [];
+  const labels: number[] = [];
+  const weights: number[] = [];
+  let positiveWeight = 0;
+  let negativeWeight = 0;
+  const add = (row: Float32Array, label: number, weight: number): void => {
+    rows.push(row);
+    labels.push(label);
+    weights.push(weight);
+    if (label === 1) positiveWeight += weight;
+    else negativeWeight += weight;
+  };
+  for (const item of items) {
+    const { features } = item;
+    const n = features.patchCount;
+    if (!item.isLaughter) {
+      const picked = spread(
+        Array.from({ length: n }, (_, i) => i),
+        MAX_NEGATIVES_PER_RECORDING,
+      );
+      for (const i of picked) add(embeddingRow(features, i), 0, 1 / picked.length);
+      continue;
+    }
+    const first = item.laughPatches?.first ?? 0;
+    const last = item.laughPatches?.last ?? n - 1;
+    const outside: number[] = [];
+    for (let i = 0; i < n; i++) if (i < first || i > last) outside.push(i);
+    const background = spread(outside, MAX_NEGATIVES_PER_RECORDING);
+    for (const i of background) add(embeddingRow(features, i), 0, 1 / background.length);
+    const candidates: number[] = [];
+    for (let i = first; i <= last; i++) candidates.push(i);
+    const ranked = candidates.map((i) => ({ i, s: rank(item, i) })).sort((a, b) => b.s - a.s || a.i - b.i);
+    const k = Math.max(1, Math.ceil(TOP_FRACTION * ranked.length));
+    for (const { i } of ranked.slice(0, k)) add(embeddingRow(features, i), 1, 1 / k);
+  }
+  // Equal total weight per class.
+  for (let r = 0; r < weights.length; r++) {
+    weights[r] *= labels[r] === 1 ? 1 / positiveWeight : 1 / negativeWeight;
+  }
+  return { rows, labels, weights };
+}
+
+/**
+ * Two rounds of top-k MIL training (see the module comment).
+ *
+ * @example const head = trainMilHead(items, { l2: 1e-2, iterations: 200, learningRate: 0.05 });
+ */
+export function trainMilHead(items: readonly TrainingItem[], options: LogisticOptions): LogisticModel {
+  const round1 = instances(items, (item, i) => teacherScore(item.features, i));
+  const first = trainLogistic(round1.rows, round1.labels, round1.weights, options);
+  const round2 = instances(items, (item, i) => logit(first, embeddingRow(item.features, i)));
+  return trainLogistic(round2.rows, round2.labels, round2.weights, options);
+}
