@@ -42,12 +42,22 @@ class Sha256 {
 
 describe("presignS3Url", () => {
   it.each([
-    ["GET", "user-1/2026-11-27/rec 1.ogg"],
-    ["PUT", "ünïcode/ключ/a+b=c.wav"],
-    ["HEAD", "user-1/2026-11-27/0b7c.ogg"],
-  ] as const)("signs %s %s exactly as the AWS SDK's SigV4 signer does", async (method, key) => {
+    ["GET", "user-1/2026-11-27/rec 1.ogg", {}],
+    ["PUT", "ünïcode/ключ/a+b=c.wav", {}],
+    ["HEAD", "user-1/2026-11-27/0b7c.ogg", {}],
+    ["DELETE", "user-1/2026-11-27/0b7c.ogg", {}],
+    ["POST", "u/limitless-1-2.ogg", { uploads: "" }],
+    ["PUT", "u/limitless-1-2.ogg", { partNumber: "2", uploadId: "a/b+c=" }],
+  ] as const)("signs %s %s %j exactly as the AWS SDK's SigV4 signer does", async (method, key, query) => {
     const url = new URL(
-      await presignS3Url(credentials, { method, bucket: "recordings", key, expiresInSeconds: 900, now }),
+      await presignS3Url(credentials, {
+        method,
+        bucket: "recordings",
+        key,
+        expiresInSeconds: 900,
+        now,
+        query: { ...query },
+      }),
     );
     const signer = new SignatureV4({
       service: "s3",
@@ -64,7 +74,7 @@ describe("presignS3Url", () => {
         protocol: "https:",
         hostname: "abcdefghij.storage.supabase.co",
         path: encodePath(`/storage/v1/s3/recordings/${key}`),
-        query: {},
+        query: { ...query },
         // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
         headers: { host: "abcdefghij.storage.supabase.co", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
       },
@@ -78,6 +88,7 @@ describe("presignS3Url", () => {
     expect(url.searchParams.get("X-Amz-Credential")).toBe(reference.query?.["X-Amz-Credential"]);
     expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
     expect(url.pathname).toBe(encodePath(`/storage/v1/s3/recordings/${key}`));
+    for (const [name, value] of Object.entries(query)) expect(url.searchParams.get(name)).toBe(value);
   });
 
   it("rejects expiries SigV4 does not allow, and bad keys", async () => {

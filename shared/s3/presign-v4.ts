@@ -16,14 +16,22 @@ export interface S3Credentials {
 }
 
 export interface PresignOptions {
-  /** HEAD checks that an object exists and reads its size (`content-length`) without downloading it. */
-  method: "GET" | "PUT" | "HEAD";
+  /**
+   * HEAD checks that an object exists and reads its size (`content-length`) without downloading it.
+   * POST and DELETE serve multipart uploads (`?uploads`, `?uploadId=…`) and object deletion.
+   */
+  method: "GET" | "PUT" | "HEAD" | "POST" | "DELETE";
   bucket: string;
   key: string;
   /** Validity, 1 s to 7 days (SigV4's limit). */
   expiresInSeconds: number;
   /** Signing time; defaults to now. */
   now?: Date;
+  /**
+   * Extra query parameters signed with the URL, e.g. `{ uploads: "" }` (CreateMultipartUpload) or
+   * `{ partNumber: "1", uploadId }` (UploadPart).
+   */
+  query?: Record<string, string>;
 }
 
 const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;
@@ -85,6 +93,7 @@ export async function presignS3Url(credentials: S3Credentials, options: PresignO
     ["X-Amz-Date", timestamp],
     ["X-Amz-Expires", String(expiresInSeconds)],
     ["X-Amz-SignedHeaders", "host"],
+    ...Object.entries(options.query ?? {}),
   ];
   const canonicalQuery = query
     .map(([k, v]) => [uriEncode(k, false), uriEncode(v, false)])
