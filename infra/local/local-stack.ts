@@ -16,6 +16,7 @@ import postgres from "postgres";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { freePort } from "../../test/harness/free-port.ts";
 import { type HttpProcess, startHttpProcess } from "../../test/harness/http-process.ts";
+import { type LimitlessStandIn, startLimitlessServer } from "../../test/harness/limitless-server.ts";
 import {
   buildTemplateCluster,
   type RunningCluster,
@@ -25,7 +26,14 @@ import { type S3Endpoint, startS3, storageEnv } from "../../test/harness/s3.ts";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const FUNCTIONS_DIR = join(REPO_ROOT, "supabase/functions");
-export const FUNCTION_NAMES = ["dispatch", "report", "recordings", "laughs"] as const;
+export const FUNCTION_NAMES = [
+  "dispatch",
+  "report",
+  "recordings",
+  "laughs",
+  "ingest",
+  "limitless-key",
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export interface LocalStackOptions {
@@ -38,6 +46,8 @@ export interface LocalStackOptions {
   /** Print the node's and functions' logs. */
   verbose?: boolean;
   log?: (line: string) => void;
+  /** Extra settings of the ingest function (e.g. a short INGEST_BACKOFF_BASE_SECONDS in tests). */
+  ingestEnv?: Record<string, string>;
 }
 
 export type InferenceNodeProcess = HttpProcess;
@@ -57,6 +67,11 @@ export interface LocalStack {
   dispatchToken: string;
   /** POSTs to the dispatch function, as the pg_cron kick does in production. */
   dispatch(): Promise<unknown>;
+  /** The Limitless stand-in the ingest and limitless-key functions talk to. */
+  limitless: LimitlessStandIn;
+  ingestToken: string;
+  /** POSTs to the ingest function, as the pg_cron kick does in production; resolves with its summary. */
+  ingest(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -133,6 +148,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...storageEnv(s3),
     };
 
+    const limitless = await startLimitlessServer();
+    cleanups.push(() => limitless.close());
+    const ingestToken = randomSecret();
+    functionEnv.LIMITLESS_API_URL = limitless.url;
+    // A KEK for this run only (production: the LIMITLESS_KEKS function secret).
+    functionEnv.LIMITLESS_KEKS = `1:${randomBytes(32).toString("base64")}`;
+    functionEnv.INGEST_TOKEN = ingestToken;
+
     // report first: dispatch needs its URL.
     const functions = {} as Record<FunctionName, DenoServer>;
     for (const name of ["report", "dispatch", "recordings", "laughs"] as const) {
@@ -140,6 +163,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         name === "dispatch" ? { ...functionEnv, REPORT_URL: `${functions.report.url}/report` } : functionEnv;
       functions[name] = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
         env,
+        config: join(FUNCTIONS_DIR, "deno.json"),
+      });
+      cleanups.push(() => functions[name].stop());
+      if (verbose) log(`function ${name} at ${functions[name].url}`);
+    }
+    for (const name of ["ingest", "limitless-key"] as const) {
+      functions[name] = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
+        env: name === "ingest" ? { ...functionEnv, ...options.ingestEnv } : functionEnv,
         config: join(FUNCTIONS_DIR, "deno.json"),
       });
       cleanups.push(() => functions[name].stop());
@@ -184,6 +215,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => listener.unlisten());
 
+    const ingest = async (): Promise<Record<string, number>> => {
+      const response = await fetch(functionUrl("ingest"), {
+        method: "POST",
+        headers: { authorization: `Bearer ${ingestToken}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      const body = await response.json().catch(() => null);
+      if (!response.ok) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(body)}`);
+      return body;
+    };
+    // The same stand-in for queue.kick_ingest(): NOTIFY giggles_ingest → POST /ingest.
+    let ingesting = false;
+    const ingestListener = await sql.listen("giggles_ingest", () => {
+      if (ingesting) return;
+      ingesting = true;
+      ingest()
+        .catch((error) => log(`ingest kick failed: ${(error as Error).message}`))
+        .finally(() => {
+          ingesting = false;
+        });
+    });
+    cleanups.push(() => ingestListener.unlisten());
+
     return {
       db,
       sql,
@@ -201,6 +255,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwtSecret,
       dispatchToken,
       dispatch,
+      limitless,
+      ingestToken,
+      ingest,
       stop: stopAll,
     };
   } catch (error) {

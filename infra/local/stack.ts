@@ -18,6 +18,9 @@ giggles local stack is up (Ctrl-C stops everything)
   laughs          ${stack.functionUrl("laughs")}
   dispatch        ${stack.functionUrl("dispatch")}  (Authorization: Bearer ${stack.dispatchToken})
   report          ${stack.functionUrl("report")}
+  limitless-key   ${stack.functionUrl("limitless-key")}
+  ingest          ${stack.functionUrl("ingest")}  (Authorization: Bearer ${stack.ingestToken})
+  Limitless       ${stack.limitless.url}  (stand-in)
   inference node  ${stack.node.url}
 ${users.map((u) => `  user ${u.name} (${u.timeZone}) ${u.id}\n    token ${u.token}`).join("\n")}
 `);

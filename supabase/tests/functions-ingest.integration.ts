@@ -12,13 +12,11 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
-import {
-  devOggOpus,
-  type LimitlessStandIn,
-  startLimitlessServer,
-} from "../../test/harness/limitless-server.ts";
+import { type LimitlessStandIn, startLimitlessServer } from "../../test/harness/limitless-server.ts";
 import { ensurePostgresBinaries } from "../../test/harness/postgres-binaries.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
+import { DEV_AUDIO_DIR } from "../../test/harness/shared-assets.ts";
+import { windowOggOpus } from "../../test/harness/window-audio.ts";
 import { createUser, pauseCron } from "./fixtures.ts";
 import { FUNCTIONS_CONFIG, storageEnv, TEST_JWT_SECRET, userToken } from "./functions-helpers.ts";
 
@@ -39,7 +37,7 @@ beforeAll(async () => {
   // Yesterday only, due at once, two attempts for transient failures.
   await db.sql`update queue.ingest_settings
                set backfill_days = 1, day_grace = '0 seconds', max_attempts = 2, global_concurrency = 4`;
-  oggAudio = devOggOpus("laugh_001.wav");
+  oggAudio = await windowOggOpus([join(DEV_AUDIO_DIR, "laugh_001.wav")]);
   const env = {
     SUPABASE_DB_URL: db.url,
     GIGGLES_JWT_SECRET: TEST_JWT_SECRET,

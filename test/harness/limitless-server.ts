@@ -9,15 +9,15 @@
  *   (404 unless set). Answers: Ogg Opus audio, any status (with Retry-After), slow (a delay, then an
  *   answer) and truncated (Content-Length of the whole, then the connection is cut halfway).
  *
- * Audio is Ogg Opus made from the dev recordings with `opusenc` at test time and cached under
- * `.tmp/limitless-audio/` (never committed). Every request is logged, so tests can check that no window
+ * Audio is whatever the test programs, normally Ogg Opus made from the dev recordings at test time by
+ * window-audio.ts (cached under `.tmp/limitless-audio/`, never committed). Every request is logged, so tests can check that no window
  * was downloaded twice.
  *
  * @example
  * ```ts
  * const limitless = await startLimitlessServer();
  * limitless.addKey("sk-alice");
- * limitless.program("sk-alice", startMs, [{ status: 404 }, { audio: await devOggOpus("laugh_001.wav") }]);
+ * limitless.program("sk-alice", startMs, [{ status: 404 }, { audio: await windowOggOpus([laughPath]) }]);
  * ```
  */
 import { execFileSync } from "node:child_process";
@@ -25,12 +25,7 @@ import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { DEV_AUDIO_DIR } from "./shared-assets.ts";
 
-const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const CACHE_DIR = join(REPO_ROOT, ".tmp", "limitless-audio");
 const MAX_WINDOW_MS = 2 * 3600 * 1000;
 
 /** One programmed answer to a download. */
@@ -66,17 +61,6 @@ export interface LimitlessStandIn {
   /** Whole audio downloads per `${key} ${startMs}`. */
   downloadsByWindow(): Map<string, number>;
   close(): Promise<void>;
-}
-
-/** Ogg Opus (24 kbit/s, like the pendant's) of a dev recording, made once and cached under .tmp. */
-export function devOggOpus(file: string): Uint8Array {
-  mkdirSync(CACHE_DIR, { recursive: true });
-  const out = join(CACHE_DIR, `${file.replace(/\.[^.]+$/, "")}.opus`);
-  if (!existsSync(out)) {
-    execFileSync("opusenc", ["--quiet", "--bitrate", "24", join(DEV_AUDIO_DIR, file), `${out}.part`]);
-    renameSync(`${out}.part`, out);
-  }
-  return new Uint8Array(readFileSync(out));
 }
 
 export async function startLimitlessServer(): Promise<LimitlessStandIn> {
