@@ -1,12 +1,17 @@
 /**
- * `npm run demo [-- <folder>]`: the main job, end to end on the local stack (no Docker, no accounts).
- * Starts PostgreSQL 15 + pg_cron, s3rver, the Edge Functions under Deno and the inference node; signs up
- * two users in different zones; uploads the recordings of <folder> (default ../shared/audio/dev) spread
- * over each user's "yesterday"; runs the sweep and the dispatch; prints each user's laughs; stops.
+ * `npm run demo [-- [--upload] <folder>]`: the main job, end to end on the local stack (no Docker, no
+ * accounts). Starts PostgreSQL 15 + pg_cron, s3rver, the Edge Functions under Deno, the inference node
+ * and the Limitless stand-in; signs up two users in different zones; by default each stores a Limitless
+ * key (sealed by the limitless-key function) and the ingest function pulls their "yesterday" from the
+ * stand-in, which serves the recordings of <folder> (default ../shared/audio/dev) as Ogg Opus in the
+ * daytime windows and 404 in the night ones. With --upload the recordings are uploaded through the
+ * `recordings` function instead. Then the sweep and the dispatch run; each user's laughs are printed.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { addDays, localDateOf, zonedTimeToInstant } from "../../shared/time/zoned-time.ts";
+import { windowOggOpus } from "../../test/harness/window-audio.ts";
+import { ingestUntilSettled, serveNight, storeLimitlessKey, windowStates } from "./limitless-night.ts";
 import { REPO_ROOT, startLocalStack } from "./local-stack.ts";
 import {
   audioDurationMs,
@@ -23,7 +28,8 @@ const USERS = [
 ] as const;
 
 const started = Date.now();
-const folderArg = process.argv[2];
+const uploadMode = process.argv.includes("--upload");
+const folderArg = process.argv.slice(2).find((arg) => !arg.startsWith("--"));
 const defaultFolder = resolve(REPO_ROOT, "..", "shared", "audio", "dev");
 const folder = folderArg !== undefined ? resolve(folderArg) : defaultFolder;
 if (!existsSync(folder) || !statSync(folder).isDirectory()) {
@@ -54,9 +60,51 @@ try {
   const users = [];
   for (const spec of USERS) users.push(await createUser(stack, spec.name, spec.timeZone));
 
-  // Spread each user's share of the files over their local "yesterday", 07:00 to 23:00.
+  if (!uploadMode) {
+    // Yesterday is due at once (the demo does not wait out the 2 h grace) and is the only day planned.
+    await stack.sql`update queue.ingest_settings set backfill_days = 1, day_grace = '0 seconds'`;
+    for (const [index, user] of users.entries()) {
+      const mine = files.filter((_, i) => i % users.length === index);
+      const yesterday = addDays(localDateOf(now, user.timeZone), -1);
+      // Daytime windows 06:00–22:00 (indexes 3–10) carry the audio; the night ones answer 404.
+      const audioByWindow = new Map<number, Uint8Array>();
+      for (let w = 3; w <= 10; w++) {
+        const share = mine.filter((_, i) => i % 8 === w - 3);
+        if (share.length > 0) audioByWindow.set(w, await windowOggOpus(share));
+      }
+      const apiKey = `sk-demo-${user.name.toLowerCase()}-${crypto.randomUUID()}`;
+      serveNight(
+        stack,
+        apiKey,
+        zonedTimeToInstant(yesterday, "00:00", user.timeZone).getTime(),
+        audioByWindow,
+      );
+      const planned = await storeLimitlessKey(stack, user, apiKey);
+      console.log(
+        `${user.name} (${user.timeZone}): Limitless key stored encrypted; ${planned} windows of ${yesterday} planned, ${audioByWindow.size} with audio`,
+      );
+    }
+    const ingestStarted = Date.now();
+    const totals = await ingestUntilSettled(stack);
+    const [keys] = await stack.sql`
+      select count(*)::int as n, min(kek_version) as kek_version, sum(octet_length(ciphertext))::int as bytes
+      from private.limitless_keys`;
+    console.log(
+      `ingest: ${totals.downloaded} windows downloaded (${(totals.bytes / 1e6).toFixed(1)} MB), ${totals.noAudio} empty (404), ${totals.dead} dead, ${totals.kicks} kicks, ${seconds(Date.now() - ingestStarted)}; keys in the database: ${keys.n} AES-256-GCM ciphertexts (KEK v${keys.kek_version}), no plaintext`,
+    );
+    for (const user of users) {
+      const states = await windowStates(stack, user.id);
+      const counts = states.reduce<Record<string, number>>((acc, w) => {
+        acc[w.state] = (acc[w.state] ?? 0) + 1;
+        return acc;
+      }, {});
+      console.log(`  ${user.name}'s windows: ${JSON.stringify(counts)}`);
+    }
+  }
+
+  // --upload: spread each user's share of the files over their local "yesterday", 07:00 to 23:00.
   const uploadStarted = Date.now();
-  for (const [index, user] of users.entries()) {
+  for (const [index, user] of (uploadMode ? users : []).entries()) {
     const mine = files.filter((_, i) => i % users.length === index);
     const yesterday = addDays(localDateOf(now, user.timeZone), -1);
     for (const [i, path] of mine.entries()) {
@@ -71,7 +119,7 @@ try {
     }
     console.log(`${user.name} (${user.timeZone}): uploaded ${mine.length} recordings over ${yesterday}`);
   }
-  console.log(`uploads took ${seconds(Date.now() - uploadStarted)}`);
+  if (uploadMode) console.log(`uploads took ${seconds(Date.now() - uploadStarted)}`);
 
   let lastLine = "";
   const night = await runNight(stack, {

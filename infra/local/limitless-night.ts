@@ -119,3 +119,20 @@ export async function ingestUntilSettled(
     if (summary.claimed === 0) await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/**
+ * Makes the stand-in serve `audioByWindow` (window index from local midnight of `day`, 2 h each) to
+ * `apiKey`, and 404 for every other window: a night with some empty windows.
+ */
+export function serveNight(
+  stack: LocalStack,
+  apiKey: string,
+  dayStartMs: number,
+  audioByWindow: ReadonlyMap<number, Uint8Array>,
+): void {
+  stack.limitless.addKey(apiKey);
+  stack.limitless.setDefault(apiKey, (startMs) => {
+    const audio = audioByWindow.get(Math.round((startMs - dayStartMs) / (2 * 3600 * 1000)));
+    return audio === undefined ? { status: 404 } : { audio };
+  });
+}
