@@ -57,35 +57,6 @@ CREATE SCHEMA queue;
 COMMENT ON SCHEMA queue IS 'Job queue (private). Use only through the queue.* SQL functions; documented in supabase/README.md.';
 
 
---
--- Name: handle_new_user(); Type: FUNCTION; Schema: private; Owner: -
---
-
-CREATE FUNCTION private.handle_new_user() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  requested text := nullif(btrim(new.raw_user_meta_data ->> 'time_zone'), '');
-begin
-  insert into public.profiles (user_id, time_zone)
-  values (
-    new.id,
-    case when private.is_valid_time_zone(requested) then requested else 'UTC' end
-  )
-  on conflict (user_id) do nothing;
-  return new;
-end
-$$;
-
-
---
--- Name: FUNCTION handle_new_user(); Type: COMMENT; Schema: private; Owner: -
---
-
-COMMENT ON FUNCTION private.handle_new_user() IS 'AFTER INSERT on auth.users: creates the profile; invalid/missing time_zone metadata falls back to UTC.';
-
-
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -158,6 +129,53 @@ COMMENT ON COLUMN queue.jobs.outcome IS 'The jsonb complete() returned; returned
 --
 
 COMMENT ON COLUMN queue.jobs.window_id IS 'The ingest window of an `ingest` job (recording_id is null for those).';
+
+
+--
+-- Name: finish_job(queue.jobs, jsonb, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.finish_job(job queue.jobs, outcome jsonb, note text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  update queue.jobs j
+  set status = 'done', outcome = finish_job.outcome, finished_at = pg_catalog.now(),
+      lease_expires_at = pg_catalog.now(), last_error = null
+  where j.id = finish_job.job.id;
+  perform private.insert_job_run(finish_job.job, 'done', '{}'::jsonb, null, finish_job.note);
+end
+$$;
+
+
+--
+-- Name: handle_new_user(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.handle_new_user() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  requested text := nullif(btrim(new.raw_user_meta_data ->> 'time_zone'), '');
+begin
+  insert into public.profiles (user_id, time_zone)
+  values (
+    new.id,
+    case when private.is_valid_time_zone(requested) then requested else 'UTC' end
+  )
+  on conflict (user_id) do nothing;
+  return new;
+end
+$$;
+
+
+--
+-- Name: FUNCTION handle_new_user(); Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON FUNCTION private.handle_new_user() IS 'AFTER INSERT on auth.users: creates the profile; invalid/missing time_zone metadata falls back to UTC.';
 
 
 --
@@ -574,11 +592,8 @@ begin
   end if;
   update public.recordings r set audio_deleted_at = coalesce(r.audio_deleted_at, pg_catalog.now())
   where r.id = job.recording_id;
-  update queue.jobs j
-  set status = 'done', finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now(),
-      outcome = pg_catalog.jsonb_build_object('job_id', job.id, 'recording_id', job.recording_id, 'status', 'deleted')
-  where j.id = job.id;
-  perform private.insert_job_run(job, 'done', '{}'::jsonb, null, null);
+  perform private.finish_job(job,
+    pg_catalog.jsonb_build_object('job_id', job.id, 'recording_id', job.recording_id, 'status', 'deleted'));
 end
 $$;
 
@@ -624,11 +639,7 @@ begin
   where w.id = win.id;
   result := pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', win.id, 'status', 'done',
     'recording_id', new_recording_id, 'created', created, 'size_bytes', complete_ingest.size_bytes);
-  update queue.jobs j
-  set status = 'done', outcome = result, finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now(),
-      last_error = null
-  where j.id = job.id;
-  perform private.insert_job_run(job, 'done', '{}'::jsonb, null, null);
+  perform private.finish_job(job, result);
   return result;
 end
 $$;
@@ -849,7 +860,6 @@ CREATE FUNCTION queue.ingest_no_audio(job_id bigint, lease_token uuid) RETURNS v
 #variable_conflict use_column
 declare
   job queue.jobs := private.lock_ingest_job(ingest_no_audio.job_id, ingest_no_audio.lease_token);
-  result jsonb;
 begin
   if job.status = 'done' then
     return;
@@ -858,12 +868,9 @@ begin
   set no_audio_since = coalesce(w.no_audio_since, pg_catalog.now()), last_checked_at = pg_catalog.now(),
       checks = w.checks + 1
   where w.id = job.window_id;
-  result := pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', job.window_id, 'status', 'no_audio');
-  update queue.jobs j
-  set status = 'done', outcome = result, finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now(),
-      last_error = null
-  where j.id = job.id;
-  perform private.insert_job_run(job, 'done', '{}'::jsonb, null, 'NO_AUDIO: upstream answered 404');
+  perform private.finish_job(job,
+    pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', job.window_id, 'status', 'no_audio'),
+    'NO_AUDIO: upstream answered 404');
 end
 $$;
 

@@ -354,6 +354,22 @@ begin
 end
 $$;
 
+-- Marks a leased job done with `outcome` and writes its job_runs row (note: an optional remark kept in
+-- job_runs.error, e.g. why a successful attempt found nothing).
+create or replace function private.finish_job(job queue.jobs, outcome jsonb, note text default null)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  update queue.jobs j
+  set status = 'done', outcome = finish_job.outcome, finished_at = pg_catalog.now(),
+      lease_expires_at = pg_catalog.now(), last_error = null
+  where j.id = finish_job.job.id;
+  perform private.insert_job_run(finish_job.job, 'done', '{}'::jsonb, null, finish_job.note);
+end
+$$;
+
 -- queue.complete_ingest(job_id, lease_token, size_bytes) -> {recording_id, window_id, created}
 --   The window's audio is in storage (verified by the caller): registers the recording (source
 --   limitless, the window's start/end, status pending) and queues its detection at once (its day is over).
@@ -397,11 +413,7 @@ begin
   where w.id = win.id;
   result := pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', win.id, 'status', 'done',
     'recording_id', new_recording_id, 'created', created, 'size_bytes', complete_ingest.size_bytes);
-  update queue.jobs j
-  set status = 'done', outcome = result, finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now(),
-      last_error = null
-  where j.id = job.id;
-  perform private.insert_job_run(job, 'done', '{}'::jsonb, null, null);
+  perform private.finish_job(job, result);
   return result;
 end
 $$;
@@ -417,7 +429,6 @@ as $$
 #variable_conflict use_column
 declare
   job queue.jobs := private.lock_ingest_job(ingest_no_audio.job_id, ingest_no_audio.lease_token);
-  result jsonb;
 begin
   if job.status = 'done' then
     return;
@@ -426,12 +437,9 @@ begin
   set no_audio_since = coalesce(w.no_audio_since, pg_catalog.now()), last_checked_at = pg_catalog.now(),
       checks = w.checks + 1
   where w.id = job.window_id;
-  result := pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', job.window_id, 'status', 'no_audio');
-  update queue.jobs j
-  set status = 'done', outcome = result, finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now(),
-      last_error = null
-  where j.id = job.id;
-  perform private.insert_job_run(job, 'done', '{}'::jsonb, null, 'NO_AUDIO: upstream answered 404');
+  perform private.finish_job(job,
+    pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', job.window_id, 'status', 'no_audio'),
+    'NO_AUDIO: upstream answered 404');
 end
 $$;
 

@@ -52,11 +52,8 @@ begin
   end if;
   update public.recordings r set audio_deleted_at = coalesce(r.audio_deleted_at, pg_catalog.now())
   where r.id = job.recording_id;
-  update queue.jobs j
-  set status = 'done', finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now(),
-      outcome = pg_catalog.jsonb_build_object('job_id', job.id, 'recording_id', job.recording_id, 'status', 'deleted')
-  where j.id = job.id;
-  perform private.insert_job_run(job, 'done', '{}'::jsonb, null, null);
+  perform private.finish_job(job,
+    pg_catalog.jsonb_build_object('job_id', job.id, 'recording_id', job.recording_id, 'status', 'deleted'));
 end
 $$;
 
