@@ -20,9 +20,7 @@
  * limitless.program("sk-alice", startMs, [{ status: 404 }, { audio: await windowOggOpus([laughPath]) }]);
  * ```
  */
-import { execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
