@@ -1,17 +1,20 @@
 /**
  * `npm run bench:ingest`: Limitless ingestion figures on the local stack (the Limitless stand-in serving
- * a 2-hour Ogg Opus window made from the dev recordings, 24 kbit/s like the pendant's).
+ * a 2-hour Ogg Opus window made from the dev recordings; constant 28 kbit/s so that it weighs what a
+ * pendant's busy 2 hours do, ≈ 25 MB, rather than the few MB Opus makes of the dev set's silences).
  *
  * 1. Memory: resident set of the `ingest` function's Deno process, sampled every 10 ms from /proc while
- *    it moves one 2-hour window into storage: idle before, peak during, and the difference.
+ *    it moves one 2-hour window into storage: idle before, peak during, and the difference; once on a
+ *    fresh process (cold: the code paths compile) and once more (warm).
  * 2. Throughput: BENCH_WINDOWS (default 8) such windows of two users, one kick at the default concurrency.
  * 3. Planning: windows/s planned by `queue.plan_ingest()` for BENCH_USERS (default 1000) users with a key
  *    and the default 7-day backfill, then the idempotent re-run of the next hour.
  *
  * Options (env): BENCH_WINDOW_MINUTES=120, BENCH_WINDOWS=8, BENCH_USERS=1000, BENCH_DIR=.tmp/bench.
  */
-import { mkdirSync, readFileSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { serveNight, storeLimitlessKey } from "../../infra/local/limitless-night.ts";
 import { startLocalStack } from "../../infra/local/local-stack.ts";
 import { createUser } from "../../infra/local/nightly-cycle.ts";
@@ -32,8 +35,24 @@ function rssBytes(pid: number): number {
   return Number(kb) * 1024;
 }
 
+/** The bench recording re-encoded at a constant 28 kbit/s (cached). */
+async function makeWindowAudio(): Promise<string> {
+  const path = join(dir, `window-${windowMinutes}min-cbr28.opus`);
+  if (existsSync(path)) return path;
+  const source = await makeBenchOpus(dir, windowMinutes);
+  execFileSync("sh", [
+    "-c",
+    'opusdec --quiet --rate 16000 --force-wav "$1" - | opusenc --quiet --hard-cbr --bitrate 28 --ignorelength - "$2"',
+    "sh",
+    source,
+    `${path}.part`,
+  ]);
+  renameSync(`${path}.part`, path);
+  return path;
+}
+
 console.log(`building a ${windowMinutes}-minute Ogg Opus window (cached in ${dir}) …`);
-const audioPath = await makeBenchOpus(dir, windowMinutes);
+const audioPath = await makeWindowAudio();
 const audio = new Uint8Array(readFileSync(audioPath));
 console.log(`window audio: ${mb(statSync(audioPath).size)} (${audioPath})`);
 
@@ -44,26 +63,29 @@ try {
   const ingestPid = stack.functions.ingest.process.pid;
   if (ingestPid === undefined) throw new Error("the ingest function has no pid");
 
-  // 1. Memory while moving one window.
-  const memoryUser = await createUser(stack, "Mem", "UTC");
+  // 1. Memory while moving one window, cold then warm.
   const day = addDays(localDateOf(now, "UTC"), -1);
   const dayStartMs = zonedTimeToInstant(day, "00:00", "UTC").getTime();
-  serveNight(stack, "sk-bench-memory-0000", dayStartMs, new Map([[5, audio]]));
-  await storeLimitlessKey(stack, memoryUser, "sk-bench-memory-0000");
-  await new Promise((r) => setTimeout(r, 1000));
-  const idleRss = rssBytes(ingestPid);
-  let peakRss = idleRss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, rssBytes(ingestPid));
-  }, 10);
-  const memoryStarted = performance.now();
-  const memoryRun = await stack.ingest();
-  clearInterval(sampler);
-  if (memoryRun.downloaded !== 1)
-    throw new Error(`expected one window downloaded: ${JSON.stringify(memoryRun)}`);
-  console.log(
-    `\nmemory (one ${windowMinutes}-min window, ${mb(memoryRun.bytes)}, ${((performance.now() - memoryStarted) / 1000).toFixed(1)} s): ingest function RSS idle ${mb(idleRss)}, peak ${mb(peakRss)}, growth ${mb(peakRss - idleRss)}`,
-  );
+  console.log("");
+  for (const run of ["cold", "warm"]) {
+    const memoryUser = await createUser(stack, `Mem${run}`, "UTC");
+    serveNight(stack, `sk-bench-memory-${run}`, dayStartMs, new Map([[5, audio]]));
+    await storeLimitlessKey(stack, memoryUser, `sk-bench-memory-${run}`);
+    await new Promise((r) => setTimeout(r, 1000));
+    const idleRss = rssBytes(ingestPid);
+    let peakRss = idleRss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, rssBytes(ingestPid));
+    }, 10);
+    const memoryStarted = performance.now();
+    const memoryRun = await stack.ingest();
+    clearInterval(sampler);
+    if (memoryRun.downloaded !== 1)
+      throw new Error(`expected one window downloaded: ${JSON.stringify(memoryRun)}`);
+    console.log(
+      `memory, ${run} (one ${windowMinutes}-min window, ${mb(memoryRun.bytes)}, ${((performance.now() - memoryStarted) / 1000).toFixed(1)} s): ingest function RSS idle ${mb(idleRss)}, peak ${mb(peakRss)}, growth ${mb(peakRss - idleRss)}`,
+    );
+  }
 
   // 2. Throughput: windows of two users (the per-user limit is 2 downloads at once).
   const perUser = Math.ceil(windowCount / 2);

@@ -83,10 +83,13 @@ export async function uploadStream(
   if (uploadId === undefined) throw new Error("STORAGE_FAILED: CreateMultipartUpload returned no UploadId");
 
   const etags: string[] = [];
-  const buffer = new Uint8Array(target.partBytes);
+  // The part buffer. A BYOB read transfers it into the stream and hands it back, so it is re-taken from
+  // each read's result; no chunk is allocated per read, so the garbage does not grow with the body.
+  let buffer = new ArrayBuffer(target.partBytes);
   let filled = 0;
   let sizeBytes = 0;
   let headChecked = false;
+  const reader = byteReader(body);
 
   const putPart = async () => {
     const partNumber = etags.length + 1;
@@ -95,7 +98,7 @@ export async function uploadStream(
       "PUT",
       { partNumber: String(partNumber), uploadId },
       // A view of the reused buffer: fetch has sent it when the await returns.
-      { body: buffer.subarray(0, filled) },
+      { body: new Uint8Array(buffer, 0, filled) },
     );
     await expectOk(res, `UploadPart ${partNumber}`);
     const etag = res.headers.get("etag");
@@ -105,11 +108,10 @@ export async function uploadStream(
   };
 
   try {
-    const reader = body.getReader();
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let result: { filled: Uint8Array<ArrayBuffer>; done: boolean };
       try {
-        chunk = await reader.read();
+        result = await reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled));
       } catch (error) {
         // A timeout stays a timeout; anything else cutting the body short is a truncated answer.
         if (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError")) {
@@ -117,23 +119,18 @@ export async function uploadStream(
         }
         throw new BadAudioError("TRUNCATED", `the body broke off after ${sizeBytes} bytes`);
       }
-      const { done, value } = chunk;
-      if (done) break;
-      let offset = 0;
-      while (offset < value.byteLength) {
-        const n = Math.min(value.byteLength - offset, buffer.byteLength - filled);
-        buffer.set(value.subarray(offset, offset + n), filled);
-        filled += n;
-        offset += n;
-        if (!headChecked && sizeBytes + offset >= 4) {
-          headChecked = true;
-          if (!checks.isValidHead(buffer.subarray(0, 4))) {
-            throw new BadAudioError("NOT_OGG", "the body does not start with the Ogg capture pattern");
-          }
+      buffer = result.filled.buffer;
+      filled += result.filled.byteLength;
+      sizeBytes += result.filled.byteLength;
+      // Parts are ≥ 5 MiB, so the first 4 bytes are still in the buffer when they arrive.
+      if (!headChecked && sizeBytes >= 4) {
+        headChecked = true;
+        if (!checks.isValidHead(new Uint8Array(buffer, 0, 4))) {
+          throw new BadAudioError("NOT_OGG", "the body does not start with the Ogg capture pattern");
         }
-        if (filled === buffer.byteLength) await putPart();
       }
-      sizeBytes += value.byteLength;
+      if (filled === buffer.byteLength) await putPart();
+      if (result.done) break;
     }
     if (sizeBytes === 0) throw new BadAudioError("EMPTY_BODY", "upstream sent 200 with no bytes");
     if (!headChecked) throw new BadAudioError("NOT_OGG", `only ${sizeBytes} bytes, not an Ogg stream`);
@@ -157,13 +154,59 @@ export async function uploadStream(
       "CompleteMultipartUpload",
     );
   } catch (error) {
-    await body.cancel().catch(() => {});
+    await reader.cancel().catch(() => {});
     await signedFetch(target, "DELETE", { uploadId })
       .then((res) => res.body?.cancel())
       .catch(() => {});
     throw error;
   }
   return { sizeBytes, parts: etags.length };
+}
+
+interface ByteReader {
+  /**
+   * Reads the next bytes into the start of `view`. `filled` is the part of it that was written; its
+   * buffer replaces `view.buffer` (a BYOB read transfers it). `done` means the body has ended.
+   */
+  read(view: Uint8Array<ArrayBuffer>): Promise<{ filled: Uint8Array<ArrayBuffer>; done: boolean }>;
+  cancel(): Promise<void>;
+}
+
+/** A BYOB reader when the body is a byte stream (fetch bodies in Deno are), else a copying one. */
+function byteReader(body: ReadableStream<Uint8Array>): ByteReader {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    byob = undefined;
+  }
+  if (byob !== undefined) {
+    const reader = byob;
+    return {
+      async read(view) {
+        const { done, value } = await reader.read(view);
+        if (value === undefined) throw new Error("the body was cancelled");
+        return { filled: value, done };
+      },
+      cancel: () => reader.cancel(),
+    };
+  }
+  const reader = body.getReader();
+  let pending: Uint8Array | undefined;
+  return {
+    async read(view) {
+      if (pending === undefined || pending.byteLength === 0) {
+        const { done, value } = await reader.read();
+        if (done) return { filled: view.subarray(0, 0), done: true };
+        pending = value;
+      }
+      const n = Math.min(pending.byteLength, view.byteLength);
+      view.set(pending.subarray(0, n));
+      pending = pending.subarray(n);
+      return { filled: view.subarray(0, n), done: false };
+    },
+    cancel: () => reader.cancel(),
+  };
 }
 
 /** Size of the stored object (HEAD), or undefined when it does not exist. */
