@@ -4,8 +4,28 @@
  * function, the hourly planning cuts finished local days into windows, the ingest kick downloads them
  * from the stand-in until nothing claimable is left. Shared by `npm run demo` and the e2e test.
  */
+import { z } from "zod";
 import type { LocalStack } from "./local-stack.ts";
 import type { DemoUser } from "./nightly-cycle.ts";
+
+const count = z.number().int().nonnegative();
+
+/** The ingest function's 200 answer (supabase/functions/ingest/app.ts, `IngestSummary`). */
+export const ingestSummarySchema = z.object({
+  claimed: count,
+  downloaded: count,
+  noAudio: count,
+  keyInvalid: count,
+  rateLimited: count,
+  retried: count,
+  dead: count,
+  errors: count,
+  bytes: count,
+  deleted: count,
+  wallMs: count,
+  memory: z.object({ heapUsedBytes: count, externalBytes: count, isolateBytes: count, rssBytes: count }),
+});
+export type IngestSummary = z.infer<typeof ingestSummarySchema>;
 
 /** PUT /limitless-key as the user; returns the windows planned for the backfill. */
 export async function storeLimitlessKey(stack: LocalStack, user: DemoUser, apiKey: string): Promise<number> {
@@ -103,7 +123,7 @@ export async function ingestUntilSettled(
       "dead",
       "bytes",
     ] as const) {
-      totals[field] += summary[field] ?? 0;
+      totals[field] += summary[field];
     }
     onProgress?.(totals);
     const [{ waiting }] = await stack.sql<{ waiting: number }[]>`

@@ -23,6 +23,7 @@ import {
   startClusterFromTemplate,
 } from "../../test/harness/postgres-cluster.ts";
 import { type S3Endpoint, startS3, storageEnv } from "../../test/harness/s3.ts";
+import { type IngestSummary, ingestSummarySchema } from "./limitless-night.ts";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const FUNCTIONS_DIR = join(REPO_ROOT, "supabase/functions");
@@ -71,7 +72,7 @@ export interface LocalStack {
   limitless: LimitlessStandIn;
   ingestToken: string;
   /** POSTs to the ingest function, as the pg_cron kick does in production; resolves with its summary. */
-  ingest(): Promise<Record<string, number>>;
+  ingest(): Promise<IngestSummary>;
   stop(): Promise<void>;
 }
 
@@ -215,7 +216,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => listener.unlisten());
 
-    const ingest = async (): Promise<Record<string, number>> => {
+    const ingest = async (): Promise<IngestSummary> => {
       const response = await fetch(functionUrl("ingest"), {
         method: "POST",
         headers: { authorization: `Bearer ${ingestToken}`, "content-type": "application/json" },
@@ -223,7 +224,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
       const body = await response.json().catch(() => null);
       if (!response.ok) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(body)}`);
-      return body;
+      return ingestSummarySchema.parse(body);
     };
     // The same stand-in for queue.kick_ingest(): NOTIFY giggles_ingest → POST /ingest.
     let ingesting = false;

@@ -5,7 +5,8 @@
  *
  * 1. Memory: resident set of the `ingest` function's Deno process, sampled every 10 ms from /proc while
  *    it moves one 2-hour window into storage: idle before, peak during, and the difference; once on a
- *    fresh process (cold: the code paths compile) and once more (warm).
+ *    fresh process (cold: the code paths compile), once more (warm), and once with four times the
+ *    bytes (to show that memory does not grow with the body).
  * 2. Throughput: BENCH_WINDOWS (default 8) such windows of two users, one kick at the default concurrency.
  * 3. Planning: windows/s planned by `queue.plan_ingest()` for BENCH_USERS (default 1000) users with a key
  *    and the default 7-day backfill, then the idempotent re-run of the next hour.
@@ -67,10 +68,17 @@ try {
   const day = addDays(localDateOf(now, "UTC"), -1);
   const dayStartMs = zonedTimeToInstant(day, "00:00", "UTC").getTime();
   console.log("");
-  for (const run of ["cold", "warm"]) {
+  // The third run serves the window four times over (≈ 100 MB): memory must not follow the body's size.
+  const fourfold = new Uint8Array(audio.byteLength * 4);
+  for (let i = 0; i < 4; i++) fourfold.set(audio, i * audio.byteLength);
+  for (const [run, body] of [
+    ["cold", audio],
+    ["warm", audio],
+    ["warm, 4× the bytes", fourfold],
+  ] as const) {
     const memoryUser = await createUser(stack, `Mem${run}`, "UTC");
-    serveNight(stack, `sk-bench-memory-${run}`, dayStartMs, new Map([[5, audio]]));
-    await storeLimitlessKey(stack, memoryUser, `sk-bench-memory-${run}`);
+    serveNight(stack, `sk-bench-memory-${run.replace(/\W+/g, "-")}`, dayStartMs, new Map([[5, body]]));
+    await storeLimitlessKey(stack, memoryUser, `sk-bench-memory-${run.replace(/\W+/g, "-")}`);
     await new Promise((r) => setTimeout(r, 1000));
     const idleRss = rssBytes(ingestPid);
     let peakRss = idleRss;
@@ -82,8 +90,9 @@ try {
     clearInterval(sampler);
     if (memoryRun.downloaded !== 1)
       throw new Error(`expected one window downloaded: ${JSON.stringify(memoryRun)}`);
+    const isolate = memoryRun.memory;
     console.log(
-      `memory, ${run} (one ${windowMinutes}-min window, ${mb(memoryRun.bytes)}, ${((performance.now() - memoryStarted) / 1000).toFixed(1)} s): ingest function RSS idle ${mb(idleRss)}, peak ${mb(peakRss)}, growth ${mb(peakRss - idleRss)}`,
+      `memory, ${run} (one window, ${mb(memoryRun.bytes)}, ${((performance.now() - memoryStarted) / 1000).toFixed(1)} s): isolate peak ${mb(isolate.isolateBytes)} (V8 heap ${mb(isolate.heapUsedBytes)} + external ${mb(isolate.externalBytes)}); process RSS idle ${mb(idleRss)}, peak ${mb(peakRss)}, growth ${mb(peakRss - idleRss)}`,
     );
   }
 

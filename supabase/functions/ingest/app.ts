@@ -5,7 +5,8 @@
  * INGEST_CONCURRENCY workers until none is left, the budget is spent or upstream says 429, then runs the
  * raw-audio deletions that are due.
  *
- * - 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, errors, bytes, deleted, wallMs }`
+ * - 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, errors, bytes, deleted, wallMs,
+ *   memory: { heapUsedBytes, externalBytes, isolateBytes, rssBytes } }` (peaks during the run)
  *   after the work; on the Supabase Edge Runtime (which has `EdgeRuntime.waitUntil`) 202
  *   `{ started: true }` at once and the work continues in the background, so pg_net's 5 s timeout never
  *   cuts a download.
@@ -27,6 +28,7 @@ import { s3Credentials } from "../_shared/s3.ts";
 import type { IngestConfig } from "./config.ts";
 import { type ClaimedDeletion, deleteRawAudio } from "./delete-raw-audio.ts";
 import { type ClaimedWindow, type DownloadContext, downloadWindow } from "./download-window.ts";
+import { type MemoryPeaks, sampleMemory } from "./memory-sampler.ts";
 
 export const kickBodySchema = z.object({
   runnable: z.number().int().nonnegative().optional(),
@@ -46,6 +48,8 @@ export interface IngestSummary {
   bytes: number;
   deleted: number;
   wallMs: number;
+  /** Peak memory of the isolate during the run. */
+  memory: MemoryPeaks;
 }
 
 export interface IngestAppDeps {
@@ -63,6 +67,7 @@ const MAX_DELETIONS = 100;
 export async function runIngest(deps: IngestAppDeps, workerId: string): Promise<IngestSummary> {
   const { config, sql, keyring } = deps;
   const started = performance.now();
+  const memory = sampleMemory();
   const summary: IngestSummary = {
     claimed: 0,
     downloaded: 0,
@@ -75,6 +80,7 @@ export async function runIngest(deps: IngestAppDeps, workerId: string): Promise<
     bytes: 0,
     deleted: 0,
     wallMs: 0,
+    memory: { heapUsedBytes: 0, externalBytes: 0, isolateBytes: 0, rssBytes: 0 },
   };
   const ctx: DownloadContext = {
     sql,
@@ -135,6 +141,7 @@ export async function runIngest(deps: IngestAppDeps, workerId: string): Promise<
     if (await deleteRawAudio(job, { ...ctx, bucket: config.RECORDINGS_BUCKET })) summary.deleted++;
   }
   summary.wallMs = Math.round(performance.now() - started);
+  summary.memory = memory.stop();
   console.log(JSON.stringify({ level: "info", event: "ingest_done", ...summary }));
   return summary;
 }
