@@ -199,8 +199,12 @@ describe("ingest: every upstream answer", () => {
       where j.kind = 'detect' and j.status = 'queued' and r.user_id = ${user.id}`;
     expect(n).toBe(12);
 
-    // Planning again and kicking again never downloads a window whose recording exists.
+    // Planning again, kicking again and reprocessing never download a window whose recording exists:
+    // reprocess re-queues detection on the stored object.
     await db.sql`select * from queue.plan_ingest(now() + interval '2 hours')`;
+    const [{ requeued }] = await db.sql`
+      select queue.reprocess(${user.id}, current_date - 2, current_date) as requeued`;
+    expect(requeued).toBe(12);
     expect((await ingest()).claimed).toBe(0);
     for (const [window, count] of limitless.downloadsByWindow()) {
       if (window.startsWith(user.apiKey)) expect(count, window).toBe(1);
