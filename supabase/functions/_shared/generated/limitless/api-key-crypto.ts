@@ -52,7 +52,10 @@ function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
  */
 export async function parseKeyring(spec: string): Promise<Keyring> {
   const keys = new Map<number, CryptoKey>();
-  for (const entry of spec.split(",").map((part) => part.trim()).filter((part) => part.length > 0)) {
+  for (const entry of spec
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)) {
     const match = /^(\d{1,6}):([A-Za-z0-9+/]+={0,2})$/.exec(entry);
     if (match === null) throw new Error("each KEK entry must be <version>:<base64 of 32 bytes>");
     const version = Number(match[1]);
