@@ -896,7 +896,7 @@ begin
   end if;
   body := pg_catalog.jsonb_build_object('runnable', runnable, 'at', pg_catalog.now());
 
-  if exists (select 1 from pg_catalog.pg_extension where extname = 'pg_net') then
+  if pg_catalog.to_regprocedure('net.http_post(text, jsonb, jsonb, jsonb, integer)') is not null then
     select s.decrypted_secret into url from vault.decrypted_secrets s where s.name = 'dispatch_url';
     select s.decrypted_secret into token from vault.decrypted_secrets s where s.name = 'dispatch_token';
     if url is null or token is null then
@@ -921,7 +921,7 @@ $_$;
 -- Name: FUNCTION kick_dispatch(); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.kick_dispatch() IS 'If runnable jobs exist: pg_net POST to the dispatch Edge Function (Vault URL/token), else NOTIFY giggles_dispatch.';
+COMMENT ON FUNCTION queue.kick_dispatch() IS 'If runnable jobs exist: POST to the dispatch Edge Function with net.http_post (pg_net; Vault URL/token), else NOTIFY giggles_dispatch.';
 
 
 --

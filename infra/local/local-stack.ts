@@ -13,6 +13,7 @@ import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import { type RunningAuthServer, startAuthServer } from "../../test/harness/auth-server.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { freePort } from "../../test/harness/free-port.ts";
 import { type HttpProcess, startHttpProcess } from "../../test/harness/http-process.ts";
@@ -55,7 +56,7 @@ export type InferenceNodeProcess = HttpProcess;
 
 export interface LocalStack {
   db: RunningCluster;
-  /** Superuser client (the Supabase `postgres` role). */
+  /** Client of the Supabase `postgres` role (not a superuser, as on the platform). */
   sql: postgres.Sql;
   s3: S3Endpoint;
   functions: Record<FunctionName, DenoServer>;
@@ -63,7 +64,9 @@ export interface LocalStack {
   node: InferenceNodeProcess;
   /** Starts a new inference node process (after `node.stop()`), on the same port. */
   restartNode(): Promise<InferenceNodeProcess>;
-  /** Secret used to sign user JWTs (HS256), like a Supabase project's JWT secret. */
+  /** Supabase Auth's stand-in (legacy HS256 secret), which the functions ask to verify user tokens. */
+  auth: RunningAuthServer;
+  /** Secret used to sign user JWTs (HS256), like a Supabase project's legacy JWT secret. */
   jwtSecret: string;
   dispatchToken: string;
   /** POSTs to the dispatch function, as the pg_cron kick does in production. */
@@ -129,19 +132,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => db.stop());
     const sql = postgres(db.url, { max: 5, onnotice: () => {} });
     cleanups.push(() => sql.end({ timeout: 5 }));
-    if (!cron) await sql`update cron.job set active = false`;
+    if (!cron) await sql`select cron.alter_job(jobid, active := false) from cron.job`;
 
     const s3 = await startS3();
     cleanups.push(() => s3.stop());
 
     const jwtSecret = randomSecret();
+    const auth = await startAuthServer({ signing: { kind: "hs256", secret: jwtSecret }, sql });
+    cleanups.push(() => auth.close());
     const nodeSecret = randomSecret();
     const dispatchToken = randomSecret();
     const nodePort = await freePort();
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
     const functionEnv: Record<string, string> = {
       SUPABASE_DB_URL: db.url,
-      GIGGLES_JWT_SECRET: jwtSecret,
+      SUPABASE_URL: auth.url,
+      SUPABASE_ANON_KEY: randomSecret(),
       DISPATCH_TOKEN: dispatchToken,
       NODE_SHARED_SECRET: nodeSecret,
       INFERENCE_NODE_URLS: nodeUrl,
@@ -193,7 +199,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const functionUrl = (name: FunctionName) => `${functions[name].url}/${name}`;
     const dispatch = async () => {
-      const response = await fetch(functionUrl("dispatch"), {
+      // ?wait=1: the pass's result in the answer (the pg_net kick gets a 202 at once instead).
+      const response = await fetch(`${functionUrl("dispatch")}?wait=1`, {
         method: "POST",
         headers: { authorization: `Bearer ${dispatchToken}`, "content-type": "application/json" },
         body: "{}",
@@ -217,7 +224,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => listener.unlisten());
 
     const ingest = async (): Promise<IngestSummary> => {
-      const response = await fetch(functionUrl("ingest"), {
+      // ?wait=1: the run's summary in the answer (the pg_net kick gets a 202 at once instead).
+      const response = await fetch(`${functionUrl("ingest")}?wait=1`, {
         method: "POST",
         headers: { authorization: `Bearer ${ingestToken}`, "content-type": "application/json" },
         body: "{}",
@@ -253,6 +261,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         node = await startNode(nodeEnv, nodePort, log, verbose);
         return node;
       },
+      auth,
       jwtSecret,
       dispatchToken,
       dispatch,

@@ -9,7 +9,6 @@ import { createReadStream, readFileSync } from "node:fs";
 import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
 import { sniffFormat } from "../../inference-node/src/audio/sniff-format.ts";
 import type { LocalStack } from "./local-stack.ts";
-import { mintUserToken } from "./user-token.ts";
 
 export interface DemoUser {
   id: string;
@@ -18,14 +17,17 @@ export interface DemoUser {
   token: string;
 }
 
-/** Signs a user up (the auth.users trigger creates the profile with this zone). */
+/** Signs a user up and in through the Auth stand-in (the auth.users trigger creates the profile with this zone). */
 export async function createUser(stack: LocalStack, name: string, timeZone: string): Promise<DemoUser> {
-  const [row] = await stack.sql`
-    insert into auth.users (email, raw_user_meta_data, aud, role)
-    values (${`${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@demo.giggles.local`},
-            ${stack.sql.json({ time_zone: timeZone, name })}, 'authenticated', 'authenticated')
-    returning id`;
-  return { id: row.id as string, name, timeZone, token: mintUserToken(stack.jwtSecret, row.id as string) };
+  const email = `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@demo.giggles.local`;
+  const password = crypto.randomUUID();
+  const user = await stack.auth.service.createUser({
+    email,
+    password,
+    userMetadata: { time_zone: timeZone, name },
+  });
+  const session = await stack.auth.service.signIn(email, password);
+  return { id: user.id, name, timeZone, token: session.access_token };
 }
 
 /** Formats the `recordings` function accepts, from a file's first bytes; undefined for the others. */

@@ -13,6 +13,7 @@ const users = [
 console.log(`
 giggles local stack is up (Ctrl-C stops everything)
   database        ${stack.db.url}
+  auth (stand-in) ${stack.auth.url}/auth/v1
   S3 (s3rver)     ${stack.s3.endpoint}  key ${stack.s3.accessKeyId} / ${stack.s3.secretAccessKey}
   recordings      ${stack.functionUrl("recordings")}
   laughs          ${stack.functionUrl("laughs")}

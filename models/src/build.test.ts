@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -42,6 +50,23 @@ describe("buildModel", () => {
     expect(resolveModelPath({ env })).toBe(onnxPath);
     expect(loadManifest({ env }).outputs.map((o) => o.name)).toEqual(["scores", "embeddings"]);
     expect(() => resolveModelPath({ env: { YAMNET_ONNX: join(dir, "nope.onnx") } })).toThrow(/YAMNET_ONNX/);
+  });
+
+  it("--if-needed with YAMNET_ONNX checks a model copied from elsewhere and needs no TFLite file", async () => {
+    const copyDir = join(dir, "copied");
+    mkdirSync(copyDir);
+    const copied = join(copyDir, "yamnet.onnx");
+    copyFileSync(onnxPath, copied);
+    // A TFLite path that does not exist: reading it would throw.
+    const env = { YAMNET_ONNX: copied, YAMNET_TFLITE: join(dir, "absent.tflite") };
+    await expect(buildModel({ ifNeeded: true, env })).rejects.toThrow(
+      /YAMNET_ONNX.*manifest.json is missing/,
+    );
+    copyFileSync(manifestPathFor(onnxPath), manifestPathFor(copied));
+    const result = await buildModel({ ifNeeded: true, env });
+    expect(result).toMatchObject({ status: "provided", onnxPath: copied });
+    writeFileSync(copied, "truncated");
+    await expect(buildModel({ ifNeeded: true, env })).rejects.toThrow(/does not match its manifest/);
   });
 
   it("names YAMNET_TFLITE when the TFLite file is wrong or missing", async () => {

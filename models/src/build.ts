@@ -6,6 +6,7 @@
  * The TFLite file is found, in order, at `YAMNET_TFLITE`, at `<repo>/../shared/models/yamnet.tflite`, or is
  * downloaded from `YAMNET_TFLITE_URL` (default: the TF Hub YAMNet TFLite URL) into models/build. Its sha256 is
  * checked against the pinned value in every case, because the converter and the fixtures are tied to that file.
+ * With `--if-needed` and `YAMNET_ONNX` set, nothing is built: the model there (and its manifest) is checked.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -55,7 +56,8 @@ export interface BuildOptions {
 
 /** Outcome of {@link buildModel}. */
 export interface BuildResult {
-  status: "built" | "up-to-date";
+  /** "provided": `--if-needed` with `YAMNET_ONNX` set, pointing at a current model built elsewhere. */
+  status: "built" | "up-to-date" | "provided";
   onnxPath: string;
   manifest: YamnetManifest;
   durationMs: number;
@@ -173,6 +175,21 @@ export async function buildModel(options: BuildOptions = {}): Promise<BuildResul
   const onnxPath = resolve(options.onnxPath ?? DEFAULT_ONNX_PATH);
   const manifestPath = manifestPathFor(onnxPath);
   const log = options.log ?? (() => {});
+  const env = options.env ?? process.env;
+  if (options.ifNeeded && options.onnxPath === undefined && env.YAMNET_ONNX) {
+    // A model built once elsewhere and copied with its manifest (infra/node/DEPLOY.md): check it and build
+    // nothing, so a box without yamnet.tflite can still `npm ci`.
+    const provided = resolve(env.YAMNET_ONNX);
+    const reason = staleReason(provided);
+    if (reason) {
+      throw new Error(
+        `YAMNET_ONNX (${provided}) cannot be used: ${reason}. Build it with \`npm run build:model\` from ` +
+          "this release and copy yamnet.onnx together with yamnet.manifest.json.",
+      );
+    }
+    const manifest = JSON.parse(readFileSync(manifestPathFor(provided), "utf8")) as YamnetManifest;
+    return { status: "provided", onnxPath: provided, manifest, durationMs: performance.now() - started };
+  }
   if (options.ifNeeded) {
     const reason = staleReason(onnxPath);
     if (!reason) {
@@ -181,7 +198,7 @@ export async function buildModel(options: BuildOptions = {}): Promise<BuildResul
     }
     log(`rebuilding YAMNet ONNX: ${reason}`);
   }
-  const { bytes, source } = await loadTflite({ env: options.env, log });
+  const { bytes, source } = await loadTflite({ env, log });
   const version = converterVersion();
   const { onnx } = convertYamnet(bytes, { producerVersion: version });
   const manifest: YamnetManifest = {

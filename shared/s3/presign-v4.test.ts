@@ -40,55 +40,112 @@ class Sha256 {
   reset(): void {}
 }
 
+/** The AWS SDK's presigned query for the same request, signed as S3's presigner signs it. */
+async function referenceQuery(
+  method: string,
+  key: string,
+  extraHeaders: Record<string, string> = {},
+  query: Record<string, string> = {},
+): Promise<Record<string, unknown> | undefined> {
+  const signer = new SignatureV4({
+    service: "s3",
+    region: credentials.region,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    sha256: Sha256,
+    // As the S3 client: the path arrives encoded once and is not encoded again.
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
+  const reference = await signer.presign(
+    {
+      method,
+      protocol: "https:",
+      hostname: "abcdefghij.storage.supabase.co",
+      path: encodePath(`/storage/v1/s3/recordings/${key}`),
+      query: { ...query },
+      // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
+      headers: {
+        host: "abcdefghij.storage.supabase.co",
+        "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+        ...extraHeaders,
+      },
+    },
+    {
+      signingDate: now,
+      expiresIn: 900,
+      unsignableHeaders: new Set(["x-amz-content-sha256"]),
+      unhoistableHeaders: new Set(["x-amz-content-sha256"]),
+    },
+  );
+  return reference.query;
+}
+
 describe("presignS3Url", () => {
   it.each([
-    ["GET", "user-1/2026-11-27/rec 1.ogg", {}],
-    ["PUT", "ünïcode/ключ/a+b=c.wav", {}],
-    ["HEAD", "user-1/2026-11-27/0b7c.ogg", {}],
+    ["GET", "user-1/2026-11-27/rec 1.ogg"],
+    ["PUT", "ünïcode/ключ/a+b=c.wav"],
+    ["HEAD", "user-1/2026-11-27/0b7c.ogg"],
+    ["GET", "odd/it's (1)*!%.ogg"],
+  ] as const)("signs %s %s exactly as the AWS SDK's SigV4 signer does", async (method, key) => {
+    const url = new URL(
+      await presignS3Url(credentials, { method, bucket: "recordings", key, expiresInSeconds: 900, now }),
+    );
+    const reference = await referenceQuery(method, key);
+    expect(url.searchParams.get("X-Amz-Credential")).toBe(reference?.["X-Amz-Credential"]);
+    expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("host");
+    expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
+    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference?.["X-Amz-Signature"]);
+    expect(url.pathname).toBe(encodePath(`/storage/v1/s3/recordings/${key}`));
+  });
+
+  it.each([
     ["DELETE", "user-1/2026-11-27/0b7c.ogg", {}],
     ["POST", "u/limitless-1-2.ogg", { uploads: "" }],
     ["PUT", "u/limitless-1-2.ogg", { partNumber: "2", uploadId: "a/b+c=" }],
-  ] as const)("signs %s %s %j exactly as the AWS SDK's SigV4 signer does", async (method, key, query) => {
-    const url = new URL(
-      await presignS3Url(credentials, {
-        method,
-        bucket: "recordings",
-        key,
-        expiresInSeconds: 900,
-        now,
-        query: { ...query },
-      }),
-    );
-    const signer = new SignatureV4({
-      service: "s3",
-      region: credentials.region,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-      sha256: Sha256,
-      // As the S3 client: the path arrives encoded once and is not encoded again.
-      uriEscapePath: false,
-      applyChecksum: false,
+    ["POST", "u/limitless-1-2.ogg", { uploadId: "a/b+c=" }],
+  ] as const)(
+    "signs multipart and delete requests (%s %s %j) as the AWS SDK does",
+    async (method, key, query) => {
+      const url = new URL(
+        await presignS3Url(credentials, {
+          method,
+          bucket: "recordings",
+          key,
+          expiresInSeconds: 900,
+          now,
+          query: { ...query },
+        }),
+      );
+      const reference = await referenceQuery(method, key, {}, { ...query });
+      expect(url.searchParams.get("X-Amz-Signature")).toBe(reference?.["X-Amz-Signature"]);
+      for (const [name, value] of Object.entries(query)) expect(url.searchParams.get(name)).toBe(value);
+    },
+  );
+
+  it("signs the headers it is given (an upload's type and length) as the AWS SDK does", async () => {
+    const key = "user-1/2026-11-27/0b7c.ogg";
+    const presignUpload = async (signedHeaders: Record<string, string>) =>
+      new URL(
+        await presignS3Url(credentials, {
+          method: "PUT",
+          bucket: "recordings",
+          key,
+          expiresInSeconds: 900,
+          now,
+          signedHeaders,
+        }),
+      );
+    const url = await presignUpload({ "Content-Type": "audio/ogg", "content-length": "86400000" });
+    const reference = await referenceQuery("PUT", key, {
+      "content-type": "audio/ogg",
+      "content-length": "86400000",
     });
-    const reference = await signer.presign(
-      {
-        method,
-        protocol: "https:",
-        hostname: "abcdefghij.storage.supabase.co",
-        path: encodePath(`/storage/v1/s3/recordings/${key}`),
-        query: { ...query },
-        // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
-        headers: { host: "abcdefghij.storage.supabase.co", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
-      },
-      {
-        signingDate: now,
-        expiresIn: 900,
-        unsignableHeaders: new Set(["x-amz-content-sha256"]),
-        unhoistableHeaders: new Set(["x-amz-content-sha256"]),
-      },
-    );
-    expect(url.searchParams.get("X-Amz-Credential")).toBe(reference.query?.["X-Amz-Credential"]);
-    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference.query?.["X-Amz-Signature"]);
-    expect(url.pathname).toBe(encodePath(`/storage/v1/s3/recordings/${key}`));
-    for (const [name, value] of Object.entries(query)) expect(url.searchParams.get(name)).toBe(value);
+    expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;content-type;host");
+    expect(reference?.["X-Amz-SignedHeaders"]).toBe("content-length;content-type;host");
+    expect(url.searchParams.get("X-Amz-Signature")).toBe(reference?.["X-Amz-Signature"]);
+    // A different length is a different signature: the store refuses a body of another size.
+    const other = await presignUpload({ "content-type": "audio/ogg", "content-length": "86400001" });
+    expect(other.searchParams.get("X-Amz-Signature")).not.toBe(url.searchParams.get("X-Amz-Signature"));
   });
 
   it("rejects expiries SigV4 does not allow, and bad keys", async () => {
@@ -102,5 +159,8 @@ describe("presignS3Url", () => {
     await expect(presignS3Url(credentials, { ...base, key: "/abs", expiresInSeconds: 60 })).rejects.toThrow(
       /object key/,
     );
+    await expect(
+      presignS3Url(credentials, { ...base, expiresInSeconds: 60, signedHeaders: { Host: "evil.example" } }),
+    ).rejects.toThrow(/host/);
   });
 });

@@ -65,7 +65,8 @@ export async function asRole<T>(
 
 /** Stops the pg_cron jobs from firing during a test file, so background reaps/sweeps cannot race it. */
 export async function pauseCron(sql: postgres.Sql): Promise<void> {
-  await sql`update cron.job set active = false`;
+  // cron.job is read-only to postgres on Supabase (and in the mirror): jobs change through cron.alter_job.
+  await sql`select cron.alter_job(jobid, active := false) from cron.job`;
 }
 
 /** A laughter event as queue.complete() expects it. */

@@ -5,7 +5,7 @@
  * is leasing, presigning, signing and releasing, not detection.
  */
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../inference-node/src/http/app.ts";
 import { JobQueue } from "../../inference-node/src/jobs/job-queue.ts";
 import { silentLogger } from "../../inference-node/src/jobs/logger.ts";
@@ -36,7 +36,9 @@ let node: NodeHttpServer;
 let userId: string;
 
 /** What the stub side of the node does: `real` hands the request to createApp's app. */
-let mode: "real" | "busy" | "unavailable" | "hang" | "notReady" = "real";
+let mode: "real" | "busy" | "unavailable" | "hang" | "notReady" | "gated" = "real";
+/** In "gated" mode, /infer waits for this before answering. */
+let gate: Promise<void> = Promise.resolve();
 const infers: InferJob[][] = [];
 const downloads = new Map<string, Uint8Array>();
 let queue: JobQueue;
@@ -94,6 +96,7 @@ beforeAll(async () => {
         await new Promise((resolve) => setTimeout(resolve, 3000));
         return Response.json({ error: { code: "TOO_LATE", message: "" } }, { status: 503 });
       }
+      if (mode === "gated") await gate;
       if (mode === "unavailable") {
         return Response.json({ error: { code: "SHUTTING_DOWN", message: "bye" } }, { status: 503 });
       }
@@ -135,8 +138,9 @@ beforeEach(() => {
   infers.length = 0;
 });
 
+/** A kick that waits for the pass (`?wait=1`), so its result can be checked. */
 async function kick(authorization = `Bearer ${DISPATCH_TOKEN}`, body = '{"runnable":1,"at":"now"}') {
-  return await fetch(`${dispatch.url}/dispatch`, {
+  return await fetch(`${dispatch.url}/dispatch?wait=1`, {
     method: "POST",
     headers: { authorization, "content-type": "application/json" },
     body,
@@ -288,5 +292,47 @@ describe("POST /dispatch", () => {
     });
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST");
+  });
+});
+
+describe("the pg_net kick (no ?wait)", () => {
+  it("answers 202 before the pass ends, and the pass completes after the answer", async () => {
+    const recording = await queuedRecording(db.sql, s3, userId, new Date(Date.UTC(2026, 10, 20, 12, 0)));
+    let openGate = () => {};
+    gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    mode = "gated";
+    try {
+      const res = await fetch(`${dispatch.url}/dispatch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${DISPATCH_TOKEN}`, "content-type": "application/json" },
+        body: '{"runnable":1,"at":"now"}',
+      });
+      // The node has not answered /infer yet (the gate is shut), so the pass cannot have ended.
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ started: true });
+      // A second kick while the isolate's pass is still running starts no other pass.
+      const again = await fetch(`${dispatch.url}/dispatch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${DISPATCH_TOKEN}` },
+      });
+      expect(await again.json()).toEqual({ started: false, reason: "PASS_RUNNING" });
+      await vi.waitFor(() => expect(infers.flat().map((job) => job.jobId)).toContain(recording.jobId), {
+        timeout: 10_000,
+      });
+    } finally {
+      openGate();
+    }
+    // The pass goes on after the answer: it logs its result (the node accepted the job, nothing released),
+    // the job stays with the node, and the node fetches the audio through the presigned URL.
+    await vi.waitFor(
+      () =>
+        expect(dispatch.output()).toMatch(/"event":"dispatch_done","claimed":1,"accepted":1,"released":0/),
+      { timeout: 10_000 },
+    );
+    const [job] = await db.sql`select status, claimed_by from queue.jobs where id = ${recording.jobId}`;
+    expect(job).toEqual({ status: "processing", claimed_by: node.url });
+    await vi.waitFor(() => expect(downloads.has(recording.jobId)).toBe(true), { timeout: 10_000 });
   });
 });

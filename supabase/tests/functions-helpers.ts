@@ -9,6 +9,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createAdaptorServer } from "@hono/node-server";
 import { SignJWT } from "jose";
 import type postgres from "postgres";
+import { type RunningAuthServer, startAuthServer } from "../../test/harness/auth-server.ts";
 import { type S3Endpoint, storageEnv } from "../../test/harness/s3.ts";
 
 export const FUNCTIONS_CONFIG = "supabase/functions/deno.json";
@@ -18,6 +19,35 @@ export const NODE_SECRET = "functions-test-node-secret-0123456789";
 /** The common S3 variables, pointed at s3rver (re-exported from the harness). */
 export { storageEnv };
 
+/**
+ * The `iss` of test tokens. The functions are told it through GIGGLES_AUTH_ISSUER (as on the CLI's local
+ * stack, where Auth signs another address than the functions reach it at), so tokens can be minted before
+ * the Auth stand-in's port is known.
+ */
+export const TEST_AUTH_ISSUER = "http://auth.giggles.test/auth/v1";
+export const TEST_ANON_KEY = "functions-test-anon-key";
+
+/**
+ * Supabase Auth for the functions under test: the stand-in on the legacy HS256 secret (TEST_JWT_SECRET),
+ * reading users from `auth.users`, so tokens from {@link userToken} are checked by `GET /auth/v1/user`.
+ */
+export async function startTestAuth(sql: postgres.Sql): Promise<RunningAuthServer> {
+  return await startAuthServer({
+    signing: { kind: "hs256", secret: TEST_JWT_SECRET },
+    sql,
+    issuer: TEST_AUTH_ISSUER,
+  });
+}
+
+/** The functions' variables for verifying users against `auth`. */
+export function authEnv(auth: RunningAuthServer): Record<string, string> {
+  return {
+    SUPABASE_URL: auth.url,
+    SUPABASE_ANON_KEY: TEST_ANON_KEY,
+    GIGGLES_AUTH_ISSUER: auth.service.issuer,
+  };
+}
+
 /** A Supabase-style access token for `userId`, signed HS256 with the test secret. */
 export async function userToken(
   userId: string,
@@ -25,6 +55,7 @@ export async function userToken(
 ): Promise<string> {
   return await new SignJWT({ role, aud: "authenticated", email: `${userId}@example.test` })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer(TEST_AUTH_ISSUER)
     .setSubject(userId)
     .setIssuedAt()
     .setExpirationTime(expiresIn)

@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningAuthServer } from "../../test/harness/auth-server.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type LimitlessStandIn, startLimitlessServer } from "../../test/harness/limitless-server.ts";
@@ -18,7 +19,7 @@ import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
 import { DEV_AUDIO_DIR } from "../../test/harness/shared-assets.ts";
 import { windowOggOpus } from "../../test/harness/window-audio.ts";
 import { createUser, pauseCron } from "./fixtures.ts";
-import { FUNCTIONS_CONFIG, storageEnv, TEST_JWT_SECRET, userToken } from "./functions-helpers.ts";
+import { authEnv, FUNCTIONS_CONFIG, startTestAuth, storageEnv, userToken } from "./functions-helpers.ts";
 
 const INGEST_TOKEN = "ingest-test-token-0123456789abcdef";
 const KEKS = `1:${Buffer.alloc(32, 11).toString("base64")}`;
@@ -30,9 +31,11 @@ let limitless: LimitlessStandIn;
 let keyFn: DenoServer;
 let ingestFn: DenoServer;
 let oggAudio: Uint8Array;
+let auth: RunningAuthServer;
 
 beforeAll(async () => {
   [db, s3, limitless] = await Promise.all([startTestDatabase(), startS3(), startLimitlessServer()]);
+  auth = await startTestAuth(db.sql);
   await pauseCron(db.sql);
   // Yesterday only, due at once, two attempts for transient failures.
   await db.sql`update queue.ingest_settings
@@ -40,7 +43,7 @@ beforeAll(async () => {
   oggAudio = await windowOggOpus([join(DEV_AUDIO_DIR, "laugh_001.wav")]);
   const env = {
     SUPABASE_DB_URL: db.url,
-    GIGGLES_JWT_SECRET: TEST_JWT_SECRET,
+    ...authEnv(auth),
     LIMITLESS_API_URL: limitless.url,
     LIMITLESS_KEKS: KEKS,
     INGEST_TOKEN,
@@ -60,6 +63,7 @@ afterAll(async () => {
   await keyFn?.stop();
   await ingestFn?.stop();
   await limitless?.close();
+  await auth?.close();
   await s3?.stop();
   await db?.stop();
 });
@@ -87,7 +91,7 @@ async function keyRequest(user: TestUser, method: string, body?: unknown) {
 }
 
 async function ingest() {
-  const res = await fetch(`${ingestFn.url}/ingest`, {
+  const res = await fetch(`${ingestFn.url}/ingest?wait=1`, {
     method: "POST",
     headers: { authorization: `Bearer ${INGEST_TOKEN}`, "content-type": "application/json" },
     body: "{}",
@@ -323,6 +327,16 @@ describe("ingest: every upstream answer", () => {
     expect(gone).toBe("NotFound");
     const [row] = await db.sql`select audio_deleted_at from public.recordings where id = ${recording.id}`;
     expect(row.audio_deleted_at).toBeInstanceOf(Date);
+  });
+
+  it("answers the kick 202 at once and runs in the background", async () => {
+    const res = await fetch(`${ingestFn.url}/ingest`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${INGEST_TOKEN}` },
+      body: "{}",
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ started: true });
   });
 
   it("refuses kicks without the token", async () => {

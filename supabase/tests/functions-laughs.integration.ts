@@ -3,22 +3,24 @@
  * their own laughs (RLS, not a WHERE clause), cut by their own local date, with clip URLs that download.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningAuthServer } from "../../test/harness/auth-server.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
 import { createRecording, createUser, event, pauseCron } from "./fixtures.ts";
 import {
+  authEnv,
   FUNCTIONS_CONFIG,
   putObject,
-  serveFetch,
+  startTestAuth,
   storageEnv,
-  TEST_JWT_SECRET,
   userToken,
 } from "./functions-helpers.ts";
 
 let db: TestDatabase;
 let s3: S3Endpoint;
 let fn: DenoServer;
+let auth: RunningAuthServer;
 let alice: string; // Asia/Tokyo (+09:00)
 let bob: string; // America/New_York (-05:00 in November)
 
@@ -41,6 +43,7 @@ async function processed(userId: string, startedAt: string, offsetsMs: number[])
 
 beforeAll(async () => {
   [db, s3] = await Promise.all([startTestDatabase(), startS3()]);
+  auth = await startTestAuth(db.sql);
   await pauseCron(db.sql);
   alice = await createUser(db.sql, "Asia/Tokyo");
   bob = await createUser(db.sql, "America/New_York");
@@ -56,7 +59,7 @@ beforeAll(async () => {
     config: FUNCTIONS_CONFIG,
     env: {
       SUPABASE_DB_URL: db.url,
-      GIGGLES_JWT_SECRET: TEST_JWT_SECRET,
+      ...authEnv(auth),
       CLIP_URL_TTL_SECONDS: "120",
       ...storageEnv(s3),
     },
@@ -65,6 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fn?.stop();
+  await auth?.close();
   await s3?.stop();
   await db?.stop();
 });
@@ -156,45 +160,5 @@ describe("GET /laughs?date=", () => {
       headers: { authorization: `Bearer ${await userToken(alice)}` },
     });
     expect(post.status).toBe(405);
-  });
-});
-
-describe("user tokens from the project's JWKS (no GIGGLES_JWT_SECRET)", () => {
-  it("accepts an ES256 token whose key the JWKS publishes, refuses others", async () => {
-    const { exportJWK, generateKeyPair, SignJWT } = await import("jose");
-    const { privateKey, publicKey } = await generateKeyPair("ES256");
-    const jwk = { ...(await exportJWK(publicKey)), kid: "test-key", alg: "ES256", use: "sig" };
-    const auth = await serveFetch((request) =>
-      new URL(request.url).pathname === "/auth/v1/.well-known/jwks.json"
-        ? Response.json({ keys: [jwk] })
-        : new Response("not found", { status: 404 }),
-    );
-    const jwksFn = await startDenoServer("supabase/functions/laughs/index.ts", {
-      config: FUNCTIONS_CONFIG,
-      env: { SUPABASE_DB_URL: db.url, SUPABASE_URL: auth.url, ...storageEnv(s3) },
-    });
-    try {
-      const sign = (issuer: string) =>
-        new SignJWT({ role: "authenticated", aud: "authenticated" })
-          .setProtectedHeader({ alg: "ES256", kid: "test-key" })
-          .setSubject(alice)
-          .setIssuer(issuer)
-          .setIssuedAt()
-          .setExpirationTime("1h")
-          .sign(privateKey);
-      const get = async (token: string) =>
-        await fetch(`${jwksFn.url}/laughs?date=2026-11-21`, {
-          headers: { authorization: `Bearer ${token}` },
-        });
-      const ok = await get(await sign(`${auth.url}/auth/v1`));
-      expect(ok.status).toBe(200);
-      expect((await ok.json()).summary.laughs).toBe(3);
-      expect((await get(await sign("https://other.example/auth/v1"))).status).toBe(401);
-      // The HS256 test token is not valid here: no shared secret is configured.
-      expect((await get(await userToken(alice))).status).toBe(401);
-    } finally {
-      await jwksFn.stop();
-      await auth.close();
-    }
   });
 });

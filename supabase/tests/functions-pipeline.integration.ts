@@ -130,7 +130,7 @@ describe("dispatch → inference node → report", () => {
       );
     }
     const started = performance.now();
-    const res = await fetch(`${dispatch.url}/dispatch`, {
+    const res = await fetch(`${dispatch.url}/dispatch?wait=1`, {
       method: "POST",
       headers: { authorization: `Bearer ${DISPATCH_TOKEN}` },
     });

@@ -8,16 +8,32 @@
  * beforeAll(async () => { db = await startTestDatabase(); });
  * afterAll(() => db.stop());
  */
+import { join } from "node:path";
 import postgres from "postgres";
 import { inject } from "vitest";
-import { type RunningCluster, startClusterFromTemplate } from "./postgres-cluster.ts";
+import { ensurePostgresBinaries } from "./postgres-binaries.ts";
+import {
+  applySqlFiles,
+  REPO_ROOT,
+  type RunningCluster,
+  startClusterFromTemplate,
+} from "./postgres-cluster.ts";
 
 export interface TestDatabase {
   cluster: RunningCluster;
+  /** The platform's `postgres` role (not a superuser), as SUPABASE_DB_URL is. */
   url: string;
-  /** Superuser client (plays the part of Supabase's `postgres` role). */
+  /** Client of the `postgres` role: what a migration, the SQL editor or an Edge Function may do. */
   sql: postgres.Sql;
   stop(): Promise<void>;
+}
+
+/** pg_net's stand-in (infra/local/pg-net-stub.sql): the kick's pg_net branch records its calls in net.stub_requests. */
+export const PG_NET_STUB_SQL = join(REPO_ROOT, "infra/local/pg-net-stub.sql");
+
+/** Installs the recording `net.http_post` as the superuser (as Supabase installs pg_net). */
+export function installPgNetStub(db: TestDatabase): void {
+  applySqlFiles(ensurePostgresBinaries(), db.cluster.adminUrl, [PG_NET_STUB_SQL]);
 }
 
 export async function startTestDatabase(): Promise<TestDatabase> {

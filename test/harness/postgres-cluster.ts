@@ -5,6 +5,11 @@
  * its data directory and starts its own cluster on a free port, so files never share a database and
  * pg_cron (which lives in one database per cluster) works in every copy.
  *
+ * Roles as on Supabase: the bootstrap superuser is `supabase_admin` (it applies the platform mirror), and
+ * `postgres`, a NOSUPERUSER role with the platform's attributes, applies the migrations and is the role
+ * of `url`, as it is the role of SUPABASE_DB_URL and of the SQL editor on a project. A migration that needs
+ * superuser fails here as it would on the platform.
+ *
  * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` OS user.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -24,7 +29,7 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.ts";
 import { ensurePostgresBinaries, type PostgresBinaries } from "./postgres-binaries.ts";
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const PLATFORM_SQL = join(REPO_ROOT, "infra/local/supabase-platform.sql");
 export const MIGRATIONS_DIR = join(REPO_ROOT, "supabase/migrations");
 
@@ -85,11 +90,16 @@ function configure(dataDir: string, port: number): void {
   );
 }
 
+/** The bootstrap superuser, as on Supabase (`postgres` is not one there). */
+export const SUPERUSER = "supabase_admin";
+
 export interface RunningCluster {
   dataDir: string;
   port: number;
-  /** Superuser connection string to the `postgres` database. */
+  /** Connection string of the platform's `postgres` role (not a superuser) to the `postgres` database. */
   url: string;
+  /** Connection string of the superuser `supabase_admin`, for what only the platform itself may do. */
+  adminUrl: string;
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
@@ -98,11 +108,13 @@ function startIn(bins: PostgresBinaries, dataDir: string, port: number): Running
   chownTree(join(dataDir, "postgresql.auto.conf"));
   run(bins, bins.pgCtl, ["-D", dataDir, "-l", join(dataDir, "server.log"), "-w", "-t", "60", "start"]);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const adminUrl = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
   let stopped = false;
   return {
     dataDir,
     port,
     url,
+    adminUrl,
     async stop({ keepData = false } = {}) {
       if (stopped) return;
       stopped = true;
@@ -160,14 +172,15 @@ export async function buildTemplateCluster(options: { migrations?: string[] } = 
     "-D",
     dataDir,
     "-U",
-    "postgres",
+    SUPERUSER,
     "--auth=trust",
     "--encoding=UTF8",
     "--locale=C.UTF-8",
   ]);
   const cluster = startIn(bins, dataDir, await freePort());
   try {
-    applySqlFiles(bins, cluster.url, [PLATFORM_SQL]);
+    applySqlFiles(bins, cluster.adminUrl, [PLATFORM_SQL]);
+    // As the platform's non-superuser `postgres`, like `supabase db push`.
     applySqlFiles(bins, cluster.url, options.migrations ?? migrationFiles());
   } finally {
     await cluster.stop({ keepData: true });

@@ -1,10 +1,11 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "./config.ts";
+import { ConfigError, configSchema, parseConfig } from "./config.ts";
 
 const minimal = {
   NODE_ID: "node-1",
   NODE_SHARED_SECRET: "x".repeat(32),
-  CLIPS_S3_ENDPOINT: "https://abc.supabase.co/storage/v1/s3",
+  CLIPS_S3_ENDPOINT: "https://abc.storage.supabase.co/storage/v1/s3",
   CLIPS_S3_REGION: "eu-central-1",
   CLIPS_S3_ACCESS_KEY_ID: "key",
   CLIPS_S3_SECRET_ACCESS_KEY: "secret",
@@ -51,5 +52,29 @@ describe("parseConfig", () => {
       NODE_MAX_RSS_MB: 512,
       NODE_INTRA_OP_THREADS: 2,
     });
+  });
+
+  it("is documented key for key by infra/node.env.example, whose values parse", () => {
+    const example = new Map(
+      readFileSync("infra/node.env.example", "utf8")
+        .split("\n")
+        .filter((line) => /^[A-Z0-9_]+=/.test(line))
+        .map((line): [string, string] => [
+          line.slice(0, line.indexOf("=")),
+          line.slice(line.indexOf("=") + 1),
+        ]),
+    );
+    expect([...example.keys()].sort()).toEqual(Object.keys(configSchema.shape).sort());
+    // Placeholders filled in, empty secrets taken from `minimal`; everything else must parse as written.
+    const filled = Object.fromEntries(
+      [...example].map(([key, value]) => [key, value.replace("<project-ref>", "abcdefghij")]),
+    );
+    const env = {
+      ...filled,
+      NODE_SHARED_SECRET: minimal.NODE_SHARED_SECRET,
+      CLIPS_S3_ACCESS_KEY_ID: minimal.CLIPS_S3_ACCESS_KEY_ID,
+      CLIPS_S3_SECRET_ACCESS_KEY: minimal.CLIPS_S3_SECRET_ACCESS_KEY,
+    };
+    expect(parseConfig(env).CLIPS_S3_ENDPOINT).toBe("https://abcdefghij.storage.supabase.co/storage/v1/s3");
   });
 });

@@ -1,6 +1,8 @@
-import { createReadStream, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_ONNX_PATH, manifestPathFor } from "../../../models/src/model-paths.ts";
 import { CLASS_COUNT } from "../../../shared/yamnet/constants.ts";
 import { DEV_AUDIO_DIR, YAMNET_REFERENCE_DIR } from "../../../test/harness/shared-assets.ts";
 import { AudioDecodeError } from "../audio/audio-decode-error.ts";
@@ -27,6 +29,22 @@ afterAll(() => engine.dispose());
 describe("createEngine", () => {
   it("names the model version after the built model", () => {
     expect(engine.modelVersion).toMatch(/^yamnet-onnx@[0-9a-f]{12}$/);
+  });
+
+  it("loads a model copied elsewhere with its manifest (the node's NODE_MODEL_PATH)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "giggles-model-"));
+    try {
+      const copied = join(dir, "yamnet.onnx");
+      copyFileSync(DEFAULT_ONNX_PATH, copied);
+      copyFileSync(manifestPathFor(DEFAULT_ONNX_PATH), manifestPathFor(copied));
+      const other = await createEngine({ modelPath: copied });
+      expect(other.modelVersion).toBe(engine.modelVersion);
+      const result = await other.detect(chunked(encodeWav16(new Float32Array(16_000), 16_000), [4096]));
+      expect(result.durationMs).toBe(1000);
+      await other.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects bad options before loading anything", async () => {

@@ -1,7 +1,7 @@
 /**
  * @module
  * Where laugh clips go: the clips bucket, through the S3 protocol (Supabase Storage's S3 endpoint in
- * production, s3rver in tests). The credentials are scoped to that one bucket.
+ * production, s3rver in tests).
  */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { JOB_FAILURE_REASONS } from "../../../shared/schemas/job-report.ts";
@@ -36,6 +36,10 @@ export function createS3ClipStore(config: Config): ClipStore {
     // One attempt per call: putClipWithRetries owns the retry policy so that it can honour the job's
     // abort signal and log each retry with the jobId.
     maxAttempts: 1,
+    // Checksums only where an operation requires them: by default the SDK adds x-amz-checksum-crc32 (and
+    // x-amz-sdk-checksum-algorithm) to every PUT, which an S3-compatible store need not accept.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
   });
   return {
     async put(key, wav, signal) {

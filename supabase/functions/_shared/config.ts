@@ -5,7 +5,7 @@
  * malformed is an error, never silently replaced by its default (STYLE.md rule 3).
  *
  * Names must not start with `SUPABASE_` (the CLI refuses to set such secrets) except the
- * platform-provided `SUPABASE_DB_URL` and `SUPABASE_URL`.
+ * platform-provided `SUPABASE_DB_URL`, `SUPABASE_URL` and `SUPABASE_ANON_KEY`.
  *
  * @example
  * ```ts

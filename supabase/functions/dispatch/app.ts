@@ -3,8 +3,14 @@
  * `POST /dispatch`: the pg_cron kick (`queue.kick_dispatch()`, `Authorization: Bearer <DISPATCH_TOKEN>`)
  * wakes this function; it fills every inference node up to its free capacity with leased jobs.
  *
- * - 200 `{ nodes: [{ url, free, claimed, accepted, duplicates, released, error?, wallMs }], claimed,
- *   accepted, released, wallMs }`
+ * pg_net gives up on a request after 5 s while a pass may take up to DISPATCH_BUDGET_MS (100 s), so the
+ * kick is answered at once and the pass runs after the response (`EdgeRuntime.waitUntil`, see
+ * `_shared/background.ts`):
+ * - 202 `{ started: true }`; or `{ started: false, reason: "PASS_RUNNING" }` when this isolate is still
+ *   running the previous pass (the claims would only compete for the same node capacity);
+ * - `?wait=1` (manual runs, the local stack, tests) runs the pass before answering: 200
+ *   `{ nodes: [{ url, free, claimed, accepted, duplicates, released, error?, wallMs }], claimed,
+ *   accepted, released, wallMs }`;
  * - 400 body is not JSON / not the kick's shape; 401 bad or missing bearer; 405 other methods.
  *
  * @example
@@ -15,6 +21,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { backgroundRunner, type RunInBackground } from "../_shared/background.ts";
 import { bearerMatches } from "../_shared/bearer-token.ts";
 import type { Sql } from "../_shared/db.ts";
 import {
@@ -47,9 +54,17 @@ export interface DispatchAppDeps {
   config: DispatchConfig;
   sql: Sql;
   fetch?: typeof fetch;
+  /** Runs the pass after the 202 (default: EdgeRuntime.waitUntil or its local equivalent). */
+  runInBackground?: RunInBackground;
 }
 
-export function createDispatchApp({ config, sql, fetch: doFetch }: DispatchAppDeps): Hono {
+export function createDispatchApp({
+  config,
+  sql,
+  fetch: doFetch,
+  runInBackground = backgroundRunner(),
+}: DispatchAppDeps): Hono {
+  let passInFlight = false;
   const app = new Hono().basePath("/dispatch");
   app.onError(createErrorHandler("dispatch"));
   app.notFound(notFound);
@@ -72,6 +87,28 @@ export function createDispatchApp({ config, sql, fetch: doFetch }: DispatchAppDe
       });
     }
 
+    if (!/^(1|true)$/.test(c.req.query("wait") ?? "")) {
+      if (passInFlight) return c.json({ started: false, reason: "PASS_RUNNING" }, 202);
+      passInFlight = true;
+      runInBackground(
+        runPass()
+          .catch((error) => {
+            const message = error instanceof Error ? error.message : String(error);
+            console.error(JSON.stringify({ level: "error", event: "dispatch_failed", error: message }));
+          })
+          .finally(() => {
+            passInFlight = false;
+          }),
+      );
+      return c.json({ started: true }, 202);
+    }
+    return c.json(await runPass(), 200);
+  });
+  app.all("/", methodNotAllowed(["POST"]));
+  return app;
+
+  /** One pass over every node; throws only when every node failed. */
+  async function runPass(): Promise<DispatchResult> {
     const started = performance.now();
     let remaining = config.DISPATCH_MAX_JOBS;
     const ctx = {
@@ -131,8 +168,6 @@ export function createDispatchApp({ config, sql, fetch: doFetch }: DispatchAppDe
       wallMs: Math.round(performance.now() - started),
     };
     console.log(JSON.stringify({ level: "info", event: "dispatch_done", ...result, nodes: undefined }));
-    return c.json(result, 200);
-  });
-  app.all("/", methodNotAllowed(["POST"]));
-  return app;
+    return result;
+  }
 }

@@ -3,11 +3,12 @@
  * Environment of the `dispatch` function (parsed once per isolate by index.ts).
  */
 import { z } from "zod";
-import { dbUrlVar, intVar, parseEnv, secretVar, urlVar } from "../_shared/config.ts";
+import { intVar, parseEnv, secretVar, urlVar } from "../_shared/config.ts";
+import { dbEnvShape } from "../_shared/db.ts";
 import { s3EnvShape } from "../_shared/s3.ts";
 
 export const dispatchEnvSchema = z.object({
-  SUPABASE_DB_URL: dbUrlVar,
+  ...dbEnvShape,
   /** Bearer token the pg_cron kick sends (Vault secret `dispatch_token`). */
   DISPATCH_TOKEN: secretVar(16),
   /** Comma-separated base URLs of the inference nodes, e.g. `https://node-1.example.com`. */

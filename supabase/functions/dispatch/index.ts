@@ -9,5 +9,5 @@ import { createDispatchApp } from "./app.ts";
 import { loadDispatchConfig } from "./config.ts";
 
 const config = loadDispatchConfig();
-const sql = createSql(config.SUPABASE_DB_URL);
+const sql = createSql(config, "dispatch");
 serveApp(createDispatchApp({ config, sql }));

@@ -5,15 +5,15 @@
  * INGEST_CONCURRENCY workers until none is left, the budget is spent or upstream says 429, then runs the
  * raw-audio deletions that are due.
  *
- * - 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, errors, bytes, deleted, wallMs,
- *   memory: { heapUsedBytes, externalBytes, isolateBytes, rssBytes } }` (peaks during the run)
- *   after the work; on the Supabase Edge Runtime (which has `EdgeRuntime.waitUntil`) 202
- *   `{ started: true }` at once and the work continues in the background, so pg_net's 5 s timeout never
- *   cuts a download.
+ * - 202 `{ started: true, workerId }` at once; the run continues after the response
+ *   (`EdgeRuntime.waitUntil`, see `_shared/background.ts`), so pg_net's 5 s timeout never cuts a download.
+ * - `?wait=1` (manual runs, the local stack, tests) runs before answering: 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, errors, bytes, deleted, wallMs,
+ *   memory: { heapUsedBytes, externalBytes, isolateBytes, rssBytes } }` (peaks during the run).
  * - 400 body is not the kick's shape; 401 bad or missing bearer; 405 other methods.
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { backgroundRunner, type RunInBackground } from "../_shared/background.ts";
 import { bearerMatches } from "../_shared/bearer-token.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { Keyring } from "../_shared/generated/limitless/api-key-crypto.ts";
@@ -57,8 +57,8 @@ export interface IngestAppDeps {
   sql: Sql;
   keyring: Keyring;
   fetch?: typeof fetch;
-  /** The Edge Runtime's `EdgeRuntime.waitUntil`, when present: answer 202 and finish in the background. */
-  waitUntil?: (work: Promise<unknown>) => void;
+  /** Runs the work after the 202 (default: EdgeRuntime.waitUntil or its local equivalent). */
+  runInBackground?: RunInBackground;
 }
 
 /** Most raw-audio deletions per invocation. */
@@ -147,6 +147,7 @@ export async function runIngest(deps: IngestAppDeps, workerId: string): Promise<
 }
 
 export function createIngestApp(deps: IngestAppDeps): Hono {
+  const runInBackground = deps.runInBackground ?? backgroundRunner();
   const app = new Hono().basePath("/ingest");
   app.onError(createErrorHandler("ingest"));
   app.notFound(notFound);
@@ -169,8 +170,8 @@ export function createIngestApp(deps: IngestAppDeps): Hono {
       });
     }
     const workerId = `ingest-${crypto.randomUUID().slice(0, 8)}`;
-    if (deps.waitUntil !== undefined) {
-      deps.waitUntil(runIngest(deps, workerId));
+    if (!/^(1|true)$/.test(c.req.query("wait") ?? "")) {
+      runInBackground(runIngest(deps, workerId));
       return c.json({ started: true, workerId }, 202);
     }
     return c.json(await runIngest(deps, workerId), 200);

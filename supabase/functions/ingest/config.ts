@@ -3,12 +3,13 @@
  * Environment of the `ingest` function (parsed once per isolate by index.ts).
  */
 import { z } from "zod";
-import { dbUrlVar, intVar, parseEnv, secretVar } from "../_shared/config.ts";
+import { intVar, parseEnv, secretVar } from "../_shared/config.ts";
+import { dbEnvShape } from "../_shared/db.ts";
 import { limitlessEnvShape } from "../_shared/limitless.ts";
 import { s3EnvShape } from "../_shared/s3.ts";
 
 export const ingestEnvSchema = z.object({
-  SUPABASE_DB_URL: dbUrlVar,
+  ...dbEnvShape,
   /** Bearer token the pg_cron kick sends (Vault secret `ingest_token`). */
   INGEST_TOKEN: secretVar(16),
   /** Downloads running at once in one invocation (the SQL limits bound all invocations together). */

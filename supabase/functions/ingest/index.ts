@@ -10,18 +10,7 @@ import { serveApp } from "../_shared/serve.ts";
 import { createIngestApp } from "./app.ts";
 import { loadIngestConfig } from "./config.ts";
 
-/** The Supabase Edge Runtime's global (absent under plain Deno). */
-declare const EdgeRuntime: { waitUntil(work: Promise<unknown>): void } | undefined;
-
 const config = loadIngestConfig();
 const keyring = await parseKeyring(config.LIMITLESS_KEKS);
-const sql = createSql(config.SUPABASE_DB_URL, { max: config.INGEST_CONCURRENCY + 2 });
-const edgeRuntime = typeof EdgeRuntime === "undefined" ? undefined : EdgeRuntime;
-serveApp(
-  createIngestApp({
-    config,
-    sql,
-    keyring,
-    ...(edgeRuntime === undefined ? {} : { waitUntil: (work) => edgeRuntime.waitUntil(work) }),
-  }),
-);
+const sql = createSql(config, "ingest");
+serveApp(createIngestApp({ config, sql, keyring }));

@@ -10,9 +10,10 @@ import { createLaughsApp } from "./app.ts";
 import { loadLaughsConfig } from "./config.ts";
 
 const config = loadLaughsConfig();
-const sql = createSql(config.SUPABASE_DB_URL);
+const sql = createSql(config, "laughs");
 const verifyUser = createUserVerifier({
-  jwtSecret: config.GIGGLES_JWT_SECRET,
   supabaseUrl: config.SUPABASE_URL,
+  anonKey: config.SUPABASE_ANON_KEY,
+  issuer: config.GIGGLES_AUTH_ISSUER,
 });
 serveApp(createLaughsApp({ config, sql, verifyUser }));

@@ -12,9 +12,10 @@ import { loadLimitlessKeyConfig } from "./config.ts";
 
 const config = loadLimitlessKeyConfig();
 const keyring = await parseKeyring(config.LIMITLESS_KEKS);
-const sql = createSql(config.SUPABASE_DB_URL);
+const sql = createSql(config, "limitless-key");
 const verifyUser = createUserVerifier({
-  jwtSecret: config.GIGGLES_JWT_SECRET,
   supabaseUrl: config.SUPABASE_URL,
+  anonKey: config.SUPABASE_ANON_KEY,
+  issuer: config.GIGGLES_AUTH_ISSUER,
 });
 serveApp(createLimitlessKeyApp({ config, sql, keyring, verifyUser }));

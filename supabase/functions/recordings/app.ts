@@ -10,8 +10,14 @@
  *    declared one) → `pending` (or `queued` at once when its day was already swept) → 200
  *    `{ recordingId, status }`. Idempotent.
  *
+ * A recording larger than `MAX_RECORDING_BYTES` (set to the recordings bucket's `file_size_limit`) cannot be
+ * one Storage object: `POST /recordings/parts` with the same body answers 200 `{ maxPartBytes, parts:
+ * [{ startedAt, endedAt, estimatedBytes }] }`, consecutive time ranges to cut the audio at; the client
+ * registers each cut as its own recording. `POST /recordings` with such a size answers 413
+ * `RECORDING_TOO_LARGE` with the same plan in `details` (see split-plan.ts).
+ *
  * Errors: 400 bad body or id (zod issues in `details`), 401 no/invalid user token, 403 no profile,
- * 404 no such recording for this user, 405, 409 `UPLOAD_MISSING` / `UPLOAD_SIZE_MISMATCH`.
+ * 404 no such recording for this user, 405, 409 `UPLOAD_MISSING` / `UPLOAD_SIZE_MISMATCH`, 413.
  *
  * @example
  * ```ts
@@ -39,22 +45,20 @@ import {
 import { s3Credentials } from "../_shared/s3.ts";
 import { requireUser, type UserVariables, type UserVerifier } from "../_shared/user-auth.ts";
 import type { RecordingsConfig } from "./config.ts";
+import { planParts, type SplitPlan, SplitPlanError } from "./split-plan.ts";
 
 /** Longest recording accepted: one registration per wearable day at most. */
 export const MAX_RECORDING_SPAN_MS = 24 * 3600 * 1000;
 
-export function registerRecordingSchema(maxRecordingBytes: number) {
+/** The body of `POST /recordings` and `POST /recordings/parts`. A size above the limit is not a schema error. */
+export function registerRecordingSchema() {
   return z
     .object({
       /** UTC instant (ISO 8601 with an offset) the audio starts. */
       startedAt: z.iso.datetime({ offset: true }),
       endedAt: z.iso.datetime({ offset: true }),
       format: z.enum(["ogg-opus", "wav"]),
-      sizeBytes: z
-        .number()
-        .int()
-        .positive()
-        .max(maxRecordingBytes, `must be at most ${maxRecordingBytes} bytes`),
+      sizeBytes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
       source: z
         .string()
         .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be a short lower-case label, e.g. upload or wearable-v2")
@@ -96,14 +100,10 @@ export interface RecordingsAppDeps {
 
 export function createRecordingsApp({ config, sql, verifyUser, fetch: doFetch = fetch }: RecordingsAppDeps) {
   const s3 = s3Credentials(config);
-  const bodySchema = registerRecordingSchema(config.MAX_RECORDING_BYTES);
-  const app = new Hono<{ Variables: UserVariables }>().basePath("/recordings");
-  app.onError(createErrorHandler("recordings"));
-  app.notFound(notFound);
-  app.use("*", requireUser(verifyUser));
+  const bodySchema = registerRecordingSchema();
 
-  app.post("/", async (c) => {
-    const parsed = bodySchema.safeParse(parseJson(await c.req.text()));
+  function parseBody(text: string): RegisterRecordingBody {
+    const parsed = bodySchema.safeParse(parseJson(text));
     if (!parsed.success) {
       throw new HttpError(400, {
         code: "INVALID_BODY",
@@ -111,7 +111,42 @@ export function createRecordingsApp({ config, sql, verifyUser, fetch: doFetch = 
         details: parsed.error.issues,
       });
     }
-    const body = parsed.data;
+    return parsed.data;
+  }
+
+  function splitPlan(body: RegisterRecordingBody): SplitPlan {
+    try {
+      return planParts({
+        startedAtMs: Date.parse(body.startedAt),
+        endedAtMs: Date.parse(body.endedAt),
+        sizeBytes: body.sizeBytes,
+        maxPartBytes: config.MAX_RECORDING_BYTES,
+      });
+    } catch (error) {
+      if (!(error instanceof SplitPlanError)) throw error;
+      throw new HttpError(400, { code: "INVALID_BODY", message: error.message, cause: error });
+    }
+  }
+
+  const app = new Hono<{ Variables: UserVariables }>().basePath("/recordings");
+  app.onError(createErrorHandler("recordings"));
+  app.notFound(notFound);
+  app.use("*", requireUser(verifyUser));
+
+  app.post("/parts", async (c) => c.json(splitPlan(parseBody(await c.req.text())), 200));
+  app.all("/parts", methodNotAllowed(["POST"]));
+
+  app.post("/", async (c) => {
+    const body = parseBody(await c.req.text());
+    if (body.sizeBytes > config.MAX_RECORDING_BYTES) {
+      throw new HttpError(413, {
+        code: "RECORDING_TOO_LARGE",
+        message:
+          `Storage takes at most ${config.MAX_RECORDING_BYTES} bytes per object: cut the audio at the times in ` +
+          "details.parts and register each part as its own recording (POST /recordings/parts gives the same plan)",
+        details: splitPlan(body),
+      });
+    }
     const { sub: userId } = c.get("user");
     let row: { recording_id: string; object_key: string; local_date: string; time_zone: string };
     try {

@@ -3,26 +3,24 @@
  * Environment of the `recordings` function (parsed once per isolate by index.ts).
  */
 import { z } from "zod";
-import { dbUrlVar, intVar, parseEnv } from "../_shared/config.ts";
+import { intVar, parseEnv } from "../_shared/config.ts";
+import { dbEnvShape } from "../_shared/db.ts";
 import { s3EnvShape } from "../_shared/s3.ts";
+import { userAuthEnvShape } from "../_shared/user-auth.ts";
 
-export const recordingsEnvSchema = z
-  .object({
-    SUPABASE_DB_URL: dbUrlVar,
-    /** Project URL (platform-provided); its JWKS verifies user tokens when GIGGLES_JWT_SECRET is unset. */
-    SUPABASE_URL: z.url().optional(),
-    /** HS256 secret for user tokens (legacy JWT secret; tests). Takes precedence over the JWKS. */
-    GIGGLES_JWT_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
-    /** Largest recording accepted, in bytes (default 300 MiB). */
-    MAX_RECORDING_BYTES: intVar(300 * 1024 * 1024, { min: 1 }),
-    /** Lifetime of the presigned PUT URL. */
-    UPLOAD_URL_TTL_SECONDS: intVar(900, { min: 60, max: 7 * 24 * 3600 }),
-    ...s3EnvShape,
-  })
-  .refine((env) => env.GIGGLES_JWT_SECRET !== undefined || env.SUPABASE_URL !== undefined, {
-    message: "set GIGGLES_JWT_SECRET or SUPABASE_URL (to verify user tokens)",
-    path: ["GIGGLES_JWT_SECRET"],
-  });
+export const recordingsEnvSchema = z.object({
+  ...dbEnvShape,
+  ...userAuthEnvShape,
+  /**
+   * Largest object one recording may be, in bytes: set it to the recordings bucket's `file_size_limit`
+   * (at most the project's global limit: 50 MB on the Free plan). Default 50 MiB. Larger recordings are
+   * split into parts (split-plan.ts).
+   */
+  MAX_RECORDING_BYTES: intVar(50 * 1024 * 1024, { min: 1 }),
+  /** Lifetime of the presigned PUT URL. */
+  UPLOAD_URL_TTL_SECONDS: intVar(900, { min: 60, max: 7 * 24 * 3600 }),
+  ...s3EnvShape,
+});
 
 export type RecordingsConfig = z.infer<typeof recordingsEnvSchema>;
 

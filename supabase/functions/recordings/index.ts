@@ -10,9 +10,10 @@ import { createRecordingsApp } from "./app.ts";
 import { loadRecordingsConfig } from "./config.ts";
 
 const config = loadRecordingsConfig();
-const sql = createSql(config.SUPABASE_DB_URL);
+const sql = createSql(config, "recordings");
 const verifyUser = createUserVerifier({
-  jwtSecret: config.GIGGLES_JWT_SECRET,
   supabaseUrl: config.SUPABASE_URL,
+  anonKey: config.SUPABASE_ANON_KEY,
+  issuer: config.GIGGLES_AUTH_ISSUER,
 });
 serveApp(createRecordingsApp({ config, sql, verifyUser }));

@@ -3,10 +3,11 @@
  * Environment of the `report` function (parsed once per isolate by index.ts).
  */
 import { z } from "zod";
-import { dbUrlVar, intVar, parseEnv, secretVar } from "../_shared/config.ts";
+import { intVar, parseEnv, secretVar } from "../_shared/config.ts";
+import { dbEnvShape } from "../_shared/db.ts";
 
 export const reportEnvSchema = z.object({
-  SUPABASE_DB_URL: dbUrlVar,
+  ...dbEnvShape,
   /** HMAC secret shared with the nodes (their reports are signed with it). */
   NODE_SHARED_SECRET: secretVar(16),
   /** The previous secret during a rotation; reports signed with either are accepted. */

@@ -9,5 +9,5 @@ import { createReportApp } from "./app.ts";
 import { loadReportConfig } from "./config.ts";
 
 const config = loadReportConfig();
-const sql = createSql(config.SUPABASE_DB_URL);
+const sql = createSql(config, "report");
 serveApp(createReportApp({ config, sql }));
