@@ -646,10 +646,10 @@ $$;
 
 
 --
--- Name: confirm_recording_upload(uuid, uuid, bigint); Type: FUNCTION; Schema: queue; Owner: -
+-- Name: confirm_recording_upload(uuid, uuid, bigint, text); Type: FUNCTION; Schema: queue; Owner: -
 --
 
-CREATE FUNCTION queue.confirm_recording_upload(recording_id uuid, user_id uuid, size_bytes bigint DEFAULT NULL::bigint) RETURNS text
+CREATE FUNCTION queue.confirm_recording_upload(recording_id uuid, user_id uuid, size_bytes bigint DEFAULT NULL::bigint, audio_etag text DEFAULT NULL::text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -666,7 +666,8 @@ begin
   end if;
   if current_status = 'uploading' then
     update public.recordings r
-    set status = 'pending', size_bytes = coalesce(confirm_recording_upload.size_bytes, r.size_bytes)
+    set status = 'pending', size_bytes = coalesce(confirm_recording_upload.size_bytes, r.size_bytes),
+        audio_etag = confirm_recording_upload.audio_etag
     where r.id = confirm_recording_upload.recording_id;
     select r.status into current_status from public.recordings r where r.id = confirm_recording_upload.recording_id;
   end if;
@@ -676,10 +677,10 @@ $$;
 
 
 --
--- Name: FUNCTION confirm_recording_upload(recording_id uuid, user_id uuid, size_bytes bigint); Type: COMMENT; Schema: queue; Owner: -
+-- Name: FUNCTION confirm_recording_upload(recording_id uuid, user_id uuid, size_bytes bigint, audio_etag text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.confirm_recording_upload(recording_id uuid, user_id uuid, size_bytes bigint) IS 'Marks an uploaded recording pending (queued at once if its day was swept); idempotent; returns the status.';
+COMMENT ON FUNCTION queue.confirm_recording_upload(recording_id uuid, user_id uuid, size_bytes bigint, audio_etag text) IS 'Marks an uploaded recording pending (queued at once if its day was swept) and pins its ETag; idempotent; returns the status.';
 
 
 --
@@ -736,6 +737,48 @@ COMMENT ON FUNCTION queue.enqueue(recording_id uuid, reprocess boolean, kind tex
 
 
 --
+-- Name: expire_uploads(interval, integer); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.expire_uploads(older_than interval DEFAULT '02:00:00'::interval, max_rows integer DEFAULT 1000) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  expired integer;
+begin
+  if older_than is null or older_than < interval '1 hour' then
+    raise exception 'INVALID_ARGUMENT: older_than must be at least 1 hour' using errcode = '22023';
+  end if;
+  with stale as (
+    select r.id from public.recordings r
+    where r.status = 'uploading' and r.created_at < pg_catalog.now() - older_than
+    order by r.created_at
+    limit max_rows
+    for update skip locked
+  ), gone as (
+    delete from public.recordings r using stale where r.id = stale.id and r.status = 'uploading'
+    returning r.object_key
+  ), queued as (
+    insert into queue.upload_deletions (object_key)
+    select gone.object_key from gone
+    on conflict (object_key) do nothing
+    returning 1
+  )
+  select count(*) into expired from gone;
+  return expired;
+end
+$$;
+
+
+--
+-- Name: FUNCTION expire_uploads(older_than interval, max_rows integer); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.expire_uploads(older_than interval, max_rows integer) IS 'Deletes recordings left uploading longer than older_than and queues their objects for deletion.';
+
+
+--
 -- Name: fail(bigint, uuid, text, boolean, jsonb, interval, interval); Type: FUNCTION; Schema: queue; Owner: -
 --
 
@@ -784,6 +827,31 @@ $$;
 --
 
 COMMENT ON FUNCTION queue.fail(job_id bigint, lease_token uuid, error text, retryable boolean, run_stats jsonb, backoff_base interval, backoff_max interval) IS 'Records a failed attempt: exponential backoff while retryable and attempts remain, else dead.';
+
+
+--
+-- Name: finish_upload_deletion(bigint, text); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.finish_upload_deletion(deletion_id bigint, error text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if error is null then
+    delete from queue.upload_deletions d where d.id = deletion_id;
+  else
+    update queue.upload_deletions d set last_error = pg_catalog.left(error, 2000) where d.id = deletion_id;
+  end if;
+end
+$$;
+
+
+--
+-- Name: FUNCTION finish_upload_deletion(deletion_id bigint, error text); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.finish_upload_deletion(deletion_id bigint, error text) IS 'Acknowledges one object deletion (error null) or records why it failed (retried later).';
 
 
 --
@@ -1148,18 +1216,23 @@ COMMENT ON FUNCTION queue.reap_expired_leases(now timestamp with time zone) IS '
 
 
 --
--- Name: register_recording(uuid, timestamp with time zone, timestamp with time zone, text, bigint, text); Type: FUNCTION; Schema: queue; Owner: -
+-- Name: register_recording(uuid, timestamp with time zone, timestamp with time zone, text, bigint, text, integer, bigint); Type: FUNCTION; Schema: queue; Owner: -
 --
 
-CREATE FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text DEFAULT 'upload'::text, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) RETURNS record
+CREATE FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text DEFAULT 'upload'::text, max_daily_recordings integer DEFAULT 288, max_daily_bytes bigint DEFAULT '8589934592'::bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 #variable_conflict use_column
 declare
   extension text;
+  overlapping uuid;
+  recent_count integer;
+  recent_bytes bigint;
 begin
-  select p.time_zone into time_zone from public.profiles p where p.user_id = register_recording.user_id;
+  -- Locks the profile: one registration per user at a time (overlap and quota checks stay true).
+  select p.time_zone into time_zone from public.profiles p
+  where p.user_id = register_recording.user_id for update;
   if time_zone is null then
     raise exception 'PROFILE_NOT_FOUND: user % has no profile', register_recording.user_id using errcode = '23503';
   end if;
@@ -1172,6 +1245,38 @@ begin
   if register_recording.ended_at - register_recording.started_at > interval '24 hours' then
     raise exception 'INVALID_ARGUMENT: a recording spans at most 24 hours' using errcode = '22023';
   end if;
+  if register_recording.started_at < timestamptz '2000-01-01 00:00:00+00' then
+    raise exception 'INVALID_ARGUMENT: started_at (%) is before 2000', register_recording.started_at
+      using errcode = '22023';
+  end if;
+  if register_recording.ended_at > pg_catalog.now() + interval '10 minutes' then
+    raise exception 'INVALID_ARGUMENT: ended_at (%) is in the future; register a recording after it ends',
+      register_recording.ended_at using errcode = '22023';
+  end if;
+
+  select r.id into overlapping from public.recordings r
+  where r.user_id = register_recording.user_id
+    and r.started_at > register_recording.started_at - interval '24 hours'
+    and r.started_at < register_recording.ended_at
+    and r.ended_at > register_recording.started_at
+    and r.status <> 'failed'
+  limit 1;
+  if overlapping is not null then
+    raise exception 'RECORDING_OVERLAP: % – % overlaps recording %', register_recording.started_at,
+      register_recording.ended_at, overlapping using errcode = 'GQ011';
+  end if;
+
+  select count(*), coalesce(sum(r.size_bytes), 0) into recent_count, recent_bytes from public.recordings r
+  where r.user_id = register_recording.user_id and r.created_at > pg_catalog.now() - interval '24 hours';
+  if recent_count >= register_recording.max_daily_recordings then
+    raise exception 'QUOTA_EXCEEDED: at most % recordings in 24 hours', register_recording.max_daily_recordings
+      using errcode = 'GQ012';
+  end if;
+  if recent_bytes + register_recording.size_bytes > register_recording.max_daily_bytes then
+    raise exception 'QUOTA_EXCEEDED: at most % bytes of recordings in 24 hours', register_recording.max_daily_bytes
+      using errcode = 'GQ012';
+  end if;
+
   recording_id := gen_random_uuid();
   local_date := (register_recording.started_at at time zone time_zone)::date;
   object_key := pg_catalog.format('%s/%s/%s.%s', register_recording.user_id,
@@ -1185,10 +1290,10 @@ $$;
 
 
 --
--- Name: FUNCTION register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text); Type: COMMENT; Schema: queue; Owner: -
+-- Name: FUNCTION register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) IS 'Registers a recording whose audio is about to be uploaded (status uploading); returns its object key.';
+COMMENT ON FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) IS 'Registers a recording about to be uploaded (status uploading) after range, overlap and quota checks; returns its object key.';
 
 
 --
@@ -1389,6 +1494,34 @@ COMMENT ON FUNCTION queue.sweep(now timestamp with time zone, grace interval, OU
 
 
 --
+-- Name: take_upload_deletions(integer, interval); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.take_upload_deletions(max_count integer DEFAULT 20, retry_after interval DEFAULT '00:10:00'::interval) RETURNS TABLE(deletion_id bigint, object_key text)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  update queue.upload_deletions d
+  set next_attempt_at = pg_catalog.now() + retry_after, attempts = d.attempts + 1
+  where d.id in (
+    select u.id from queue.upload_deletions u
+    where u.next_attempt_at <= pg_catalog.now()
+    order by u.next_attempt_at
+    limit max_count
+    for update skip locked
+  )
+  returning d.id, d.object_key
+$$;
+
+
+--
+-- Name: FUNCTION take_upload_deletions(max_count integer, retry_after interval); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.take_upload_deletions(max_count integer, retry_after interval) IS 'Leases up to max_count due object deletions of expired uploads.';
+
+
+--
 -- Name: limitless_keys; Type: TABLE; Schema: private; Owner: -
 --
 
@@ -1519,6 +1652,7 @@ CREATE TABLE public.recordings (
     processed_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    audio_etag text,
     audio_deleted_at timestamp with time zone,
     CONSTRAINT recordings_duration_ms_positive CHECK (((duration_ms IS NULL) OR (duration_ms > 0))),
     CONSTRAINT recordings_ended_after_started CHECK ((ended_at > started_at)),
@@ -1596,6 +1730,13 @@ COMMENT ON COLUMN public.recordings.source IS 'Where the audio came from, e.g. u
 --
 
 COMMENT ON COLUMN public.recordings.model_version IS 'Model version of the last successful detect run; daily_summary counts only events of this version.';
+
+
+--
+-- Name: COLUMN recordings.audio_etag; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.audio_etag IS 'ETag of the object as confirmed after upload; the node processes only an object with this ETag.';
 
 
 --
@@ -1899,6 +2040,41 @@ COMMENT ON TABLE queue.swept_days IS 'Local days (in the user''s zone) already s
 
 
 --
+-- Name: upload_deletions; Type: TABLE; Schema: queue; Owner: -
+--
+
+CREATE TABLE queue.upload_deletions (
+    id bigint NOT NULL,
+    object_key text NOT NULL,
+    requested_at timestamp with time zone DEFAULT now() NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text
+);
+
+
+--
+-- Name: TABLE upload_deletions; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON TABLE queue.upload_deletions IS 'Objects of expired uploads still to delete from the recordings bucket (drained by the dispatch function).';
+
+
+--
+-- Name: upload_deletions_id_seq; Type: SEQUENCE; Schema: queue; Owner: -
+--
+
+ALTER TABLE queue.upload_deletions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME queue.upload_deletions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: limitless_keys limitless_keys_pkey; Type: CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -1912,6 +2088,21 @@ ALTER TABLE ONLY private.limitless_keys
 
 ALTER TABLE ONLY public.job_runs
     ADD CONSTRAINT job_runs_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: laughter_events laughter_events_clip_object_key_own_prefix; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.laughter_events
+    ADD CONSTRAINT laughter_events_clip_object_key_own_prefix CHECK (((clip_object_key IS NULL) OR (starts_with(clip_object_key, ((((user_id)::text || '/'::text) || (recording_id)::text) || '/'::text)) AND (length(clip_object_key) <= 1024) AND (substr(clip_object_key, (length(((user_id)::text || (recording_id)::text)) + 3)) ~ '^[A-Za-z0-9_-][A-Za-z0-9._-]*$'::text)))) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT laughter_events_clip_object_key_own_prefix ON laughter_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT laughter_events_clip_object_key_own_prefix ON public.laughter_events IS 'clip_object_key is null or <user_id>/<recording_id>/<name>, name of [A-Za-z0-9._-] not starting with ".".';
 
 
 --
@@ -2027,6 +2218,22 @@ ALTER TABLE ONLY queue.swept_days
 
 
 --
+-- Name: upload_deletions upload_deletions_object_key_key; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.upload_deletions
+    ADD CONSTRAINT upload_deletions_object_key_key UNIQUE (object_key);
+
+
+--
+-- Name: upload_deletions upload_deletions_pkey; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.upload_deletions
+    ADD CONSTRAINT upload_deletions_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: job_runs_job_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2055,10 +2262,24 @@ CREATE INDEX recordings_pending_idx ON public.recordings USING btree (local_date
 
 
 --
+-- Name: recordings_user_id_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX recordings_user_id_created_at_idx ON public.recordings USING btree (user_id, created_at);
+
+
+--
 -- Name: recordings_user_id_local_date_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX recordings_user_id_local_date_idx ON public.recordings USING btree (user_id, local_date);
+
+
+--
+-- Name: recordings_user_id_started_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX recordings_user_id_started_at_idx ON public.recordings USING btree (user_id, started_at);
 
 
 --

@@ -4,9 +4,10 @@
 select vault.create_secret('http://api.supabase.internal:8000/functions/v1/dispatch', 'dispatch_url',
   'queue.kick_dispatch(): dispatch Edge Function URL (local)');
 
--- The bearer token is not committed. After `supabase start`, run once with the service_role key from
--- `supabase status`:
---   select vault.create_secret('<service_role key>', 'dispatch_token');
+-- The bearer token is not committed. After `supabase start`, make a dedicated random token
+-- (`openssl rand -hex 32`), set it as the dispatch function's DISPATCH_TOKEN and store it once:
+--   select vault.create_secret('<that token>', 'dispatch_token');
+-- Never the service_role key: the dispatch function refuses Supabase keys and JWTs as its token.
 -- Until then the kick fails with GQ006 DISPATCH_NOT_CONFIGURED (visible in cron.job_run_details).
 
 -- Limitless ingestion: queue.kick_ingest() reads ingest_url / ingest_token the same way.

@@ -62,7 +62,7 @@ const queue = new JobQueue({
   },
   deliver: async (job, report, { deadlineMs, signal }) => {
     const outcome = await sendReport(job.callbackUrl, report, {
-      secret: config.NODE_SHARED_SECRET,
+      secret: config.REPORT_SIGNING_SECRET,
       deadlineMs,
       signal,
       onRetry: (info) => logger.warn("report_retry", { jobId: job.jobId, ...info }),

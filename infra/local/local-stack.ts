@@ -140,7 +140,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const jwtSecret = randomSecret();
     const auth = await startAuthServer({ signing: { kind: "hs256", secret: jwtSecret }, sql });
     cleanups.push(() => auth.close());
-    const nodeSecret = randomSecret();
+    // One secret per direction, as in production: dispatch → node, node → report.
+    const inferSecret = randomSecret();
+    const reportSecret = randomSecret();
     const dispatchToken = randomSecret();
     const nodePort = await freePort();
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
@@ -149,7 +151,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       SUPABASE_URL: auth.url,
       SUPABASE_ANON_KEY: randomSecret(),
       DISPATCH_TOKEN: dispatchToken,
-      NODE_SHARED_SECRET: nodeSecret,
       INFERENCE_NODE_URLS: nodeUrl,
       LEASE_SECONDS: String(leaseSeconds),
       ...storageEnv(s3),
@@ -166,8 +167,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // report first: dispatch needs its URL.
     const functions = {} as Record<FunctionName, DenoServer>;
     for (const name of ["report", "dispatch", "recordings", "laughs"] as const) {
+      // Each function gets only its own direction's secret.
       const env =
-        name === "dispatch" ? { ...functionEnv, REPORT_URL: `${functions.report.url}/report` } : functionEnv;
+        name === "dispatch"
+          ? {
+              ...functionEnv,
+              INFER_SIGNING_SECRET: inferSecret,
+              REPORT_URL: `${functions.report.url}/report`,
+            }
+          : name === "report"
+            ? { ...functionEnv, REPORT_SIGNING_SECRET: reportSecret }
+            : functionEnv;
       functions[name] = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
         env,
         config: join(FUNCTIONS_DIR, "deno.json"),
@@ -186,7 +196,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const nodeEnv = {
       NODE_ID: "local-node-1",
-      NODE_SHARED_SECRET: nodeSecret,
+      INFER_SIGNING_SECRET: inferSecret,
+      REPORT_SIGNING_SECRET: reportSecret,
       CLIPS_S3_ENDPOINT: s3.endpoint,
       CLIPS_S3_REGION: s3.region,
       CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,

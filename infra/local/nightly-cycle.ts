@@ -6,6 +6,7 @@
  * `npm run demo` and the e2e test.
  */
 import { createReadStream, readFileSync } from "node:fs";
+import { z } from "zod";
 import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
 import { sniffFormat } from "../../inference-node/src/audio/sniff-format.ts";
 import type { LocalStack } from "./local-stack.ts";
@@ -71,25 +72,37 @@ export interface UploadInput {
   source?: string;
 }
 
+/** The part of `POST /recordings`' answer an uploader needs. */
+const registeredSchema = z.object({
+  recordingId: z.string(),
+  objectKey: z.string(),
+  uploadUrl: z.url(),
+  uploadHeaders: z.object({ "content-type": z.string() }),
+});
+
 /** Registers a recording, PUTs its bytes to the presigned URL and confirms the upload. */
 export async function uploadRecording(
   stack: LocalStack,
   user: DemoUser,
   input: UploadInput,
 ): Promise<string> {
-  const registered = await callFunction(stack, user, "/recordings", {
-    method: "POST",
-    body: {
-      startedAt: input.startedAt.toISOString(),
-      endedAt: new Date(input.startedAt.getTime() + Math.ceil(input.durationMs)).toISOString(),
-      format: input.format,
-      sizeBytes: input.bytes.byteLength,
-      source: input.source ?? "demo",
-    },
-  });
-  const put = await fetch(registered.uploadUrl as string, {
+  const registered = registeredSchema.parse(
+    await callFunction(stack, user, "/recordings", {
+      method: "POST",
+      body: {
+        startedAt: input.startedAt.toISOString(),
+        endedAt: new Date(input.startedAt.getTime() + Math.ceil(input.durationMs)).toISOString(),
+        format: input.format,
+        sizeBytes: input.bytes.byteLength,
+        source: input.source ?? "demo",
+      },
+    }),
+  );
+  // The URL's signature binds content-length (set by fetch from the body) and content-type.
+  const put = await fetch(registered.uploadUrl, {
     method: "PUT",
     body: new Blob([input.bytes as Uint8Array<ArrayBuffer>]),
+    headers: { "content-type": registered.uploadHeaders["content-type"] },
   });
   if (!put.ok) throw new Error(`upload of ${registered.objectKey} answered ${put.status}`);
   await put.arrayBuffer();
@@ -97,7 +110,7 @@ export async function uploadRecording(
     method: "POST",
     body: {},
   });
-  return registered.recordingId as string;
+  return registered.recordingId;
 }
 
 export interface NightResult {

@@ -156,7 +156,7 @@ describe("npm run smoke with SMOKE_DB_URL", () => {
     expect(lines[0]).toBe("giggles smoke check of project abcdefghij (read-only)");
     // The earlier tests left every migration recorded, the jobs paused, the kick without pg_net.
     expect(printed).toMatch(new RegExp(`^PASS {2}migrations +${count} of ${count} applied$`, "m"));
-    expect(printed).toMatch(/^FAIL {2}schedules +0 of 4 jobs scheduled and active$/m);
+    expect(printed).toMatch(/^FAIL {2}schedules +0 of 5 jobs scheduled and active$/m);
     expect(printed).toMatch(/^SKIP {2}functions deployed +set SUPABASE_ACCESS_TOKEN/m);
     expect(printed).toMatch(
       new RegExp(

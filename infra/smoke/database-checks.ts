@@ -8,11 +8,15 @@ import { readdirSync } from "node:fs";
 import type postgres from "postgres";
 import type { CheckResult } from "./smoke-report.ts";
 
-/** pg_cron jobs the migrations schedule (supabase/migrations/20261128001300_cron_schedules.sql). */
+/**
+ * pg_cron jobs the migrations schedule (supabase/migrations/20261128001300_cron_schedules.sql and
+ * 20261201002030_expire_uploads.sql).
+ */
 export const EXPECTED_CRON_JOBS = Object.freeze([
   "giggles-sweep",
   "giggles-kick-dispatch",
   "giggles-reap-expired-leases",
+  "giggles-expire-uploads",
   "giggles-cron-history-cleanup",
 ]);
 export const KICK_JOB = "giggles-kick-dispatch";

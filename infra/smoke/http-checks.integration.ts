@@ -39,7 +39,7 @@ beforeAll(async () => {
         SUPABASE_DB_URL: db.url,
         DISPATCH_TOKEN: "smoke-test-dispatch-token-0123456789",
         INFERENCE_NODE_URLS: "http://127.0.0.1:9",
-        NODE_SHARED_SECRET: "smoke-test-node-secret-0123456789",
+        INFER_SIGNING_SECRET: "smoke-test-infer-secret-0123456789abcdef",
         REPORT_URL: "http://127.0.0.1:9/report",
         ...storageEnv(s3),
       },

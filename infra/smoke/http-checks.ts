@@ -20,7 +20,8 @@ export const REQUIRED_SECRETS = Object.freeze([
   "STORAGE_S3_ACCESS_KEY_ID",
   "STORAGE_S3_SECRET_ACCESS_KEY",
   "DISPATCH_TOKEN",
-  "NODE_SHARED_SECRET",
+  "INFER_SIGNING_SECRET",
+  "REPORT_SIGNING_SECRET",
   "INFERENCE_NODE_URLS",
   "REPORT_URL",
   // Optional to the functions (they fall back to the direct SUPABASE_DB_URL, as locally), but a project

@@ -156,9 +156,12 @@ describe("presignS3Url", () => {
     await expect(presignS3Url(credentials, { ...base, expiresInSeconds: 8 * 86400 })).rejects.toThrow(
       /expiresInSeconds/,
     );
-    await expect(presignS3Url(credentials, { ...base, key: "/abs", expiresInSeconds: 60 })).rejects.toThrow(
-      /object key/,
-    );
+    // Empty, "." and ".." segments: a stored key must not climb out of its <user>/<recording>/ prefix.
+    for (const key of ["/abs", "u/../other-user/clip.wav", "u/./c.wav", "u//c.wav", "..", "u/"]) {
+      await expect(presignS3Url(credentials, { ...base, key, expiresInSeconds: 60 })).rejects.toThrow(
+        /object key/,
+      );
+    }
     await expect(
       presignS3Url(credentials, { ...base, expiresInSeconds: 60, signedHeaders: { Host: "evil.example" } }),
     ).rejects.toThrow(/host/);

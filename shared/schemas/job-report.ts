@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * const body = JSON.stringify(jobReportBatchSchema.parse({ reports: [report] }));
- * await fetch(job.callbackUrl, { method: "POST", body, headers: await signRequest(secret, body) });
+ * await fetch(job.callbackUrl, { method: "POST", body, headers: await signRequest(reportSecret, { method: "POST", url: job.callbackUrl, body }) });
  * ```
  */
 import { z } from "zod";
@@ -25,6 +25,10 @@ export const JOB_FAILURE_REASONS = Object.freeze({
   AUDIO_NOT_FOUND: "AUDIO_NOT_FOUND",
   /** The audio URL answered another 4xx (400, 401, 405, …): the request itself is wrong. Permanent. */
   AUDIO_FETCH_REJECTED: "AUDIO_FETCH_REJECTED",
+  /** The stored object is not the one confirmed at upload (ETag differs, or 412 to If-Match). Permanent. */
+  AUDIO_CHANGED: "AUDIO_CHANGED",
+  /** The decoded audio ran well past the recording's declared duration; processing stopped. Permanent. */
+  AUDIO_TOO_LONG: "AUDIO_TOO_LONG",
   /** Network errors, 408/429 or 5xx while fetching the audio, after bounded retries. Retryable. */
   AUDIO_FETCH_FAILED: "AUDIO_FETCH_FAILED",
   /** A clip could not be stored after retries. Retryable. */

@@ -1,26 +1,35 @@
 /**
  * @module
  * HMAC-SHA256 request signing between the Supabase side (queue dispatcher, Edge Functions) and the
- * inference nodes, in both directions (`POST /infer` and the job-report callback).
+ * inference nodes. Each direction has its own secret: the dispatcher signs `POST /infer` with the
+ * infer secret, a node signs its `POST /report` callback with the report secret, so a node that leaks
+ * its report secret cannot hand work to other nodes, and a signature made for one endpoint is refused
+ * by the other.
  *
  * Runtime-neutral on purpose: Web Crypto (`crypto.subtle`) and `TextEncoder` only, no `node:` imports,
  * so the same file runs under Node 20 and in Deno Edge Functions.
  *
  * Wire format (Stripe-style, versioned so the scheme can change without a flag day):
  * - `x-giggles-timestamp: <unix seconds>`
- * - `x-giggles-signature: v1=<lowercase hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`
+ * - `x-giggles-signature: v2=<lowercase hex HMAC-SHA256(secret, "v2\n<METHOD>\n<path>\n<timestamp>\n<raw body>")>`
  *
- * The signature header may carry several comma-separated `v1=` values and the verifier may be given
- * several secrets; either side can then rotate the secret without dropping requests.
+ * `<path>` is the URL's path without its query, with a leading `/functions/v1` removed: Supabase's gateway
+ * strips that prefix before the function sees the request, so the node signs `/report` for
+ * `https://<ref>.supabase.co/functions/v1/report` and the function verifies `/report`.
+ *
+ * The signature header may carry at most {@link MAX_SIGNATURE_VALUES} comma-separated `v2=` values
+ * (old and new secret during a rotation) and the verifier may be given several secrets. Headers are
+ * checked (presence, format, count, timestamp window) before the body is read, and the HMAC is computed
+ * once per secret, so a forged request costs the receiver at most one HMAC per configured secret.
  *
  * @example
  * ```ts
  * const body = JSON.stringify(payload);
- * const headers = await signRequest(secret, body);
+ * const headers = await signRequest(secret, { method: "POST", url, body });
  * await fetch(url, { method: "POST", body, headers: { ...headers, "content-type": "application/json" } });
  *
  * // receiving side, on the *raw* body (re-serialising JSON would change the bytes):
- * const result = await verifyRequest(secret, request.headers, await request.text());
+ * const result = await verifyRequest(secret, { method: "POST", url: request.url, headers: request.headers, body: await request.text() });
  * if (!result.ok) return new Response(result.reason, { status: 401 });
  * ```
  */
@@ -29,8 +38,15 @@ export const TIMESTAMP_HEADER = "x-giggles-timestamp";
 export const SIGNATURE_HEADER = "x-giggles-signature";
 /** Default replay window: a signed request older (or newer) than this is refused. */
 export const DEFAULT_REPLAY_WINDOW_MS = 300_000;
+/** A signature header with more values than this is refused before any HMAC is computed. */
+export const MAX_SIGNATURE_VALUES = 2;
 
-const SIGNATURE_VERSION = "v1";
+const SIGNATURE_VERSION = "v2";
+const MAC_HEX_LENGTH = 64;
+/** `v2=<64 hex>` values, comma-separated, optional spaces: anything longer is malformed. */
+const MAX_SIGNATURE_HEADER_LENGTH =
+  MAX_SIGNATURE_VALUES * (SIGNATURE_VERSION.length + 1 + MAC_HEX_LENGTH + 2);
+const SUPABASE_FUNCTIONS_PREFIX = "/functions/v1";
 const encoder = new TextEncoder();
 
 /** The two headers {@link signRequest} produces; spread them into `fetch`/undici headers. */
@@ -43,8 +59,20 @@ export type SignatureHeaders = {
 /** Anything headers can be read from: a Web `Headers` object or a plain (lower-case keyed) record. */
 export type HeadersLike = Headers | Readonly<Record<string, string | string[] | null | undefined>>;
 
-export type VerifyFailureReason = "MISSING_SIGNATURE" | "BAD_SIGNATURE" | "STALE_TIMESTAMP";
-export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailureReason };
+export type VerifyFailureReason =
+  | "MISSING_SIGNATURE"
+  | "MALFORMED_SIGNATURE"
+  | "BAD_SIGNATURE"
+  | "STALE_TIMESTAMP";
+export type VerifyResult = { ok: true; mac: string } | { ok: false; reason: VerifyFailureReason };
+
+/** What a signature covers besides the timestamp. */
+export interface SignedParts {
+  method: string;
+  /** The full URL (or just its path) the request is sent to / was received on. */
+  url: string | URL;
+  body: string | Uint8Array;
+}
 
 export interface VerifyOptions {
   /** Clock override for tests. Defaults to `Date.now()`. */
@@ -53,76 +81,118 @@ export interface VerifyOptions {
   replayWindowMs?: number;
 }
 
+/** Headers that passed {@link checkSignatureHeaders}: the timestamp and the (at most two) MACs. */
+export interface CheckedHeaders {
+  ok: true;
+  timestamp: string;
+  macs: Uint8Array<ArrayBuffer>[];
+}
+
 /**
- * Signs `body` with `secret` at `nowMs` (default now).
+ * Signs a request with `secret` at `nowMs` (default now).
  *
  * @example
  * ```ts
- * const headers = await signRequest("s3cret", '{"jobs":[]}', 1_700_000_000_000);
- * // { "x-giggles-timestamp": "1700000000", "x-giggles-signature": "v1=…64 hex…" }
+ * const headers = await signRequest("s3cret", { method: "POST", url: "https://node/infer", body: '{"jobs":[]}' });
+ * // { "x-giggles-timestamp": "1700000000", "x-giggles-signature": "v2=…64 hex…" }
  * ```
  */
 export async function signRequest(
   secret: string,
-  body: string | Uint8Array,
+  parts: SignedParts,
   nowMs: number = Date.now(),
 ): Promise<SignatureHeaders> {
   const timestamp = String(Math.floor(nowMs / 1000));
-  const key = await importKey(secret);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, signedPayload(timestamp, body)));
+  const mac = await computeMac(secret, signedPayload(timestamp, parts));
   return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `${SIGNATURE_VERSION}=${toHex(mac)}` };
 }
 
 /**
- * Verifies a signed request. `secret` may be a list (old and new secret during a rotation).
- * The comparison is constant-time: it is done by `crypto.subtle.verify`, never by string equality.
- *
- * @example
- * ```ts
- * const result = await verifyRequest(secret, c.req.raw.headers, rawBody, { replayWindowMs: 60_000 });
- * if (!result.ok) throw new HttpError(401, { message: result.reason });
- * ```
+ * The cheap half of verification, to run before reading the body: both headers present, the timestamp
+ * digits only and inside the window, the signature header at most {@link MAX_SIGNATURE_VALUES}
+ * well-formed `v2=` values.
  */
-export async function verifyRequest(
-  secret: string | readonly string[],
+export function checkSignatureHeaders(
   headers: HeadersLike,
-  body: string | Uint8Array,
   { nowMs = Date.now(), replayWindowMs = DEFAULT_REPLAY_WINDOW_MS }: VerifyOptions = {},
-): Promise<VerifyResult> {
+): CheckedHeaders | { ok: false; reason: VerifyFailureReason } {
   const timestamp = readHeader(headers, TIMESTAMP_HEADER);
   const signature = readHeader(headers, SIGNATURE_HEADER);
   if (timestamp === undefined || signature === undefined) return { ok: false, reason: "MISSING_SIGNATURE" };
   // Digits only: `Number()` would also accept "1e9", " 12", "0x10", which the signer never sends.
-  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "BAD_SIGNATURE" };
+  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "MALFORMED_SIGNATURE" };
   if (Math.abs(nowMs - Number(timestamp) * 1000) > replayWindowMs) {
     return { ok: false, reason: "STALE_TIMESTAMP" };
   }
-  const candidates = parseSignatures(signature);
-  if (candidates.length === 0) return { ok: false, reason: "BAD_SIGNATURE" };
-  const payload = signedPayload(timestamp, body);
-  const secrets = typeof secret === "string" ? [secret] : secret;
-  for (const s of secrets) {
-    const key = await importKey(s);
-    for (const candidate of candidates) {
-      if (await crypto.subtle.verify("HMAC", key, candidate, payload)) return { ok: true };
+  const macs = parseSignatures(signature);
+  if (macs === undefined) return { ok: false, reason: "MALFORMED_SIGNATURE" };
+  return { ok: true, timestamp, macs };
+}
+
+/**
+ * The expensive half: one HMAC per secret over the request, compared in constant time with every MAC
+ * of `checked`. On success returns the matching MAC (hex), which a receiver can remember to refuse
+ * replays.
+ */
+export async function verifyCheckedRequest(
+  secret: string | readonly string[],
+  checked: CheckedHeaders,
+  parts: SignedParts,
+): Promise<VerifyResult> {
+  const payload = signedPayload(checked.timestamp, parts);
+  for (const s of typeof secret === "string" ? [secret] : secret) {
+    const expected = await computeMac(s, payload);
+    for (const candidate of checked.macs) {
+      if (timingSafeEqual(expected, candidate)) return { ok: true, mac: toHex(candidate) };
     }
   }
   return { ok: false, reason: "BAD_SIGNATURE" };
 }
 
-async function importKey(secret: string): Promise<CryptoKey> {
-  if (secret.length === 0) throw new Error("HMAC secret is empty: set the shared secret before signing");
-  return await crypto.subtle.importKey(
+/**
+ * Verifies a signed request: {@link checkSignatureHeaders} then {@link verifyCheckedRequest}.
+ * `secret` may be a list (old and new secret during a rotation).
+ *
+ * @example
+ * ```ts
+ * const result = await verifyRequest(secret, { method: "POST", url: c.req.url, headers: c.req.raw.headers, body: rawBody });
+ * if (!result.ok) throw new HttpError(401, { message: result.reason });
+ * ```
+ */
+export async function verifyRequest(
+  secret: string | readonly string[],
+  request: SignedParts & { headers: HeadersLike },
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
+  const checked = checkSignatureHeaders(request.headers, options);
+  if (!checked.ok) return checked;
+  return await verifyCheckedRequest(secret, checked, request);
+}
+
+/** The path a signature covers: no query, no `/functions/v1` gateway prefix. */
+export function signedPath(url: string | URL): string {
+  const pathname = typeof url === "string" && url.startsWith("/") ? url.split("?")[0] : new URL(url).pathname;
+  return pathname === SUPABASE_FUNCTIONS_PREFIX || pathname.startsWith(`${SUPABASE_FUNCTIONS_PREFIX}/`)
+    ? pathname.slice(SUPABASE_FUNCTIONS_PREFIX.length) || "/"
+    : pathname;
+}
+
+async function computeMac(secret: string, payload: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  if (secret.length === 0) throw new Error("HMAC secret is empty: set the signing secret before signing");
+  const key = await crypto.subtle.importKey(
     "raw",
     encoder.encode(secret),
     { name: "HMAC", hash: "SHA-256" },
     false,
-    ["sign", "verify"],
+    ["sign"],
   );
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, payload));
 }
 
-function signedPayload(timestamp: string, body: string | Uint8Array): Uint8Array<ArrayBuffer> {
-  const prefix = encoder.encode(`${timestamp}.`);
+function signedPayload(timestamp: string, { method, url, body }: SignedParts): Uint8Array<ArrayBuffer> {
+  const prefix = encoder.encode(
+    `${SIGNATURE_VERSION}\n${method.toUpperCase()}\n${signedPath(url)}\n${timestamp}\n`,
+  );
   const bodyBytes = typeof body === "string" ? encoder.encode(body) : body;
   const out = new Uint8Array(prefix.length + bodyBytes.length);
   out.set(prefix, 0);
@@ -137,15 +207,26 @@ function readHeader(headers: HeadersLike, name: string): string | undefined {
   return first === null || first === undefined || first === "" ? undefined : first;
 }
 
-/** `v1=<hex>[,v1=<hex>…]` → the decoded MACs; unknown versions and malformed hex are ignored. */
-function parseSignatures(header: string): Uint8Array<ArrayBuffer>[] {
+/** `v2=<hex>[,v2=<hex>]` → the decoded MACs, or undefined when anything about it is malformed. */
+function parseSignatures(header: string): Uint8Array<ArrayBuffer>[] | undefined {
+  if (header.length > MAX_SIGNATURE_HEADER_LENGTH) return undefined;
+  const parts = header.split(",");
+  if (parts.length > MAX_SIGNATURE_VALUES) return undefined;
   const out: Uint8Array<ArrayBuffer>[] = [];
-  for (const part of header.split(",")) {
-    const [version, hex] = part.trim().split("=", 2);
-    if (version !== SIGNATURE_VERSION || hex === undefined || !/^[0-9a-f]{64}$/.test(hex)) continue;
-    out.push(fromHex(hex));
+  for (const part of parts) {
+    const match = /^v2=([0-9a-f]{64})$/.exec(part.trim());
+    if (match === null) return undefined;
+    out.push(fromHex(match[1]));
   }
   return out;
+}
+
+/** Constant-time for equal lengths (always 32 bytes here): no early exit on the first difference. */
+function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
 }
 
 function toHex(bytes: Uint8Array): string {

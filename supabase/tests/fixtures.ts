@@ -70,7 +70,7 @@ export async function pauseCron(sql: postgres.Sql): Promise<void> {
 }
 
 /** A laughter event as queue.complete() expects it. */
-export function event(startOffsetMs: number, endOffsetMs = startOffsetMs + 1500, clip = "clip.wav") {
+export function event(startOffsetMs: number, endOffsetMs = startOffsetMs + 1500, clip: string | null = null) {
   return {
     start_offset_ms: startOffsetMs,
     end_offset_ms: endOffsetMs,

@@ -5,6 +5,9 @@
  * is leasing, presigning, signing and releasing, not detection.
  */
 
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../inference-node/src/http/app.ts";
 import { JobQueue } from "../../inference-node/src/jobs/job-queue.ts";
@@ -13,19 +16,21 @@ import { NodeMetrics } from "../../inference-node/src/jobs/node-metrics.ts";
 import type { InferJob } from "../../shared/schemas/infer-request.ts";
 import type { JobReport } from "../../shared/schemas/job-report.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
-import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
+import { type DenoServer, denoBinary, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
 import { createUser, pauseCron } from "./fixtures.ts";
 import {
   FUNCTIONS_CONFIG,
-  NODE_SECRET,
+  INFER_SECRET,
   type NodeHttpServer,
+  putObject,
   queuedRecording,
   serveFetch,
   storageEnv,
 } from "./functions-helpers.ts";
 
 const DISPATCH_TOKEN = "dispatch-test-token-0123456789";
+const run = promisify(execFile);
 const REPORT_URL = "https://project.example.test/functions/v1/report";
 const LEASE_SECONDS = 600;
 
@@ -71,7 +76,7 @@ beforeAll(async () => {
     deliver: async () => {},
   });
   const app = createApp({
-    config: { NODE_SHARED_SECRET: NODE_SECRET, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 100_000 },
+    config: { INFER_SIGNING_SECRET: INFER_SECRET, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 100_000 },
     queue,
     metrics,
     logger: silentLogger,
@@ -116,7 +121,7 @@ beforeAll(async () => {
       SUPABASE_DB_URL: db.url,
       DISPATCH_TOKEN,
       INFERENCE_NODE_URLS: node.url,
-      NODE_SHARED_SECRET: NODE_SECRET,
+      INFER_SIGNING_SECRET: INFER_SECRET,
       REPORT_URL,
       LEASE_SECONDS: String(LEASE_SECONDS),
       NODE_TIMEOUT_MS: "1500",
@@ -188,7 +193,11 @@ describe("POST /dispatch", () => {
         clipKeyPrefix: `${userId}/${recording.recordingId}/`,
         callbackUrl: REPORT_URL,
         recordingStartedAt: expect.stringMatching(/^2026-11-20T08:/),
+        // The node stops when the audio runs well past the declared span (10 minutes here).
+        declaredDurationMs: 600_000,
       });
+      // Inserted without an upload confirmation: no ETag to pin.
+      expect(job).not.toHaveProperty("audioEtag");
       expect(Date.parse(job!.deadline)).toBe(row!.lease_expires_at.getTime());
       const url = new URL(job!.audioUrl);
       expect(Number(url.searchParams.get("X-Amz-Expires"))).toBeLessThanOrEqual(LEASE_SECONDS);
@@ -292,6 +301,73 @@ describe("POST /dispatch", () => {
     });
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST");
+  });
+
+  it("deletes the objects of expired uploads (queue.expire_uploads, hourly) on its run", async () => {
+    const [cron] =
+      await db.sql`select schedule, command from cron.job where jobname = 'giggles-expire-uploads'`;
+    expect(cron).toEqual({ schedule: "37 * * * *", command: "select queue.expire_uploads()" });
+    const uploading = async (createdAgo: string) => {
+      const key = `${userId}/2026-11-01/${crypto.randomUUID()}.ogg`;
+      await putObject(s3, s3.buckets.recordings, key, new TextEncoder().encode("half an upload"));
+      const [row] = await db.sql`
+        insert into public.recordings (user_id, object_key, started_at, ended_at, format, size_bytes, status, created_at)
+        values (${userId}, ${key}, '2026-11-01T10:00:00Z', '2026-11-01T11:00:00Z', 'ogg-opus', 14, 'uploading',
+                now() - ${createdAgo}::interval)
+        returning id`;
+      return { id: row.id as string, key };
+    };
+    const stale = await uploading("3 hours");
+    const fresh = await uploading("10 minutes");
+    const [{ expired }] = await db.sql`select queue.expire_uploads() as expired`;
+    expect(expired).toBe(1);
+    const rows = await db.sql`select id from public.recordings where id in ${db.sql([stale.id, fresh.id])}`;
+    expect(rows.map((r) => r.id)).toEqual([fresh.id]);
+
+    const res = await kick();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ uploadsDeleted: 1 });
+    const exists = (key: string) =>
+      s3.client.send(new HeadObjectCommand({ Bucket: s3.buckets.recordings, Key: key })).then(
+        () => true,
+        () => false,
+      );
+    expect(await exists(stale.key)).toBe(false);
+    expect(await exists(fresh.key)).toBe(true);
+    const [{ n }] = await db.sql`select count(*)::int as n from queue.upload_deletions`;
+    expect(n).toBe(0);
+  });
+
+  it("refuses to start with a Supabase key or JWT as DISPATCH_TOKEN (use a dedicated random token)", async () => {
+    const script = `import { loadDispatchConfig } from "./supabase/functions/dispatch/config.ts";
+const base = JSON.parse(Deno.args[0]);
+for (const token of Deno.args.slice(1)) {
+  try { loadDispatchConfig({ ...base, DISPATCH_TOKEN: token }); console.log("accepted"); }
+  catch (error) { console.log(error.message.includes("DISPATCH_TOKEN") ? "refused" : error.message); }
+}`;
+    const serviceRoleLike = `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.${Buffer.from('{"role":"service_role"}').toString("base64url")}.c2lnbmF0dXJl`;
+    const base = {
+      SUPABASE_DB_URL: db.url,
+      INFERENCE_NODE_URLS: node.url,
+      INFER_SIGNING_SECRET: INFER_SECRET,
+      REPORT_URL,
+      ...storageEnv(s3),
+    };
+    const { stdout } = await run(
+      denoBinary(),
+      [
+        "eval",
+        "--config",
+        FUNCTIONS_CONFIG,
+        script,
+        JSON.stringify(base),
+        serviceRoleLike,
+        "sb_secret_0123456789abcdefghijklmnop",
+        DISPATCH_TOKEN,
+      ],
+      { cwd: process.cwd() },
+    );
+    expect(stdout.trim().split("\n")).toEqual(["refused", "refused", "accepted"]);
   });
 });
 

@@ -14,7 +14,10 @@ import { type S3Endpoint, storageEnv } from "../../test/harness/s3.ts";
 
 export const FUNCTIONS_CONFIG = "supabase/functions/deno.json";
 export const TEST_JWT_SECRET = "functions-test-jwt-secret-0123456789abcdef";
-export const NODE_SECRET = "functions-test-node-secret-0123456789";
+/** Signs POST /infer (dispatch → node). */
+export const INFER_SECRET = "functions-test-infer-secret-0123456789abcdef";
+/** Signs POST /report (node → report function). */
+export const REPORT_SECRET = "functions-test-report-secret-0123456789abcde";
 
 /** The common S3 variables, pointed at s3rver (re-exported from the harness). */
 export { storageEnv };

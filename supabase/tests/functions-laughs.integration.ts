@@ -149,6 +149,9 @@ describe("GET /laughs?date=", () => {
       "?date=2026-13-01",
       "?date=2026-02-30",
       "?date=2026-1-5",
+      // PostgreSQL has no year 0: this used to come back as a 500.
+      "?date=0000-01-01",
+      "?date=1999-12-31",
     ]) {
       const res = await laughs(alice, query);
       expect(res.status, query).toBe(400);

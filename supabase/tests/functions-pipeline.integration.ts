@@ -4,6 +4,7 @@
  * only the ONNX engine is the fake one, the real engine runs in test/e2e), which downloads the audio
  * from s3rver, stores clips and posts signed reports to `report` (Deno), which completes the jobs.
  */
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../inference-node/src/http/app.ts";
 import { JobQueue } from "../../inference-node/src/jobs/job-queue.ts";
@@ -19,9 +20,11 @@ import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
 import { createUser, pauseCron } from "./fixtures.ts";
 import {
   FUNCTIONS_CONFIG,
-  NODE_SECRET,
+  INFER_SECRET,
   type NodeHttpServer,
+  putObject,
   queuedRecording,
+  REPORT_SECRET,
   serveFetch,
   storageEnv,
 } from "./functions-helpers.ts";
@@ -42,7 +45,7 @@ beforeAll(async () => {
   await pauseCron(db.sql);
   report = await startDenoServer("supabase/functions/report/index.ts", {
     config: FUNCTIONS_CONFIG,
-    env: { SUPABASE_DB_URL: db.url, NODE_SHARED_SECRET: NODE_SECRET },
+    env: { SUPABASE_DB_URL: db.url, REPORT_SIGNING_SECRET: REPORT_SECRET },
   });
 
   const engine = createFakeEngine({
@@ -73,7 +76,7 @@ beforeAll(async () => {
       ),
     deliver: async (job, jobReport, { deadlineMs, signal }) => {
       const outcome = await sendReport(job.callbackUrl, jobReport, {
-        secret: NODE_SECRET,
+        secret: REPORT_SECRET,
         deadlineMs,
         signal,
       });
@@ -82,7 +85,7 @@ beforeAll(async () => {
     },
   });
   const app = createApp({
-    config: { NODE_SHARED_SECRET: NODE_SECRET, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 100_000 },
+    config: { INFER_SIGNING_SECRET: INFER_SECRET, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 100_000 },
     queue,
     metrics,
     logger: silentLogger,
@@ -97,7 +100,7 @@ beforeAll(async () => {
       SUPABASE_DB_URL: db.url,
       DISPATCH_TOKEN,
       INFERENCE_NODE_URLS: node.url,
-      NODE_SHARED_SECRET: NODE_SECRET,
+      INFER_SIGNING_SECRET: INFER_SECRET,
       REPORT_URL: `${report.url}/report`,
       ...storageEnv(s3),
     },
@@ -171,5 +174,43 @@ describe("dispatch → inference node → report", () => {
         await db.sql`select status, duration_ms::int as duration_ms from public.recordings where id = ${recording.recordingId}`;
       expect(rec).toEqual({ status: "done", duration_ms: 10_000 });
     }
+  });
+
+  it("processes only the object confirmed at upload: a replaced object fails AUDIO_CHANGED (ETag pinned)", async () => {
+    const userId = await createUser(db.sql, "Europe/Berlin");
+    const pinned = async (minute: number) => {
+      const recording = await queuedRecording(
+        db.sql,
+        s3,
+        userId,
+        new Date(Date.UTC(2026, 10, 21, 21, minute)),
+        new Uint8Array(320_000),
+      );
+      // What POST /recordings/:id/uploaded stores: the ETag s3rver reports for the uploaded object.
+      const head = await s3.client.send(
+        new HeadObjectCommand({ Bucket: s3.buckets.recordings, Key: recording.objectKey }),
+      );
+      await db.sql`update public.recordings set audio_etag = ${head.ETag ?? null} where id = ${recording.recordingId}`;
+      return recording;
+    };
+    const kept = await pinned(0);
+    const replaced = await pinned(1);
+    // Same length, other bytes: what a second PUT through a still-valid upload URL would leave.
+    await putObject(s3, s3.buckets.recordings, replaced.objectKey, new Uint8Array(320_000).fill(7));
+
+    const res = await fetch(`${dispatch.url}/dispatch?wait=1`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DISPATCH_TOKEN}` },
+    });
+    expect(await res.json()).toMatchObject({ claimed: 2, accepted: 2 });
+    await queue.idle();
+    const jobs = await db.sql`
+      select recording_id, status, last_error from queue.jobs
+      where recording_id in ${db.sql([kept.recordingId, replaced.recordingId])}`;
+    expect(jobs.find((j) => j.recording_id === kept.recordingId)).toMatchObject({ status: "done" });
+    expect(jobs.find((j) => j.recording_id === replaced.recordingId)).toMatchObject({
+      status: "dead",
+      last_error: expect.stringMatching(/^AUDIO_CHANGED: /),
+    });
   });
 });

@@ -94,8 +94,8 @@ describe("a night larger than one object", () => {
         sizeBytes: bytes.byteLength,
       });
       expect(registered.status).toBe(201);
-      const { recordingId, uploadUrl } = await registered.json();
-      expect((await fetch(uploadUrl, { method: "PUT", body: bytes })).status).toBe(200);
+      const { recordingId, uploadUrl, uploadHeaders } = await registered.json();
+      expect((await fetch(uploadUrl, { method: "PUT", body: bytes, headers: uploadHeaders })).status).toBe(200);
       const confirmed = await post(`/${recordingId}/uploaded`, {});
       expect(await confirmed.json()).toEqual({ recordingId, status: "pending" });
     }

@@ -3,6 +3,7 @@
  * check, registration with a presigned PUT, upload confirmation (HEAD against storage), and the
  * `uploading` status the new migration adds (ignored by the sweep, queued on confirmation of a late day).
  */
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningAuthServer } from "../../test/harness/auth-server.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
@@ -12,6 +13,8 @@ import { createUser, pauseCron } from "./fixtures.ts";
 import { authEnv, FUNCTIONS_CONFIG, startTestAuth, storageEnv, userToken } from "./functions-helpers.ts";
 
 const MAX_RECORDING_BYTES = 1_000_000;
+const MAX_DAILY_RECORDINGS = 8;
+const MAX_DAILY_BYTES = 200_000;
 
 let db: TestDatabase;
 let s3: S3Endpoint;
@@ -35,6 +38,8 @@ beforeAll(async () => {
       SUPABASE_DB_URL: db.url,
       ...authEnv(auth),
       MAX_RECORDING_BYTES: String(MAX_RECORDING_BYTES),
+      MAX_DAILY_RECORDINGS: String(MAX_DAILY_RECORDINGS),
+      MAX_DAILY_BYTES: String(MAX_DAILY_BYTES),
       ...storageEnv(s3),
     },
   });
@@ -63,6 +68,18 @@ async function confirm(recordingId: string, token = aliceToken) {
 }
 
 const audio = (bytes: number) => new Uint8Array(bytes).map((_, i) => i % 251);
+
+/** PUT through the presigned URL with the headers it binds (fetch sets content-length from the body). */
+async function upload(
+  created: { uploadUrl: string; uploadHeaders: Record<string, string> },
+  bytes: Uint8Array<ArrayBuffer>,
+) {
+  return await fetch(created.uploadUrl, {
+    method: "PUT",
+    body: bytes,
+    headers: { "content-type": created.uploadHeaders["content-type"] },
+  });
+}
 
 const body = (startedAt: string, sizeBytes = 4096) => ({
   startedAt,
@@ -105,7 +122,7 @@ describe("POST /recordings → PUT → POST /recordings/:id/uploaded", () => {
       await db.sql`select count(*)::int as jobs from queue.jobs where recording_id = ${created.recordingId}`;
     expect(jobs).toBe(0);
 
-    const put = await fetch(created.uploadUrl, { method: "PUT", body: audio(4096) });
+    const put = await upload(created, audio(4096));
     expect(put.status).toBe(200);
 
     // Someone else's recording looks exactly like a missing one.
@@ -133,7 +150,7 @@ describe("POST /recordings → PUT → POST /recordings/:id/uploaded", () => {
     const [{ jobs }] =
       await db.sql`select count(*)::int as jobs from queue.jobs where recording_id = ${created.recordingId}`;
     expect(jobs).toBe(0);
-    expect((await fetch(created.uploadUrl, { method: "PUT", body: audio(100) })).status).toBe(200);
+    expect((await upload(created, audio(100))).status).toBe(200);
     const confirmed = await confirm(created.recordingId, bobToken);
     expect(await confirmed.json()).toEqual({ recordingId: created.recordingId, status: "queued" });
     const [job] = await db.sql`select status from queue.jobs where recording_id = ${created.recordingId}`;
@@ -147,7 +164,7 @@ describe("POST /recordings → PUT → POST /recordings/:id/uploaded", () => {
     expect(await res.json()).toMatchObject({ error: { code: "UPLOAD_MISSING" } });
 
     const partial = await (await register(body("2026-11-20T02:00:00Z", 5000))).json();
-    await fetch(partial.uploadUrl, { method: "PUT", body: audio(1000) });
+    await upload(partial, audio(1000));
     const short = await confirm(partial.recordingId);
     expect(short.status).toBe(409);
     expect(await short.json()).toMatchObject({ error: { code: "UPLOAD_SIZE_MISMATCH" } });
@@ -199,5 +216,97 @@ describe("POST /recordings → PUT → POST /recordings/:id/uploaded", () => {
     expect(
       (await fetch(`${fn.url}/recordings`, { headers: { authorization: `Bearer ${aliceToken}` } })).status,
     ).toBe(405);
+  });
+});
+
+describe("abuse paths (issue 11)", () => {
+  it("binds the upload's length and type into the URL and pins the confirmed object's ETag", async () => {
+    const created = await (await register(body("2026-11-19T10:00:00Z", 2048))).json();
+    expect(created.uploadHeaders).toEqual({ "content-length": "2048", "content-type": "audio/ogg" });
+    // Storage checks these signed headers: another length or type does not match the signature.
+    expect(new URL(created.uploadUrl).searchParams.get("X-Amz-SignedHeaders")).toBe(
+      "content-length;content-type;host",
+    );
+    expect((await upload(created, audio(2048))).status).toBe(200);
+    expect((await confirm(created.recordingId)).status).toBe(200);
+    const head = await s3.client.send(
+      new HeadObjectCommand({ Bucket: s3.buckets.recordings, Key: created.objectKey }),
+    );
+    const [row] = await db.sql`select audio_etag from public.recordings where id = ${created.recordingId}`;
+    expect(row.audio_etag).toBe(head.ETag);
+    expect(row.audio_etag).toMatch(/^"[0-9a-f]{32}"$/);
+  });
+
+  it("409 UPLOAD_TYPE_MISMATCH when the object was stored with another content-type", async () => {
+    const created = await (await register(body("2026-11-19T12:00:00Z", 1000))).json();
+    // s3rver does not check signatures, so the wrong type gets stored here; the confirmation catches it.
+    await fetch(created.uploadUrl, {
+      method: "PUT",
+      body: audio(1000),
+      headers: { "content-type": "text/html" },
+    });
+    const res = await confirm(created.recordingId);
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: { code: "UPLOAD_TYPE_MISMATCH" } });
+  });
+
+  it("refuses overlapping, future and absurd ranges", async () => {
+    expect((await register(body("2026-11-18T10:00:00Z"))).status).toBe(201);
+    for (const startedAt of ["2026-11-18T10:00:00Z", "2026-11-18T10:59:59Z", "2026-11-18T09:00:01Z"]) {
+      const res = await register(body(startedAt));
+      expect(res.status, startedAt).toBe(409);
+      expect(await res.json()).toMatchObject({ error: { code: "RECORDING_OVERLAP" } });
+    }
+    // Adjacent is fine (and another user's timeline is their own).
+    expect((await register(body("2026-11-18T09:00:00Z", 100), bobToken)).status).toBe(201);
+
+    const future = await register(body(new Date(Date.now() + 3_600_000).toISOString()));
+    expect(future.status).toBe(400);
+    expect(await future.json()).toMatchObject({ error: { code: "INVALID_RANGE" } });
+    for (const startedAt of ["1900-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "9999-01-01T00:00:00Z"]) {
+      const res = await register(body(startedAt));
+      expect(res.status, startedAt).toBe(400);
+    }
+    // The database refuses them too, whoever calls it.
+    for (const [startedAt, endedAt] of [
+      ["1900-01-01T00:00:00Z", "1900-01-01T01:00:00Z"],
+      ["9999-01-01T00:00:00Z", "9999-01-01T01:00:00Z"],
+    ]) {
+      const error =
+        await db.sql`select * from queue.register_recording(${alice}::uuid, ${startedAt}::timestamptz,
+        ${endedAt}::timestamptz, 'wav', 10)`.catch((e) => e);
+      expect(error.code).toBe("22023");
+    }
+  });
+
+  it("caps registrations and declared bytes per user per 24 hours (429 QUOTA_EXCEEDED)", async () => {
+    const carol = await createUser(db.sql, "UTC");
+    const carolToken = await userToken(carol);
+    const at = (hour: number) => new Date(Date.UTC(2026, 10, 1, hour)).toISOString();
+    for (let i = 0; i < MAX_DAILY_RECORDINGS; i++) {
+      expect((await register(body(at(i), 10), carolToken)).status).toBe(201);
+    }
+    const over = await register(body(at(MAX_DAILY_RECORDINGS), 10), carolToken);
+    expect(over.status).toBe(429);
+    expect(await over.json()).toMatchObject({ error: { code: "QUOTA_EXCEEDED" } });
+
+    const dave = await createUser(db.sql, "UTC");
+    const daveToken = await userToken(dave);
+    expect((await register(body(at(0), MAX_DAILY_BYTES - 100), daveToken)).status).toBe(201);
+    const bytes = await register(body(at(1), 101), daveToken);
+    expect(bytes.status).toBe(429);
+    expect(await bytes.json()).toMatchObject({ error: { code: "QUOTA_EXCEEDED" } });
+  });
+
+  it("413 for a registration body over 16 KiB; 400 for year 0000", async () => {
+    const res = await fetch(`${fn.url}/recordings`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${aliceToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ ...body("2026-11-17T10:00:00Z"), padding: "x".repeat(48 * 1024 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    const year0 = await register({ ...body("2026-11-17T10:00:00Z"), startedAt: "0000-01-01T00:00:00Z" });
+    expect(year0.status).toBe(400);
+    expect(await year0.json()).toMatchObject({ error: { code: "INVALID_BODY" } });
   });
 });

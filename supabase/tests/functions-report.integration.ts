@@ -8,7 +8,7 @@ import { signRequest } from "../../shared/signing/hmac-signature.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { createRecording, createUser, pauseCron } from "./fixtures.ts";
-import { FUNCTIONS_CONFIG, NODE_SECRET } from "./functions-helpers.ts";
+import { FUNCTIONS_CONFIG, INFER_SECRET, REPORT_SECRET } from "./functions-helpers.ts";
 
 let db: TestDatabase;
 let report: DenoServer;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   userId = await createUser(db.sql, "America/New_York");
   report = await startDenoServer("supabase/functions/report/index.ts", {
     config: FUNCTIONS_CONFIG,
-    env: { SUPABASE_DB_URL: db.url, NODE_SHARED_SECRET: NODE_SECRET },
+    env: { SUPABASE_DB_URL: db.url, REPORT_SIGNING_SECRET: REPORT_SECRET },
   });
 });
 
@@ -60,12 +60,15 @@ const laugh = (startMs: number, userRec: string) => ({
   clipKey: `${userRec}${startMs}.wav`,
 });
 
-async function post(body: unknown, { secret = NODE_SECRET, raw }: { secret?: string; raw?: string } = {}) {
+async function post(body: unknown, { secret = REPORT_SECRET, raw }: { secret?: string; raw?: string } = {}) {
   const text = raw ?? JSON.stringify(body);
   return await fetch(`${report.url}/report`, {
     method: "POST",
     body: text,
-    headers: { "content-type": "application/json", ...(await signRequest(secret, text)) },
+    headers: {
+      "content-type": "application/json",
+      ...(await signRequest(secret, { method: "POST", url: `${report.url}/report`, body: text })),
+    },
   });
 }
 
@@ -241,6 +244,42 @@ describe("POST /report", () => {
     expect(n).toBe(0);
   });
 
+  it("refuses clip keys outside the job's <user_id>/<recording_id>/ prefix (job dead, nothing stored)", async () => {
+    const other = await leasedJob("2026-11-20T18:00:00Z");
+    const otherPrefix = `${userId}/${other.recordingId}/`;
+    for (const clipKey of [
+      `${otherPrefix}960.wav`,
+      `${userId}/${crypto.randomUUID()}/../${other.recordingId}/960.wav`,
+      "someone-else/clip.wav",
+    ]) {
+      const job = await leasedJob("2026-11-20T19:00:00Z");
+      const prefix = `${userId}/${job.recordingId}/`;
+      const res = await post({
+        reports: [
+          {
+            jobId: job.jobId,
+            leaseToken: job.leaseToken,
+            status: "completed",
+            modelVersion: "m",
+            events: [{ ...laugh(960, prefix), clipKey }],
+            stats,
+          },
+        ],
+      });
+      expect(res.status).toBe(207);
+      expect((await res.json()).failedJobs).toEqual([
+        {
+          jobId: job.jobId,
+          jobStatus: "dead",
+          error: { code: "INVALID_REPORT", message: expect.stringContaining("23514") },
+        },
+      ]);
+      const [{ n }] =
+        await db.sql`select count(*)::int as n from public.laughter_events where recording_id = ${job.recordingId}`;
+      expect(n).toBe(0);
+    }
+  });
+
   it("401 for a forged, missing or stale signature, before reading the body", async () => {
     const job = await leasedJob("2026-11-20T17:00:00Z");
     const body = JSON.stringify({
@@ -264,10 +303,37 @@ describe("POST /report", () => {
     const stale = await fetch(`${report.url}/report`, {
       method: "POST",
       body,
-      headers: await signRequest(NODE_SECRET, body, Date.now() - 3_600_000),
+      headers: await signRequest(
+        REPORT_SECRET,
+        { method: "POST", url: `${report.url}/report`, body },
+        Date.now() - 3_600_000,
+      ),
     });
     expect(stale.status).toBe(401);
     expect(await stale.json()).toMatchObject({ error: { code: "STALE_TIMESTAMP" } });
+    // The other direction's secret (the one that signs /infer) is not accepted here.
+    const infer = await post(undefined, { raw: body, secret: INFER_SECRET });
+    expect(await infer.json()).toMatchObject({ error: { code: "BAD_SIGNATURE" } });
+    // Through Supabase's gateway the node signs /functions/v1/report; the function sees /report.
+    const viaGateway = await fetch(`${report.url}/report`, {
+      method: "POST",
+      body: "{}",
+      headers: await signRequest(REPORT_SECRET, {
+        method: "POST",
+        url: "https://ref.supabase.co/functions/v1/report",
+        body: "{}",
+      }),
+    });
+    expect(viaGateway.status).toBe(400);
+    // A header with hundreds of values is refused before the 4 MiB body is read or hashed.
+    const signed = await signRequest(REPORT_SECRET, { method: "POST", url: `${report.url}/report`, body });
+    const flood = await fetch(`${report.url}/report`, {
+      method: "POST",
+      body,
+      headers: { ...signed, "x-giggles-signature": Array(900).fill(signed["x-giggles-signature"]).join(",") },
+    });
+    expect(flood.status).toBe(401);
+    expect(await flood.json()).toMatchObject({ error: { code: "MALFORMED_SIGNATURE" } });
     const [row] = await db.sql`select status from queue.jobs where id = ${job.jobId}`;
     expect(row.status).toBe("processing");
   });

@@ -61,6 +61,12 @@ describe("migrations", () => {
         database: "postgres",
       },
       {
+        jobname: "giggles-expire-uploads",
+        schedule: "37 * * * *",
+        command: "select queue.expire_uploads()",
+        database: "postgres",
+      },
+      {
         jobname: "giggles-kick-dispatch",
         schedule: "* * * * *",
         command: "select queue.kick_dispatch()",

@@ -159,6 +159,49 @@ describe("RLS and privileges", () => {
     expect(n).toBe(0);
   });
 
+  it("API users can execute no function in public, queue or private", async () => {
+    const executable = await db.sql`
+      select s.nspname || '.' || p.proname as fn, r.role
+      from pg_proc p join pg_namespace s on s.oid = p.pronamespace
+      cross join (values ('anon'), ('authenticated')) as r(role)
+      where s.nspname in ('public', 'queue', 'private') and has_function_privilege(r.role, p.oid, 'execute')`;
+    expect(executable).toEqual([]);
+  });
+
+  it("objects created later in public give anon and authenticated nothing (default privileges revoked)", async () => {
+    // As the role that runs migrations, in a transaction that is rolled back.
+    const rollback = new Error("rollback");
+    let privileges: readonly unknown[] = [];
+    await db.sql
+      .begin(async (tx) => {
+        await tx`set local role postgres`;
+        await tx`create table public.future_table (id bigint generated always as identity primary key)`;
+        await tx`create function public.future_function() returns int language sql as 'select 1'`;
+        await tx`create sequence public.future_sequence`;
+        privileges = await tx`
+          select r.role,
+                 has_table_privilege(r.role, 'public.future_table', 'select, insert, update, delete') as tbl,
+                 has_function_privilege(r.role, 'public.future_function()', 'execute') as fn,
+                 has_sequence_privilege(r.role, 'public.future_sequence', 'usage, select, update') as seq,
+                 has_sequence_privilege(r.role, 'public.future_table_id_seq', 'usage, select, update') as identity
+          from (values ('anon'), ('authenticated')) as r(role) order by 1`;
+        throw rollback;
+      })
+      .catch((error) => {
+        if (error !== rollback) throw error;
+      });
+    expect(privileges).toEqual([
+      { role: "anon", tbl: false, fn: false, seq: false, identity: false },
+      { role: "authenticated", tbl: false, fn: false, seq: false, identity: false },
+    ]);
+    const defaults = await db.sql`
+      select pg_get_userbyid(d.defaclrole) as owner, d.defaclobjtype as type, d.defaclacl::text as acl
+      from pg_default_acl d
+      where pg_get_userbyid(d.defaclrole) = 'postgres'
+        and (d.defaclacl::text ~ '(^|[{,])(anon|authenticated)=' or (d.defaclobjtype = 'f' and d.defaclacl::text ~ '(^|[{,])=X'))`;
+    expect(defaults).toEqual([]);
+  });
+
   it("authenticated has SELECT only (plus UPDATE(time_zone) on profiles); nothing is granted ALL", async () => {
     const grants = await db.sql`
       select table_name, privilege_type from information_schema.role_table_grants

@@ -51,7 +51,8 @@ const node = spawn(process.execPath, ["--max-semi-space-size=1", "inference-node
     MALLOC_ARENA_MAX: "2",
     NODE_ID: "bench-node",
     NODE_PORT: String(nodePort),
-    NODE_SHARED_SECRET: secret,
+    INFER_SIGNING_SECRET: secret,
+    REPORT_SIGNING_SECRET: `${secret}-report`,
     CLIPS_S3_ENDPOINT: s3.endpoint,
     CLIPS_S3_REGION: s3.region,
     CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,
@@ -85,7 +86,10 @@ const started = performance.now();
 const accepted = await fetch(`${nodeUrl}/infer`, {
   method: "POST",
   body,
-  headers: { ...(await signRequest(secret, body)), "content-type": "application/json" },
+  headers: {
+    ...(await signRequest(secret, { method: "POST", url: `${nodeUrl}/infer`, body })),
+    "content-type": "application/json",
+  },
 });
 if (accepted.status !== 202) throw new Error(`/infer answered ${accepted.status}: ${await accepted.text()}`);
 

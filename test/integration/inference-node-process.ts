@@ -19,7 +19,10 @@ import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
 const run = promisify(execFile);
 export const repoRoot = resolve(import.meta.dirname, "../..");
 export const devAudioDir = DEV_AUDIO_DIR;
-export const sharedSecret = "integration-secret-0123456789abcdef0123456789";
+/** Signs POST /infer (dispatch → node). */
+export const inferSecret = "integration-infer-secret-0123456789abcdef0123";
+/** Signs the job reports (node → report function). */
+export const reportSecret = "integration-report-secret-0123456789abcdef012";
 
 /** The real engine needs engine.ts and the converted model (`npm run build:model`). */
 export const engineAvailable =
@@ -45,7 +48,8 @@ export async function startNodeProcess(
       PATH: process.env.PATH ?? "",
       NODE_ID: "it-node-1",
       NODE_PORT: String(port),
-      NODE_SHARED_SECRET: sharedSecret,
+      INFER_SIGNING_SECRET: inferSecret,
+      REPORT_SIGNING_SECRET: reportSecret,
       CLIPS_S3_ENDPOINT: s3.endpoint,
       CLIPS_S3_REGION: s3.region,
       CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,
@@ -71,12 +75,15 @@ export async function startNodeProcess(
 }
 
 /** POSTs a signed batch to /infer. */
-export async function postInfer(url: string, jobs: InferJob[], secret = sharedSecret) {
+export async function postInfer(url: string, jobs: InferJob[], secret = inferSecret, nowMs = Date.now()) {
   const body = JSON.stringify({ jobs } satisfies InferRequest);
   const res = await request(`${url}/infer`, {
     method: "POST",
     body,
-    headers: { ...(await signRequest(secret, body)), "content-type": "application/json" },
+    headers: {
+      ...(await signRequest(secret, { method: "POST", url: `${url}/infer`, body }, nowMs)),
+      "content-type": "application/json",
+    },
   });
   return {
     status: res.statusCode,

@@ -31,8 +31,9 @@ describe("shared modules under Deno", () => {
 import { inferRequestSchema } from "../../shared/schemas/infer-request.ts";
 import { jobReportBatchSchema } from "../../shared/schemas/job-report.ts";
 const [secret, body, nowMs, headersJson] = Deno.args;
-const verified = await verifyRequest(secret, JSON.parse(headersJson), body, { nowMs: Number(nowMs) });
-const signed = await signRequest(secret, body, Number(nowMs));
+const parts = { method: "POST", url: "https://ref.supabase.co/functions/v1/report", body };
+const verified = await verifyRequest(secret, { ...parts, headers: JSON.parse(headersJson) }, { nowMs: Number(nowMs) });
+const signed = await signRequest(secret, parts, Number(nowMs));
 const job = { jobId: crypto.randomUUID(), leaseToken: crypto.randomUUID(), audioUrl: "https://s/a.ogg",
   recordingStartedAt: "2026-11-27T08:00:00Z", format: "ogg-opus", clipKeyPrefix: "u/r/",
   callbackUrl: "https://f/report", deadline: "2026-11-28T03:00:00Z" };
@@ -50,7 +51,8 @@ console.log(JSON.stringify({
 
   it("verifies Node's signature, signs identically, and parses with the same schemas", async () => {
     const nowMs = Date.now();
-    const headers = await signRequest(secret, body, nowMs);
+    const parts = { method: "POST", url: "/report", body };
+    const headers = await signRequest(secret, parts, nowMs);
     const { stdout } = await run(
       denoBinary(),
       ["run", "--no-prompt", script, secret, body, String(nowMs), JSON.stringify(headers)],
@@ -62,9 +64,11 @@ console.log(JSON.stringify({
       request: boolean;
       badReport: boolean;
     };
-    expect(result.verified).toEqual({ ok: true });
+    expect(result.verified).toMatchObject({ ok: true });
     expect(result.signed).toEqual(headers);
-    expect(await verifyRequest(secret, result.signed, body, { nowMs })).toEqual({ ok: true });
+    expect(await verifyRequest(secret, { ...parts, headers: result.signed }, { nowMs })).toMatchObject({
+      ok: true,
+    });
     expect(result.request).toBe(true);
     expect(result.badReport).toBe(false);
   });

@@ -22,11 +22,12 @@ import { type S3Endpoint, startS3 } from "../harness/s3.ts";
 import {
   buildNightRecording,
   engineAvailable,
+  inferSecret,
   integrationJob,
   type NodeProcess,
   percentile,
   postInfer,
-  sharedSecret,
+  reportSecret,
   soxAvailable,
   startLatencyProbe,
   startNodeProcess,
@@ -74,8 +75,12 @@ describe.skipIf(!engineAvailable || !soxAvailable)("inference node (real engine,
     const accepted = await postInfer(node.url, [job]);
     expect(accepted).toMatchObject({ status: 202, body: { accepted: [job.jobId], duplicates: [] } });
 
-    // A redelivery of the same lease while it runs is acknowledged as a duplicate, not run twice.
-    expect((await postInfer(node.url, [job])).body).toEqual({ accepted: [], duplicates: [job.jobId] });
+    // A redelivery of the same lease while it runs (signed afresh, as the dispatcher does) is
+    // acknowledged as a duplicate, not run twice; the very same signed request again would be a replay.
+    expect((await postInfer(node.url, [job], inferSecret, Date.now() + 1000)).body).toEqual({
+      accepted: [],
+      duplicates: [job.jobId],
+    });
 
     // Sample /healthz back to back (from another process) until the report arrives.
     const probe = startLatencyProbe(`${node.url}/healthz`);
@@ -98,7 +103,14 @@ describe.skipIf(!engineAvailable || !soxAvailable)("inference node (real engine,
       }),
     );
 
-    expect(await verifyRequest(sharedSecret, received!.headers, received!.rawBody)).toEqual({ ok: true });
+    expect(
+      await verifyRequest(reportSecret, {
+        method: received!.method,
+        url: received!.path,
+        headers: received!.headers,
+        body: received!.rawBody,
+      }),
+    ).toMatchObject({ ok: true });
     expect(report).toMatchObject({ jobId: job.jobId, leaseToken: job.leaseToken, status: "completed" });
     if (report.status !== "completed") throw new Error(JSON.stringify(report));
     expect(report.modelVersion).toMatch(/^yamnet-onnx@/);

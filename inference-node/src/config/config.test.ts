@@ -4,7 +4,8 @@ import { ConfigError, configSchema, parseConfig } from "./config.ts";
 
 const minimal = {
   NODE_ID: "node-1",
-  NODE_SHARED_SECRET: "x".repeat(32),
+  INFER_SIGNING_SECRET: "i".repeat(32),
+  REPORT_SIGNING_SECRET: "r".repeat(32),
   CLIPS_S3_ENDPOINT: "https://abc.storage.supabase.co/storage/v1/s3",
   CLIPS_S3_REGION: "eu-central-1",
   CLIPS_S3_ACCESS_KEY_ID: "key",
@@ -32,7 +33,7 @@ describe("parseConfig", () => {
     const attempt = () =>
       parseConfig({
         ...minimal,
-        NODE_SHARED_SECRET: "short",
+        INFER_SIGNING_SECRET: "short",
         NODE_CONCURRENCY: "two",
         CLIPS_BUCKET: undefined,
       });
@@ -41,7 +42,7 @@ describe("parseConfig", () => {
       attempt();
     } catch (err) {
       const error = err as ConfigError;
-      expect(error.variables.sort()).toEqual(["CLIPS_BUCKET", "NODE_CONCURRENCY", "NODE_SHARED_SECRET"]);
+      expect(error.variables.sort()).toEqual(["CLIPS_BUCKET", "INFER_SIGNING_SECRET", "NODE_CONCURRENCY"]);
       expect(error.message).toContain("NODE_CONCURRENCY");
       expect(error.message).not.toContain("short"); // never echo secrets back
     }
@@ -71,10 +72,32 @@ describe("parseConfig", () => {
     );
     const env = {
       ...filled,
-      NODE_SHARED_SECRET: minimal.NODE_SHARED_SECRET,
+      INFER_SIGNING_SECRET: minimal.INFER_SIGNING_SECRET,
+      REPORT_SIGNING_SECRET: minimal.REPORT_SIGNING_SECRET,
       CLIPS_S3_ACCESS_KEY_ID: minimal.CLIPS_S3_ACCESS_KEY_ID,
       CLIPS_S3_SECRET_ACCESS_KEY: minimal.CLIPS_S3_SECRET_ACCESS_KEY,
     };
     expect(parseConfig(env).CLIPS_S3_ENDPOINT).toBe("https://abcdefghij.storage.supabase.co/storage/v1/s3");
+  });
+});
+
+describe("signing secrets", () => {
+  it("refuses one secret for both directions", () => {
+    const same = "s".repeat(32);
+    expect(() =>
+      parseConfig({ ...minimal, INFER_SIGNING_SECRET: same, REPORT_SIGNING_SECRET: same }),
+    ).toThrow(/REPORT_SIGNING_SECRET: must differ from INFER_SIGNING_SECRET/);
+  });
+});
+
+describe("operator endpoints", () => {
+  it("refuses a non-loopback NODE_HOST without NODE_METRICS_TOKEN", () => {
+    expect(() => parseConfig({ ...minimal, NODE_HOST: "0.0.0.0" })).toThrow(/NODE_HOST: listen on loopback/);
+    expect(
+      parseConfig({ ...minimal, NODE_HOST: "0.0.0.0", NODE_METRICS_TOKEN: "m".repeat(32) }),
+    ).toMatchObject({
+      NODE_HOST: "0.0.0.0",
+    });
+    expect(parseConfig({ ...minimal, NODE_HOST: "::1" }).NODE_HOST).toBe("::1");
   });
 });

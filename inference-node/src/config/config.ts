@@ -13,42 +13,69 @@ import { z } from "zod";
 
 const positiveInt = z.coerce.number<string>().int().positive();
 const nonNegativeInt = z.coerce.number<string>().int().nonnegative();
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+const signingSecret = z.string().min(32, "must be at least 32 characters (use `openssl rand -hex 32`)");
 
 /** Defaults: chosen for a 4 GB VPS running one node process next to Caddy. */
-export const configSchema = z.object({
-  /** Stable name of this node, reported in every job's stats. */
-  NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "letters, digits, '.', '_' or '-', at most 64"),
-  NODE_HOST: z.string().min(1).default("127.0.0.1"),
-  NODE_PORT: z.coerce.number<string>().int().min(1).max(65_535).default(8080),
-  /** HMAC secret shared with the dispatcher; signs /infer requests and job reports. */
-  NODE_SHARED_SECRET: z.string().min(32, "must be at least 32 characters (use `openssl rand -hex 32`)"),
-  NODE_REPLAY_WINDOW_MS: positiveInt.default(300_000),
-  /** Jobs waiting behind the running ones; more gets 429. */
-  NODE_MAX_QUEUED_JOBS: nonNegativeInt.default(8),
-  /** Jobs inferring at once. The engine serialises ONNX runs, so >1 only overlaps fetch/upload. */
-  NODE_CONCURRENCY: positiveInt.default(1),
-  /** Recent jobId+leaseToken pairs remembered to drop duplicate deliveries. */
-  NODE_DEDUPE_CAPACITY: positiveInt.default(4096),
-  /** Memory guard: above this resident set size the node refuses new work (503) and /readyz fails. */
-  NODE_MAX_RSS_MB: positiveInt.default(768),
-  /** ONNX model file; the engine's default when unset. */
-  NODE_MODEL_PATH: z.string().min(1).optional(),
-  NODE_INTRA_OP_THREADS: positiveInt.optional(),
-  /** Consecutive failed attempts (without progress) before the audio fetch gives up. */
-  NODE_AUDIO_FETCH_RETRIES: nonNegativeInt.default(5),
-  /** Headers and between-chunks timeout of the audio download. */
-  NODE_AUDIO_IDLE_TIMEOUT_MS: positiveInt.default(30_000),
-  NODE_CLIP_UPLOAD_ATTEMPTS: positiveInt.default(5),
-  /** Time kept back before a job's deadline to deliver its report; processing is cut off earlier. */
-  NODE_REPORT_RESERVE_MS: nonNegativeInt.default(30_000),
-  /** On SIGTERM: how long to keep trying to deliver the final reports before exiting. */
-  NODE_SHUTDOWN_GRACE_MS: positiveInt.default(20_000),
-  CLIPS_S3_ENDPOINT: z.url({ protocol: /^https?$/ }),
-  CLIPS_S3_REGION: z.string().min(1),
-  CLIPS_S3_ACCESS_KEY_ID: z.string().min(1),
-  CLIPS_S3_SECRET_ACCESS_KEY: z.string().min(1),
-  CLIPS_BUCKET: z.string().min(1),
-});
+export const configSchema = z
+  .object({
+    /** Stable name of this node, reported in every job's stats. */
+    NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "letters, digits, '.', '_' or '-', at most 64"),
+    /** Listen address. Anything but loopback needs NODE_METRICS_TOKEN (no public /metrics without the proxy). */
+    NODE_HOST: z.string().min(1).default("127.0.0.1"),
+    NODE_PORT: z.coerce.number<string>().int().min(1).max(65_535).default(8080),
+    /** HMAC secret the dispatcher signs `POST /infer` with (the dispatch function's INFER_SIGNING_SECRET). */
+    INFER_SIGNING_SECRET: signingSecret,
+    /** The previous infer secret during a rotation; requests signed with either are accepted. */
+    INFER_SIGNING_SECRET_PREVIOUS: signingSecret.optional(),
+    /** HMAC secret this node signs its job reports with (the report function's REPORT_SIGNING_SECRET). */
+    REPORT_SIGNING_SECRET: signingSecret,
+    /**
+     * Bearer token for the operator views: `/metrics`, and the detail of `/readyz` (model version, RSS,
+     * queue). When set, /metrics answers 401 without it; /readyz always answers what the dispatcher needs.
+     */
+    NODE_METRICS_TOKEN: z
+      .string()
+      .min(32, "must be at least 32 characters (use `openssl rand -hex 32`)")
+      .optional(),
+    /** Signed /infer requests older or newer than this are refused; seen signatures are remembered as long. */
+    NODE_REPLAY_WINDOW_MS: positiveInt.default(300_000),
+    /** Jobs waiting behind the running ones; more gets 429. */
+    NODE_MAX_QUEUED_JOBS: nonNegativeInt.default(8),
+    /** Jobs inferring at once. The engine serialises ONNX runs, so >1 only overlaps fetch/upload. */
+    NODE_CONCURRENCY: positiveInt.default(1),
+    /** Recent jobId+leaseToken pairs remembered to drop duplicate deliveries. */
+    NODE_DEDUPE_CAPACITY: positiveInt.default(4096),
+    /** Memory guard: above this resident set size the node refuses new work (503) and /readyz fails. */
+    NODE_MAX_RSS_MB: positiveInt.default(768),
+    /** ONNX model file; the engine's default when unset. */
+    NODE_MODEL_PATH: z.string().min(1).optional(),
+    NODE_INTRA_OP_THREADS: positiveInt.optional(),
+    /** Consecutive failed attempts (without progress) before the audio fetch gives up. */
+    NODE_AUDIO_FETCH_RETRIES: nonNegativeInt.default(5),
+    /** Headers and between-chunks timeout of the audio download. */
+    NODE_AUDIO_IDLE_TIMEOUT_MS: positiveInt.default(30_000),
+    NODE_CLIP_UPLOAD_ATTEMPTS: positiveInt.default(5),
+    /** Time kept back before a job's deadline to deliver its report; processing is cut off earlier. */
+    NODE_REPORT_RESERVE_MS: nonNegativeInt.default(30_000),
+    /** On SIGTERM: how long to keep trying to deliver the final reports before exiting. */
+    NODE_SHUTDOWN_GRACE_MS: positiveInt.default(20_000),
+    CLIPS_S3_ENDPOINT: z.url({ protocol: /^https?$/ }),
+    CLIPS_S3_REGION: z.string().min(1),
+    CLIPS_S3_ACCESS_KEY_ID: z.string().min(1),
+    CLIPS_S3_SECRET_ACCESS_KEY: z.string().min(1),
+    CLIPS_BUCKET: z.string().min(1),
+  })
+  .refine((config) => config.INFER_SIGNING_SECRET !== config.REPORT_SIGNING_SECRET, {
+    // One secret per direction: a leaked report secret must not let anyone send work to the nodes.
+    message: "must differ from INFER_SIGNING_SECRET (one secret per direction)",
+    path: ["REPORT_SIGNING_SECRET"],
+  })
+  .refine((config) => LOOPBACK_HOSTS.has(config.NODE_HOST) || config.NODE_METRICS_TOKEN !== undefined, {
+    // Bound elsewhere, /metrics and /readyz's detail would be public without the proxy's filter.
+    message: "listen on loopback (127.0.0.1, ::1, localhost) behind the proxy, or set NODE_METRICS_TOKEN",
+    path: ["NODE_HOST"],
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

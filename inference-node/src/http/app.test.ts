@@ -19,7 +19,17 @@ interface Harness {
   state: { modelVersion: string | undefined; shuttingDown: boolean; rssBytes: number };
 }
 
-function setup({ maxQueuedJobs = 1, concurrency = 1 } = {}): Harness {
+const metricsToken = "metrics-token-0123456789abcdef0123456789";
+
+function setup({
+  maxQueuedJobs = 1,
+  concurrency = 1,
+  token,
+}: {
+  maxQueuedJobs?: number;
+  concurrency?: number;
+  token?: string;
+} = {}): Harness {
   const metrics = new NodeMetrics();
   const processed: string[] = [];
   let release = () => {};
@@ -54,7 +64,12 @@ function setup({ maxQueuedJobs = 1, concurrency = 1 } = {}): Harness {
     rssBytes: 100 * MB,
   };
   const app = createApp({
-    config: { NODE_SHARED_SECRET: secret, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 768 },
+    config: {
+      INFER_SIGNING_SECRET: secret,
+      NODE_REPLAY_WINDOW_MS: 300_000,
+      NODE_MAX_RSS_MB: 768,
+      ...(token === undefined ? {} : { NODE_METRICS_TOKEN: token }),
+    },
     queue,
     metrics,
     logger: silentLogger,
@@ -72,7 +87,9 @@ async function postInfer(
 ) {
   const raw = typeof body === "string" ? body : JSON.stringify(body);
   const headers: Record<string, string> = { "content-type": "application/json" };
-  if (sign !== null) Object.assign(headers, await signRequest(sign, raw, nowMs));
+  if (sign !== null) {
+    Object.assign(headers, await signRequest(sign, { method: "POST", url: "/infer", body: raw }, nowMs));
+  }
   return await app.request("/infer", { method: "POST", body: raw, headers });
 }
 
@@ -111,6 +128,87 @@ describe("POST /infer", () => {
       expect(await res.json()).toMatchObject({ error: { code: "STALE_TIMESTAMP" } });
     });
 
+    it("401 MALFORMED_SIGNATURE for more than two values, before reading the body", async () => {
+      const { app } = setup();
+      const raw = JSON.stringify({ jobs: [makeJob()] });
+      const headers = await signRequest(secret, { method: "POST", url: "/infer", body: raw });
+      const many = Array.from({ length: 900 }, () => headers["x-giggles-signature"]).join(",");
+      let bodyRead = false;
+      // highWaterMark 0: pull() runs only when someone reads the body.
+      const body = new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            bodyRead = true;
+            controller.enqueue(new TextEncoder().encode(raw));
+            controller.close();
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      const res = await app.request("/infer", {
+        method: "POST",
+        body,
+        headers: { ...headers, "x-giggles-signature": many, "content-type": "application/json" },
+        duplex: "half",
+      } as RequestInit);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: "MALFORMED_SIGNATURE" } });
+      expect(bodyRead).toBe(false);
+    });
+
+    it("401 BAD_SIGNATURE for a signature made for another path (the report endpoint)", async () => {
+      const { app } = setup();
+      const raw = JSON.stringify({ jobs: [makeJob()] });
+      const headers = await signRequest(secret, { method: "POST", url: "/report", body: raw });
+      const res = await app.request("/infer", { method: "POST", body: raw, headers });
+      expect(await res.json()).toMatchObject({ error: { code: "BAD_SIGNATURE" } });
+    });
+
+    it("accepts the previous secret during a rotation", async () => {
+      const metrics = new NodeMetrics();
+      const { queue } = setup();
+      const app = createApp({
+        config: {
+          INFER_SIGNING_SECRET: "new-secret-0123456789abcdef0123456789",
+          INFER_SIGNING_SECRET_PREVIOUS: secret,
+          NODE_REPLAY_WINDOW_MS: 300_000,
+          NODE_MAX_RSS_MB: 768,
+        },
+        queue,
+        metrics,
+        logger: silentLogger,
+        modelVersion: () => "m",
+        isShuttingDown: () => false,
+        rssBytes: () => 1,
+      });
+      expect((await postInfer(app, { jobs: [makeJob()] })).status).toBe(202);
+    });
+
+    it("401 REPLAYED_REQUEST for the same signed request again, however many came in between", async () => {
+      const { app, release } = setup({ maxQueuedJobs: 5000 });
+      release();
+      const raw = JSON.stringify({ jobs: [makeJob()] });
+      const headers = await signRequest(secret, { method: "POST", url: "/infer", body: raw });
+      const send = () => app.request("/infer", { method: "POST", body: raw, headers });
+      expect((await send()).status).toBe(202);
+      // More than the job dedupe's capacity (100 here, 4096 by default) of other requests.
+      for (let i = 0; i < 120; i++) expect((await postInfer(app, { jobs: [makeJob()] })).status).toBe(202);
+      const replay = await send();
+      expect(replay.status).toBe(401);
+      expect(await replay.json()).toMatchObject({ error: { code: "REPLAYED_REQUEST" } });
+    });
+
+    it("401 REPLAYED_REQUEST after a restart for a request signed before it", async () => {
+      const raw = JSON.stringify({ jobs: [makeJob()] });
+      const headers = await signRequest(
+        secret,
+        { method: "POST", url: "/infer", body: raw },
+        Date.now() - 2000,
+      );
+      const res = await setup().app.request("/infer", { method: "POST", body: raw, headers });
+      expect(await res.json()).toMatchObject({ error: { code: "REPLAYED_REQUEST" } });
+    });
+
     it("checks the signature before looking at the body", async () => {
       const res = await postInfer(setup().app, "not json", { sign: null });
       expect(res.status).toBe(401);
@@ -147,8 +245,9 @@ describe("POST /infer", () => {
       expect(await res.json()).toMatchObject({ error: { code: "QUEUE_FULL" } });
       release();
       await queue.idle();
-      // Not remembered as seen: the same delivery is accepted once there is room.
-      expect(await (await postInfer(app, { jobs: [refused] })).json()).toEqual({
+      // Not remembered as seen: the same delivery (signed afresh, as the dispatcher does) is accepted
+      // once there is room.
+      expect(await (await postInfer(app, { jobs: [refused] }, { nowMs: Date.now() + 1000 })).json()).toEqual({
         accepted: [refused.jobId],
         duplicates: [],
       });
@@ -201,16 +300,27 @@ describe("POST /infer", () => {
 });
 
 describe("GET /readyz", () => {
-  it("200 with model version and capacity when ready", async () => {
-    const { app, release, queue } = setup({ maxQueuedJobs: 3 });
+  it("200 with model version and capacity when ready (detail for the operator's bearer only)", async () => {
+    const { app, release, queue } = setup({ maxQueuedJobs: 3, token: metricsToken });
     await postInfer(app, { jobs: [makeJob(), makeJob()] });
-    const res = await app.request("/readyz");
+    const res = await app.request("/readyz", { headers: { authorization: `Bearer ${metricsToken}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       ready: true,
       modelVersion: "fake-yamnet@0000",
       capacity: { free: 2, queued: 1, running: 1, max: 4 },
+      rssBytes: 100 * MB,
     });
+    // Anyone else (the dispatcher, the internet through the proxy) sees what the dispatcher needs.
+    const others: Record<string, string>[] = [{}, { authorization: "Bearer wrong" }];
+    for (const headers of others) {
+      const plain = await app.request("/readyz", { headers });
+      expect(await plain.json()).toEqual({
+        ready: true,
+        modelVersion: "fake-yamnet@0000",
+        capacity: { free: 2 },
+      });
+    }
     release();
     await queue.idle();
   });
@@ -237,6 +347,16 @@ describe("GET /readyz", () => {
 });
 
 describe("GET /healthz and /metrics", () => {
+  it("/metrics needs the operator's bearer when NODE_METRICS_TOKEN is set", async () => {
+    const { app } = setup({ token: metricsToken });
+    const anonymous = await app.request("/metrics");
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: "UNAUTHORIZED" } });
+    const operator = await app.request("/metrics", { headers: { authorization: `Bearer ${metricsToken}` } });
+    expect(operator.status).toBe(200);
+    expect(await operator.text()).toContain("giggles_node_rss_bytes");
+  });
+
   it("healthz answers ok", async () => {
     const res = await setup().app.request("/healthz");
     expect(res.status).toBe(200);
@@ -273,7 +393,7 @@ describe("errors", () => {
       },
     } as unknown as JobQueue;
     const app = createApp({
-      config: { NODE_SHARED_SECRET: secret, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 768 },
+      config: { INFER_SIGNING_SECRET: secret, NODE_REPLAY_WINDOW_MS: 300_000, NODE_MAX_RSS_MB: 768 },
       queue,
       metrics,
       logger: silentLogger,

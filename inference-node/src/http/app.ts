@@ -4,8 +4,10 @@
  * `app.request()`):
  * - `POST /infer`: signed batch of jobs → 202 `{ accepted, duplicates }` | 400 | 401 | 429 | 503
  * - `GET /healthz`: the process and its event loop answer (inference runs in a worker thread)
- * - `GET /readyz`: model loaded, not shutting down, under the memory guard → 200, else 503
- * - `GET /metrics`: Prometheus text
+ * - `GET /readyz`: model loaded, not shutting down, under the memory guard → 200, else 503; body
+ *   `{ ready, reasons?, modelVersion, capacity: { free } }` (what the dispatcher and the smoke check need),
+ *   plus `rssBytes` and the whole `capacity` for `Authorization: Bearer <NODE_METRICS_TOKEN>`
+ * - `GET /metrics`: Prometheus text; 401 without the bearer when NODE_METRICS_TOKEN is set
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -21,7 +23,14 @@ import { verifySignature } from "./verify-signature.ts";
 export const MAX_INFER_BODY_BYTES = 1024 * 1024;
 
 export interface AppDeps {
-  config: Pick<Config, "NODE_SHARED_SECRET" | "NODE_REPLAY_WINDOW_MS" | "NODE_MAX_RSS_MB">;
+  config: Pick<
+    Config,
+    | "INFER_SIGNING_SECRET"
+    | "INFER_SIGNING_SECRET_PREVIOUS"
+    | "NODE_REPLAY_WINDOW_MS"
+    | "NODE_MAX_RSS_MB"
+    | "NODE_METRICS_TOKEN"
+  >;
   queue: JobQueue;
   metrics: NodeMetrics;
   logger: Logger;
@@ -50,6 +59,12 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/healthz", (c) => c.json({ ok: true }));
 
+  /** The operator's bearer, when one is configured and presented. */
+  const isOperator = (authorization: string | undefined): boolean =>
+    config.NODE_METRICS_TOKEN !== undefined &&
+    authorization !== undefined &&
+    constantTimeEqual(authorization, `Bearer ${config.NODE_METRICS_TOKEN}`);
+
   app.get("/readyz", (c) => {
     const modelVersion = deps.modelVersion();
     const rss = rssBytes();
@@ -58,19 +73,27 @@ export function createApp(deps: AppDeps): Hono {
     if (deps.isShuttingDown()) reasons.push("SHUTTING_DOWN");
     if (rss > maxRssBytes) reasons.push("MEMORY_GUARD");
     const ready = reasons.length === 0;
+    const answer = { ready, ...(ready ? {} : { reasons }) };
+    if (!isOperator(c.req.header("authorization"))) {
+      return c.json(
+        { ...answer, modelVersion: modelVersion ?? null, capacity: { free: queue.capacity.free } },
+        ready ? 200 : 503,
+      );
+    }
     return c.json(
-      {
-        ready,
-        ...(ready ? {} : { reasons }),
-        modelVersion: modelVersion ?? null,
-        capacity: queue.capacity,
-        rssBytes: rss,
-      },
+      { ...answer, modelVersion: modelVersion ?? null, capacity: queue.capacity, rssBytes: rss },
       ready ? 200 : 503,
     );
   });
 
   app.get("/metrics", (c) => {
+    if (config.NODE_METRICS_TOKEN !== undefined && !isOperator(c.req.header("authorization"))) {
+      throw new HttpError(401, {
+        code: "UNAUTHORIZED",
+        message: "send Authorization: Bearer <NODE_METRICS_TOKEN>",
+        headers: { "www-authenticate": "Bearer" },
+      });
+    }
     const text = metrics.render({
       queued: () => queue.capacity.queued,
       running: () => queue.capacity.running,
@@ -79,8 +102,17 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 
+  const signature = verifySignature({
+    secrets: [config.INFER_SIGNING_SECRET, config.INFER_SIGNING_SECRET_PREVIOUS].filter(
+      (secret): secret is string => secret !== undefined,
+    ),
+    replayWindowMs: config.NODE_REPLAY_WINDOW_MS,
+    ...(deps.nowMs === undefined ? {} : { nowMs: deps.nowMs }),
+  });
   app.post(
     "/infer",
+    // Headers first: a malformed, stale or oversized signature header costs no body read and no HMAC.
+    signature.headers,
     bodyLimit({
       maxSize: MAX_INFER_BODY_BYTES,
       onError: () => {
@@ -90,11 +122,7 @@ export function createApp(deps: AppDeps): Hono {
         });
       },
     }),
-    verifySignature({
-      secret: config.NODE_SHARED_SECRET,
-      replayWindowMs: config.NODE_REPLAY_WINDOW_MS,
-      ...(deps.nowMs === undefined ? {} : { nowMs: deps.nowMs }),
-    }),
+    signature.body,
     async (c) => {
       let json: unknown;
       try {
@@ -149,4 +177,12 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   return app;
+}
+
+/** Compares without an early exit on the first difference (the length is not secret). */
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

@@ -19,6 +19,11 @@ export interface AudioStreamOptions {
   idleTimeoutMs?: number;
   /** Base of the exponential backoff between attempts. */
   retryBaseDelayMs?: number;
+  /**
+   * ETag the object must have (from the upload confirmation): sent as `If-Match`, and a 200/206 with
+   * another (or no) ETag is refused too, for servers that ignore the condition. Fails `AUDIO_CHANGED`.
+   */
+  expectedEtag?: string;
   /** Called before each retry (for logs and tests). */
   onRetry?: (info: { attempt: number; receivedBytes: number; error: string }) => void;
 }
@@ -48,6 +53,7 @@ export async function* streamAudio(
     maxRetries = 5,
     idleTimeoutMs = 30_000,
     retryBaseDelayMs = 250,
+    expectedEtag,
     onRetry,
   }: AudioStreamOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
@@ -74,7 +80,10 @@ export async function* streamAudio(
     try {
       response = await request(url, {
         method: "GET",
-        headers: receivedBytes > 0 ? { range: `bytes=${receivedBytes}-` } : {},
+        headers: {
+          ...(receivedBytes > 0 ? { range: `bytes=${receivedBytes}-` } : {}),
+          ...(expectedEtag === undefined ? {} : { "if-match": expectedEtag }),
+        },
         signal,
         headersTimeout: idleTimeoutMs,
         bodyTimeout: idleTimeoutMs,
@@ -85,6 +94,18 @@ export async function* streamAudio(
     }
 
     const { statusCode, headers, body } = response;
+    if (
+      expectedEtag !== undefined &&
+      (statusCode === 412 ||
+        ((statusCode === 200 || statusCode === 206) && !sameEtag(headers.etag, expectedEtag)))
+    ) {
+      await body.dump().catch(() => undefined);
+      throw new JobFailure(
+        JOB_FAILURE_REASONS.AUDIO_CHANGED,
+        false,
+        `the stored audio is not the object confirmed at upload (ETag ${String(headers.etag ?? "missing")}, expected ${expectedEtag})`,
+      );
+    }
     let skipBytes = 0;
     if (statusCode === 200) {
       // First response, or a server that ignored Range: the body starts at byte 0 again.
@@ -177,4 +198,11 @@ function describe(error: unknown): string {
     return typeof code === "string" ? `${code}: ${error.message}` : `${error.name}: ${error.message}`;
   }
   return String(error);
+}
+
+/** ETags compare without their quotes and weak prefix (S3 and s3rver quote them; proxies may add W/). */
+function sameEtag(header: string | string[] | undefined, expected: string): boolean {
+  const value = Array.isArray(header) ? header[0] : header;
+  const bare = (etag: string) => etag.trim().replace(/^W\//, "").replace(/"/g, "");
+  return value !== undefined && bare(value) === bare(expected);
 }

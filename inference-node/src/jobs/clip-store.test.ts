@@ -40,7 +40,8 @@ describe("createS3ClipStore", () => {
     const store = createS3ClipStore(
       parseConfig({
         NODE_ID: "node-1",
-        NODE_SHARED_SECRET: "x".repeat(32),
+        INFER_SIGNING_SECRET: "i".repeat(32),
+        REPORT_SIGNING_SECRET: "r".repeat(32),
         CLIPS_S3_ENDPOINT: endpoint,
         CLIPS_S3_REGION: "eu-central-1",
         CLIPS_S3_ACCESS_KEY_ID: "key",

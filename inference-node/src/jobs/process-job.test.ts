@@ -107,3 +107,34 @@ describe("processJob", () => {
     expect(report).toMatchObject({ status: "failed", error: { reason: "INTERNAL", retryable: true } });
   });
 });
+
+describe("processJob: the audio is the one declared and confirmed", () => {
+  it("sends If-Match with the confirmed ETag and completes when the object is unchanged", async () => {
+    server = await startAudioServer({ body: new Uint8Array(32_000), etag: "abc123" });
+    const job = makeJob({ audioUrl: server.url, audioEtag: '"abc123"' });
+    const report = await processJob(job, deps(), new AbortController().signal);
+    expect(report.status).toBe("completed");
+    expect(server.ifMatches).toEqual(['"abc123"']);
+  });
+
+  it("fails permanently with AUDIO_CHANGED when storage holds another object than the confirmed one", async () => {
+    server = await startAudioServer({ body: new Uint8Array(32_000), etag: "replaced" });
+    const job = makeJob({ audioUrl: server.url, audioEtag: '"abc123"' });
+    const report = await processJob(job, deps(), new AbortController().signal);
+    expect(report).toMatchObject({ status: "failed", error: { reason: "AUDIO_CHANGED", retryable: false } });
+  });
+
+  it("stops with a permanent AUDIO_TOO_LONG once the decoded audio runs well past the declared duration", async () => {
+    // The fake engine counts 32 bytes per ms: 100 s of audio against 1 s declared (limit 1.1 s + 60 s).
+    server = await startAudioServer({ body: new Uint8Array(3_200_000) });
+    const job = makeJob({ audioUrl: server.url, declaredDurationMs: 1000 });
+    const report = await processJob(job, deps(), new AbortController().signal);
+    expect(report).toMatchObject({ status: "failed", error: { reason: "AUDIO_TOO_LONG", retryable: false } });
+    if (report.status !== "failed") throw new Error("unreachable");
+    expect(report.stats?.audioSeconds).toBeGreaterThan(61);
+    expect(report.stats?.audioSeconds).toBeLessThan(70);
+    // Within the tolerance it completes.
+    const ok = makeJob({ audioUrl: server.url, declaredDurationMs: 95_000 });
+    expect((await processJob(ok, deps(), new AbortController().signal)).status).toBe("completed");
+  });
+});

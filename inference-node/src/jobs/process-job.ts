@@ -5,11 +5,16 @@
  * report (completed or failed), which the queue then delivers.
  */
 import type { InferJob } from "../../../shared/schemas/infer-request.ts";
-import type { JobReport, JobStats, ReportedEvent } from "../../../shared/schemas/job-report.ts";
+import {
+  JOB_FAILURE_REASONS,
+  type JobReport,
+  type JobStats,
+  type ReportedEvent,
+} from "../../../shared/schemas/job-report.ts";
 import type { Engine } from "../engine/types.ts";
 import { streamAudio } from "./audio-stream.ts";
 import { type ClipStore, clipKey, putClipWithRetries } from "./clip-store.ts";
-import { classifyFailure } from "./job-failure.ts";
+import { classifyFailure, JobFailure } from "./job-failure.ts";
 import { type Logger, redactUrl } from "./logger.ts";
 
 export interface ProcessJobDeps {
@@ -28,6 +33,9 @@ export interface ProcessJobDeps {
 
 /** How often the resident set size is sampled for `stats.peakRssBytes`. */
 const RSS_SAMPLE_INTERVAL_MS = 250;
+/** Decoded audio may run this much past the declared duration (clock drift, padding) before we stop. */
+export const DURATION_OVERRUN_FACTOR = 1.1;
+export const DURATION_OVERRUN_SLACK_MS = 60_000;
 
 /**
  * @example
@@ -66,10 +74,20 @@ export async function processJob(
   const lease = { jobId: job.jobId, leaseToken: job.leaseToken };
   logger.info("job_started", { jobId: job.jobId, format: job.format, audioUrl: redactUrl(job.audioUrl) });
 
+  // Stops the job when the audio is much longer than declared (a mislabelled or padded upload would
+  // otherwise hold the node for hours); the engine rejects with this controller's reason.
+  const overrun = new AbortController();
+  const jobSignal = AbortSignal.any([signal, overrun.signal]);
+  const maxAudioMs =
+    job.declaredDurationMs === undefined
+      ? Number.POSITIVE_INFINITY
+      : job.declaredDurationMs * DURATION_OVERRUN_FACTOR + DURATION_OVERRUN_SLACK_MS;
+
   try {
     const storedKeys = new Map<number, string>();
     const audio = streamAudio(job.audioUrl, {
-      signal,
+      signal: jobSignal,
+      ...(job.audioEtag === undefined ? {} : { expectedEtag: job.audioEtag }),
       maxRetries: deps.audioFetchRetries,
       idleTimeoutMs: deps.audioIdleTimeoutMs,
       ...(deps.retryBaseDelayMs === undefined ? {} : { retryBaseDelayMs: deps.retryBaseDelayMs }),
@@ -77,9 +95,18 @@ export async function processJob(
     });
     const result = await engine.detect(audio, {
       format: job.format,
-      signal,
+      signal: jobSignal,
       onProgress: (ms) => {
         processedMs = ms;
+        if (ms > maxAudioMs && !overrun.signal.aborted) {
+          overrun.abort(
+            new JobFailure(
+              JOB_FAILURE_REASONS.AUDIO_TOO_LONG,
+              false,
+              `decoded ${Math.round(ms / 1000)} s of audio, well past the declared ${Math.round((job.declaredDurationMs ?? 0) / 1000)} s; stopped`,
+            ),
+          );
+        }
       },
       onClip: async (clip) => {
         const startMs = Math.round(clip.event.startMs);
@@ -118,7 +145,10 @@ export async function processJob(
     logger.info("job_completed", { jobId: job.jobId, events: events.length, ...report.stats });
     return report;
   } catch (error) {
-    const failure = classifyFailure(error, signal);
+    const failure =
+      overrun.signal.aborted && !signal.aborted && overrun.signal.reason instanceof JobFailure
+        ? overrun.signal.reason
+        : classifyFailure(error, signal);
     const report: JobReport = {
       ...lease,
       status: "failed",

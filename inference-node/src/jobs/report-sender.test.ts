@@ -25,7 +25,23 @@ describe("sendReport", () => {
     expect(outcome).toEqual({ delivered: true, attempts: 1 });
     const [received] = receiver.received;
     expect(received?.report).toEqual(report);
-    expect(await verifyRequest(secret, received!.headers, received!.rawBody)).toEqual({ ok: true });
+    expect(
+      await verifyRequest(secret, {
+        method: received!.method,
+        url: received!.path,
+        headers: received!.headers,
+        body: received!.rawBody,
+      }),
+    ).toMatchObject({ ok: true });
+    // Signed for this endpoint (the /functions/v1 gateway prefix dropped), not for another one.
+    expect(
+      await verifyRequest(secret, {
+        method: "POST",
+        url: "/infer",
+        headers: received!.headers,
+        body: received!.rawBody,
+      }),
+    ).toEqual({ ok: false, reason: "BAD_SIGNATURE" });
   });
 
   it("retries 5xx with backoff until delivered", async () => {

@@ -55,7 +55,7 @@ export async function sendReport(
   let lastError = "";
   for (let attempt = 1; ; attempt++) {
     try {
-      const headers = await signRequest(secret, body, nowMs());
+      const headers = await signRequest(secret, { method: "POST", url: callbackUrl, body }, nowMs());
       const response = await request(callbackUrl, {
         method: "POST",
         body,

@@ -10,7 +10,8 @@
  *   running the previous pass (the claims would only compete for the same node capacity);
  * - `?wait=1` (manual runs, the local stack, tests) runs the pass before answering: 200
  *   `{ nodes: [{ url, free, claimed, accepted, duplicates, released, error?, wallMs }], claimed,
- *   accepted, released, wallMs }`;
+ *   accepted, released, uploadsDeleted, wallMs }` (`uploadsDeleted`: objects of expired uploads removed
+ *   from storage on the way, see delete-expired-uploads.ts);
  * - 400 body is not JSON / not the kick's shape; 401 bad or missing bearer; 405 other methods.
  *
  * @example
@@ -33,6 +34,7 @@ import {
 } from "../_shared/http-error.ts";
 import { s3Credentials } from "../_shared/s3.ts";
 import type { DispatchConfig } from "./config.ts";
+import { deleteExpiredUploads } from "./delete-expired-uploads.ts";
 import { dispatchToNode, type NodeSummary } from "./dispatch-to-node.ts";
 
 /** What `queue.kick_dispatch()` sends; an empty body is fine too (manual runs). */
@@ -47,6 +49,8 @@ export interface DispatchResult {
   claimed: number;
   accepted: number;
   released: number;
+  /** Objects of expired uploads deleted from storage in this run (see delete-expired-uploads.ts). */
+  uploadsDeleted: number;
   wallMs: number;
 }
 
@@ -115,7 +119,7 @@ export function createDispatchApp({
       sql,
       s3: s3Credentials(config),
       recordingsBucket: config.RECORDINGS_BUCKET,
-      nodeSecret: config.NODE_SHARED_SECRET,
+      nodeSecret: config.INFER_SIGNING_SECRET,
       reportUrl: config.REPORT_URL,
       leaseSeconds: config.LEASE_SECONDS,
       nodeTimeoutMs: config.NODE_TIMEOUT_MS,
@@ -160,11 +164,34 @@ export function createDispatchApp({
         wallMs: 0,
       };
     });
+    // Housekeeping after the nodes are served; its failure must not fail the dispatch.
+    let uploadsDeleted = 0;
+    try {
+      uploadsDeleted = (
+        await deleteExpiredUploads({
+          sql,
+          s3: ctx.s3,
+          recordingsBucket: config.RECORDINGS_BUCKET,
+          maxCount: 20,
+          timeoutMs: config.NODE_TIMEOUT_MS,
+          ...(doFetch === undefined ? {} : { fetch: doFetch }),
+        })
+      ).deleted;
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          event: "expired_upload_deletion_failed",
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    }
     const result: DispatchResult = {
       nodes,
       claimed: nodes.reduce((n, node) => n + node.claimed, 0),
       accepted: nodes.reduce((n, node) => n + node.accepted, 0),
       released: nodes.reduce((n, node) => n + node.released, 0),
+      uploadsDeleted,
       wallMs: Math.round(performance.now() - started),
     };
     console.log(JSON.stringify({ level: "info", event: "dispatch_done", ...result, nodes: undefined }));

@@ -9,8 +9,15 @@ import { s3EnvShape } from "../_shared/s3.ts";
 
 export const dispatchEnvSchema = z.object({
   ...dbEnvShape,
-  /** Bearer token the pg_cron kick sends (Vault secret `dispatch_token`). */
-  DISPATCH_TOKEN: secretVar(16),
+  /**
+   * Bearer token the pg_cron kick sends (Vault secret `dispatch_token`): a dedicated random value
+   * (`openssl rand -hex 32`), never a Supabase API key. The service-role key would let anyone who reads
+   * the kick's request (pg_net logs, Vault) bypass RLS everywhere; a dispatch token only wakes dispatch.
+   */
+  DISPATCH_TOKEN: secretVar(16).refine(
+    (token) => !/^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token) && !/^sb_(secret|publishable)_/.test(token),
+    "must be a dedicated random token (openssl rand -hex 32), not a Supabase API key or JWT",
+  ),
   /** Comma-separated base URLs of the inference nodes, e.g. `https://node-1.example.com`. */
   INFERENCE_NODE_URLS: z
     .string({ error: "is required (comma-separated node base URLs)" })
@@ -21,8 +28,8 @@ export const dispatchEnvSchema = z.object({
         .filter((url) => url.length > 0),
     )
     .pipe(z.array(urlVar()).min(1, "must list at least one URL")),
-  /** HMAC secret shared with the nodes (signs POST /infer). */
-  NODE_SHARED_SECRET: secretVar(16),
+  /** HMAC secret that signs POST /infer (the nodes' INFER_SIGNING_SECRET; never the report secret). */
+  INFER_SIGNING_SECRET: secretVar(32),
   /** Public URL of the `report` function; nodes POST their reports there. */
   REPORT_URL: urlVar(),
   /** Lease per claimed job; also the presigned audio URL's lifetime and the node's deadline. */

@@ -138,7 +138,10 @@ export async function dispatchToNode(url: string, ctx: DispatchContext): Promise
   let error: string | undefined;
   let batch: InferRequest | undefined;
   try {
-    batch = { jobs: await Promise.all(jobs.map((job) => toInferJob(job, ctx))) };
+    const pinned = await recordingDetails(jobs, ctx.sql);
+    batch = {
+      jobs: await Promise.all(jobs.map((job) => toInferJob(job, pinned.get(job.recording_id), ctx))),
+    };
   } catch (cause) {
     error = `PRESIGN_FAILED: ${cause instanceof Error ? cause.message : String(cause)}`;
   }
@@ -194,8 +197,12 @@ interface Delivery {
 /** POST /infer, signed; throws only for network errors and timeouts. */
 async function deliver(url: string, batch: InferRequest, ctx: DispatchContext): Promise<Delivery> {
   const body = JSON.stringify(batch);
-  const headers = { "content-type": "application/json", ...(await signRequest(ctx.nodeSecret, body)) };
-  const res = await (ctx.fetch ?? fetch)(nodeEndpoint(url, "infer"), {
+  const endpoint = nodeEndpoint(url, "infer");
+  const headers = {
+    "content-type": "application/json",
+    ...(await signRequest(ctx.nodeSecret, { method: "POST", url: endpoint, body })),
+  };
+  const res = await (ctx.fetch ?? fetch)(endpoint, {
     method: "POST",
     body,
     headers,
@@ -237,7 +244,24 @@ async function deliver(url: string, batch: InferRequest, ctx: DispatchContext): 
   };
 }
 
-async function toInferJob(job: ClaimedJob, ctx: DispatchContext): Promise<InferJob> {
+/** What the node checks the audio against: the confirmed ETag and the declared duration. */
+interface RecordingDetails {
+  audio_etag: string | null;
+  declared_ms: number;
+}
+
+async function recordingDetails(jobs: ClaimedJob[], sql: Sql): Promise<Map<string, RecordingDetails>> {
+  const rows = await sql<(RecordingDetails & { id: string })[]>`
+    select id, audio_etag, (extract(epoch from ended_at - started_at) * 1000)::float8 as declared_ms
+    from public.recordings where id in ${sql(jobs.map((job) => job.recording_id))}`;
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+async function toInferJob(
+  job: ClaimedJob,
+  details: RecordingDetails | undefined,
+  ctx: DispatchContext,
+): Promise<InferJob> {
   const leaseExpiresMs = job.lease_expires_at.getTime();
   // The URL must not outlive the lease: after it the job belongs to someone else.
   const expiresInSeconds = Math.max(
@@ -259,5 +283,9 @@ async function toInferJob(job: ClaimedJob, ctx: DispatchContext): Promise<InferJ
     clipKeyPrefix: `${job.user_id}/${job.recording_id}/`,
     callbackUrl: ctx.reportUrl,
     deadline: new Date(leaseExpiresMs).toISOString(),
+    ...(details?.audio_etag ? { audioEtag: details.audio_etag } : {}),
+    ...(details !== undefined && details.declared_ms >= 1
+      ? { declaredDurationMs: Math.round(details.declared_ms) }
+      : {}),
   };
 }

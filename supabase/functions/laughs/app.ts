@@ -35,7 +35,9 @@ export const laughsQuerySchema = z.object({
     .refine((value) => {
       const parsed = new Date(`${value}T00:00:00Z`);
       return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
-    }, "must be a calendar date"),
+    }, "must be a calendar date")
+    // PostgreSQL has no year 0 (0000-01-01 used to come back as a 500); no recording predates 2000.
+    .refine((value) => value >= "2000-01-01" && value <= "2999-12-31", "must be in the years 2000 to 2999"),
 });
 export type LaughsQuery = z.infer<typeof laughsQuerySchema>;
 
@@ -99,6 +101,26 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
   app.notFound(notFound);
   app.use("*", requireUser(verifyUser));
 
+  /**
+   * Presigns a clip only under the caller's own prefix: the database refuses other keys for new events
+   * (laughter_events_clip_object_key_own_prefix), this also covers rows stored before that check.
+   * presignS3Url refuses empty, "." and ".." segments, so no key can climb out of its prefix.
+   */
+  const clipUrl = async (key: string | null, userId: string): Promise<string | null> => {
+    if (key === null || !key.startsWith(`${userId}/`)) return null;
+    try {
+      return await presignS3Url(s3, {
+        method: "GET",
+        bucket: config.CLIPS_BUCKET,
+        key,
+        expiresInSeconds: config.CLIP_URL_TTL_SECONDS,
+      });
+    } catch (error) {
+      if (error instanceof RangeError) return null;
+      throw error;
+    }
+  };
+
   app.get("/", async (c) => {
     const query = laughsQuerySchema.safeParse(c.req.query());
     if (!query.success) {
@@ -156,15 +178,7 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
             peakProbability: row.peak_probability,
             meanProbability: row.mean_probability,
             className: row.class_name,
-            clipUrl:
-              row.clip_object_key === null
-                ? null
-                : await presignS3Url(s3, {
-                    method: "GET",
-                    bucket: config.CLIPS_BUCKET,
-                    key: row.clip_object_key,
-                    expiresInSeconds: config.CLIP_URL_TTL_SECONDS,
-                  }),
+            clipUrl: await clipUrl(row.clip_object_key, user.sub),
           }),
         ),
       ),

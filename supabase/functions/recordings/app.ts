@@ -3,12 +3,15 @@
  * User-facing recording uploads, two steps (the audio goes straight to storage, never through here):
  *
  * 1. `POST /recordings` `{ startedAt, endedAt, format: "ogg-opus" | "wav", sizeBytes, source? }` →
- *    201 `{ recordingId, objectKey, uploadUrl, uploadExpiresAt, localDate, timeZone }`. `uploadUrl` is a
- *    presigned PUT for `<user_id>/<local yyyy-mm-dd>/<recording_id>.<ext>`; the recording is `uploading`
- *    and nothing processes it yet.
- * 2. `POST /recordings/:id/uploaded` → checks the object (presigned HEAD: it exists, its size is the
- *    declared one) → `pending` (or `queued` at once when its day was already swept) → 200
- *    `{ recordingId, status }`. Idempotent.
+ *    201 `{ recordingId, objectKey, uploadUrl, uploadHeaders, uploadExpiresAt, localDate, timeZone }`.
+ *    `uploadUrl` is a presigned PUT for `<user_id>/<local yyyy-mm-dd>/<recording_id>.<ext>` that binds
+ *    `content-length` (the declared size) and `content-type`: send exactly `uploadHeaders` with it, and
+ *    storage refuses any other length or type. The recording is `uploading`; nothing processes it yet.
+ *    The range must start in 2000 or later, end by now (+10 min), not overlap another recording of the
+ *    user, and stay within the user's 24-hour quota (MAX_DAILY_RECORDINGS, MAX_DAILY_BYTES).
+ * 2. `POST /recordings/:id/uploaded` → checks the object (presigned HEAD: it exists, its size and type
+ *    are the declared ones) and pins its ETag (the node processes only that object) → `pending` (or
+ *    `queued` at once when its day was already swept) → 200 `{ recordingId, status }`. Idempotent.
  *
  * A recording larger than `MAX_RECORDING_BYTES` (set to the recordings bucket's `file_size_limit`) cannot be
  * one Storage object: `POST /recordings/parts` with the same body answers 200 `{ maxPartBytes, parts:
@@ -16,8 +19,10 @@
  * registers each cut as its own recording. `POST /recordings` with such a size answers 413
  * `RECORDING_TOO_LARGE` with the same plan in `details` (see split-plan.ts).
  *
- * Errors: 400 bad body or id (zod issues in `details`), 401 no/invalid user token, 403 no profile,
- * 404 no such recording for this user, 405, 409 `UPLOAD_MISSING` / `UPLOAD_SIZE_MISMATCH`, 413.
+ * Errors: 400 bad body, range or id (zod issues in `details`), 401 no/invalid user token, 403 no
+ * profile, 404 no such recording for this user, 405, 409 `RECORDING_OVERLAP` / `UPLOAD_MISSING` /
+ * `UPLOAD_SIZE_MISMATCH` / `UPLOAD_TYPE_MISMATCH`, 413 body over {@link MAX_REGISTER_BODY_BYTES} or `RECORDING_TOO_LARGE`,
+ * 429 `QUOTA_EXCEEDED`.
  *
  * @example
  * ```ts
@@ -26,14 +31,15 @@
  *   headers: { authorization: `Bearer ${session.access_token}`, "content-type": "application/json" },
  *   body: JSON.stringify({ startedAt, endedAt, format: "ogg-opus", sizeBytes: file.size }),
  * });
- * const { recordingId, uploadUrl } = await res.json();
- * await fetch(uploadUrl, { method: "PUT", body: file });
+ * const { recordingId, uploadUrl, uploadHeaders } = await res.json();
+ * await fetch(uploadUrl, { method: "PUT", body: file, headers: uploadHeaders });
  * await fetch(`${functionsUrl}/recordings/${recordingId}/uploaded`, { method: "POST", headers: { authorization } });
  * ```
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { type Sql, sqlState } from "../_shared/db.ts";
+import { type Sql, sqlMessage, sqlState } from "../_shared/db.ts";
 import { presignS3Url } from "../_shared/generated/s3/presign-v4.ts";
 import {
   createErrorHandler,
@@ -49,14 +55,27 @@ import { planParts, type SplitPlan, SplitPlanError } from "./split-plan.ts";
 
 /** Longest recording accepted: one registration per wearable day at most. */
 export const MAX_RECORDING_SPAN_MS = 24 * 3600 * 1000;
+/** A registration is a few hundred bytes of JSON. */
+export const MAX_REGISTER_BODY_BYTES = 16 * 1024;
+/** The content-type each format is stored with (bound into the upload URL, checked on confirmation). */
+export const CONTENT_TYPES = { "ogg-opus": "audio/ogg", wav: "audio/wav" } as const;
+
+/**
+ * An ISO instant in the years 2000–2999. Years outside it are refused here with a 400 (year 0000 would
+ * otherwise reach PostgreSQL, which has no year 0, and come back as a 500).
+ */
+const plausibleInstant = z.iso.datetime({ offset: true }).refine((value) => {
+  const year = new Date(value).getUTCFullYear();
+  return year >= 2000 && year <= 2999;
+}, "must be in the years 2000 to 2999");
 
 /** The body of `POST /recordings` and `POST /recordings/parts`. A size above the limit is not a schema error. */
 export function registerRecordingSchema() {
   return z
     .object({
       /** UTC instant (ISO 8601 with an offset) the audio starts. */
-      startedAt: z.iso.datetime({ offset: true }),
-      endedAt: z.iso.datetime({ offset: true }),
+      startedAt: plausibleInstant,
+      endedAt: plausibleInstant,
       format: z.enum(["ogg-opus", "wav"]),
       sizeBytes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
       source: z
@@ -81,6 +100,8 @@ export interface RegisteredRecording {
   localDate: string;
   timeZone: string;
   uploadUrl: string;
+  /** Send exactly these headers with the PUT: the URL's signature covers them. */
+  uploadHeaders: { "content-length": string; "content-type": string };
   uploadExpiresAt: string;
 }
 
@@ -128,15 +149,27 @@ export function createRecordingsApp({ config, sql, verifyUser, fetch: doFetch = 
     }
   }
 
+  const limitRegistrationBody = bodyLimit({
+    maxSize: MAX_REGISTER_BODY_BYTES,
+    onError: () => {
+      throw new HttpError(413, {
+        code: "BODY_TOO_LARGE",
+        message: `a registration is at most ${MAX_REGISTER_BODY_BYTES} bytes of JSON`,
+      });
+    },
+  });
+
   const app = new Hono<{ Variables: UserVariables }>().basePath("/recordings");
   app.onError(createErrorHandler("recordings"));
   app.notFound(notFound);
   app.use("*", requireUser(verifyUser));
 
-  app.post("/parts", async (c) => c.json(splitPlan(parseBody(await c.req.text())), 200));
+  app.post("/parts", limitRegistrationBody, async (c) =>
+    c.json(splitPlan(parseBody(await c.req.text())), 200),
+  );
   app.all("/parts", methodNotAllowed(["POST"]));
 
-  app.post("/", async (c) => {
+  app.post("/", limitRegistrationBody, async (c) => {
     const body = parseBody(await c.req.text());
     if (body.sizeBytes > config.MAX_RECORDING_BYTES) {
       throw new HttpError(413, {
@@ -153,24 +186,23 @@ export function createRecordingsApp({ config, sql, verifyUser, fetch: doFetch = 
       [row] = await sql<(typeof row)[]>`
         select recording_id, object_key, local_date::text as local_date, time_zone
         from queue.register_recording(${userId}::uuid, ${body.startedAt}::timestamptz, ${body.endedAt}::timestamptz,
-                                      ${body.format}, ${body.sizeBytes}, ${body.source ?? "upload"})`;
+                                      ${body.format}, ${body.sizeBytes}, ${body.source ?? "upload"},
+                                      ${config.MAX_DAILY_RECORDINGS}, ${config.MAX_DAILY_BYTES})`;
     } catch (error) {
-      if (sqlState(error) === "23503") {
-        throw new HttpError(403, {
-          code: "PROFILE_NOT_FOUND",
-          message: "this account has no profile; finish signing up first",
-          cause: error,
-        });
-      }
-      throw error;
+      throw registrationError(error);
     }
     const issuedAtMs = Date.now();
+    const uploadHeaders = {
+      "content-length": String(body.sizeBytes),
+      "content-type": CONTENT_TYPES[body.format],
+    };
     const uploadUrl = await presignS3Url(s3, {
       method: "PUT",
       bucket: config.RECORDINGS_BUCKET,
       key: row.object_key,
       expiresInSeconds: config.UPLOAD_URL_TTL_SECONDS,
       now: new Date(issuedAtMs),
+      signedHeaders: uploadHeaders,
     });
     const result: RegisteredRecording = {
       recordingId: row.recording_id,
@@ -178,6 +210,7 @@ export function createRecordingsApp({ config, sql, verifyUser, fetch: doFetch = 
       localDate: row.local_date,
       timeZone: row.time_zone,
       uploadUrl,
+      uploadHeaders,
       uploadExpiresAt: new Date(issuedAtMs + config.UPLOAD_URL_TTL_SECONDS * 1000).toISOString(),
     };
     return c.json(result, 201, { location: `/recordings/${row.recording_id}` });
@@ -195,12 +228,15 @@ export function createRecordingsApp({ config, sql, verifyUser, fetch: doFetch = 
     }
     const { sub: userId } = c.get("user");
     // Under the caller's own id: another user's recording is indistinguishable from a missing one.
-    const [recording] = await sql<{ object_key: string; size_bytes: string; status: string }[]>`
-      select object_key, size_bytes::text as size_bytes, status from public.recordings
+    const [recording] = await sql<
+      { object_key: string; size_bytes: string; status: string; format: string }[]
+    >`
+      select object_key, size_bytes::text as size_bytes, status, format from public.recordings
       where id = ${id.data} and user_id = ${userId}`;
     if (recording === undefined) {
       throw new HttpError(404, { code: "RECORDING_NOT_FOUND", message: "no such recording" });
     }
+    let etag: string | null = null;
     if (recording.status === "uploading") {
       const headUrl = await presignS3Url(s3, {
         method: "HEAD",
@@ -224,13 +260,52 @@ export function createRecordingsApp({ config, sql, verifyUser, fetch: doFetch = 
           message: `storage holds ${storedBytes} bytes but ${recording.size_bytes} were declared; upload the whole file`,
         });
       }
+      const expectedType = CONTENT_TYPES[recording.format as keyof typeof CONTENT_TYPES];
+      const storedType = head.headers.get("content-type");
+      if (expectedType !== undefined && storedType !== expectedType) {
+        throw new HttpError(409, {
+          code: "UPLOAD_TYPE_MISMATCH",
+          message: `storage holds content-type ${storedType ?? "(none)"} but ${expectedType} was expected; PUT with uploadHeaders`,
+        });
+      }
+      etag = head.headers.get("etag");
+      if (etag === null) throw new Error("storage HEAD answered without an ETag");
     }
     const [{ status }] = await sql<{ status: string }[]>`
-      select queue.confirm_recording_upload(${id.data}::uuid, ${userId}::uuid) as status`;
+      select queue.confirm_recording_upload(${id.data}::uuid, ${userId}::uuid, null, ${etag}) as status`;
     const result: ConfirmedRecording = { recordingId: id.data, status };
     return c.json(result, 200);
   });
   app.all("/:id/uploaded", methodNotAllowed(["POST"]));
 
   return app;
+}
+
+/** The database's refusals of a registration, as HTTP errors; anything else is rethrown. */
+function registrationError(error: unknown): unknown {
+  switch (sqlState(error)) {
+    case "23503":
+      return new HttpError(403, {
+        code: "PROFILE_NOT_FOUND",
+        message: "this account has no profile; finish signing up first",
+        cause: error,
+      });
+    case "22023":
+      return new HttpError(400, { code: "INVALID_RANGE", message: sqlMessage(error), cause: error });
+    case "GQ011":
+      return new HttpError(409, {
+        code: "RECORDING_OVERLAP",
+        message: `${sqlMessage(error)}; one wearer has one timeline: register each stretch of audio once`,
+        cause: error,
+      });
+    case "GQ012":
+      return new HttpError(429, {
+        code: "QUOTA_EXCEEDED",
+        message: `${sqlMessage(error)}; try again later`,
+        cause: error,
+        headers: { "retry-after": "3600" },
+      });
+    default:
+      return error;
+  }
 }

@@ -17,8 +17,15 @@ export const recordingsEnvSchema = z.object({
    * split into parts (split-plan.ts).
    */
   MAX_RECORDING_BYTES: intVar(50 * 1024 * 1024, { min: 1 }),
-  /** Lifetime of the presigned PUT URL. */
-  UPLOAD_URL_TTL_SECONDS: intVar(900, { min: 60, max: 7 * 24 * 3600 }),
+  /**
+   * Lifetime of the presigned PUT URL. At most an hour: queue.expire_uploads() removes registrations
+   * still uploading after 2 hours, and a URL outliving that could leave an orphan object.
+   */
+  UPLOAD_URL_TTL_SECONDS: intVar(900, { min: 60, max: 3600 }),
+  /** Registrations per user in any 24 hours (queue.register_recording's quota). */
+  MAX_DAILY_RECORDINGS: intVar(288, { min: 1, max: 100_000 }),
+  /** Declared bytes per user in any 24 hours (default 8 GiB). */
+  MAX_DAILY_BYTES: intVar(8 * 1024 * 1024 * 1024, { min: 1 }),
   ...s3EnvShape,
 });
 

@@ -7,20 +7,25 @@
  *   failedJobs: [{ jobId, jobStatus?, error: { code, message } }] }`, plus `x-completed-jobs` and
  *   `x-failed-jobs` counts. Every item is answered; a 207 means the report was received, so the node
  *   stops retrying it.
- * - 400 not JSON / not a job-report batch (`details`: zod issues); 401 signature missing, wrong or stale
- *   (`code` says which); 405 other methods; 413 body over {@link MAX_REPORT_BODY_BYTES}.
+ * - 400 not JSON / not a job-report batch (`details`: zod issues); 401 signature missing, malformed,
+ *   wrong or stale (`code` says which; signed with REPORT_SIGNING_SECRET over method, path, timestamp
+ *   and body); 405 other methods; 413 body over {@link MAX_REPORT_BODY_BYTES}.
  *
  * @example
  * ```ts
  * const body = JSON.stringify({ reports: [report] });
- * await fetch(reportUrl, { method: "POST", body, headers: await signRequest(secret, body) });
+ * await fetch(reportUrl, { method: "POST", body, headers: await signRequest(secret, { method: "POST", url: reportUrl, body }) });
  * ```
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Sql } from "../_shared/db.ts";
 import { jobReportBatchSchema } from "../_shared/generated/schemas/job-report.ts";
-import { verifyRequest } from "../_shared/generated/signing/hmac-signature.ts";
+import {
+  type CheckedHeaders,
+  checkSignatureHeaders,
+  verifyCheckedRequest,
+} from "../_shared/generated/signing/hmac-signature.ts";
 import {
   createErrorHandler,
   HttpError,
@@ -45,15 +50,32 @@ export interface ReportAppDeps {
 }
 
 export function createReportApp({ config, sql }: ReportAppDeps): Hono {
-  const secrets = [config.NODE_SHARED_SECRET, config.NODE_SHARED_SECRET_PREVIOUS].filter(
+  const secrets = [config.REPORT_SIGNING_SECRET, config.REPORT_SIGNING_SECRET_PREVIOUS].filter(
     (s): s is string => s !== undefined,
   );
   const app = new Hono().basePath("/report");
   app.onError(createErrorHandler("report"));
   app.notFound(notFound);
 
+  const unauthorized = (code: string) =>
+    new HttpError(401, {
+      code,
+      message: "sign the request with REPORT_SIGNING_SECRET (x-giggles-timestamp, x-giggles-signature)",
+    });
+  // Keyed by the context: bodyLimit replaces c.req.raw to count the body's bytes.
+  const checkedHeaders = new WeakMap<object, CheckedHeaders>();
   app.post(
     "/",
+    // Headers first (presence, format, at most two values, timestamp): a malformed or stale signature
+    // costs neither a body read nor an HMAC.
+    async function checkReportSignatureHeaders(c, next) {
+      const checked = checkSignatureHeaders(c.req.raw.headers, {
+        replayWindowMs: config.REPORT_REPLAY_WINDOW_MS,
+      });
+      if (!checked.ok) throw unauthorized(checked.reason);
+      checkedHeaders.set(c, checked);
+      await next();
+    },
     bodyLimit({
       maxSize: MAX_REPORT_BODY_BYTES,
       onError: () => {
@@ -65,16 +87,16 @@ export function createReportApp({ config, sql }: ReportAppDeps): Hono {
     }),
     async (c) => {
       // Verify the raw bytes: re-serialised JSON would not match the signature.
+      // Replays inside the window are harmless: queue.complete/fail are idempotent per lease.
       const raw = await c.req.text();
-      const verified = await verifyRequest(secrets, c.req.raw.headers, raw, {
-        replayWindowMs: config.REPORT_REPLAY_WINDOW_MS,
+      const checked = checkedHeaders.get(c);
+      if (checked === undefined) throw new Error("report: the signature headers were not checked");
+      const verified = await verifyCheckedRequest(secrets, checked, {
+        method: c.req.method,
+        url: c.req.url,
+        body: raw,
       });
-      if (!verified.ok) {
-        throw new HttpError(401, {
-          code: verified.reason,
-          message: "sign the body with NODE_SHARED_SECRET (x-giggles-timestamp, x-giggles-signature)",
-        });
-      }
+      if (!verified.ok) throw unauthorized(verified.reason);
       const parsed = jobReportBatchSchema.safeParse(parseJson(raw));
       if (!parsed.success) {
         throw new HttpError(400, {

@@ -8,10 +8,10 @@ import { dbEnvShape } from "../_shared/db.ts";
 
 export const reportEnvSchema = z.object({
   ...dbEnvShape,
-  /** HMAC secret shared with the nodes (their reports are signed with it). */
-  NODE_SHARED_SECRET: secretVar(16),
+  /** HMAC secret the nodes sign their reports with (their REPORT_SIGNING_SECRET; never the infer secret). */
+  REPORT_SIGNING_SECRET: secretVar(32),
   /** The previous secret during a rotation; reports signed with either are accepted. */
-  NODE_SHARED_SECRET_PREVIOUS: secretVar(16).optional(),
+  REPORT_SIGNING_SECRET_PREVIOUS: secretVar(32).optional(),
   /** Accepted clock difference between a node and this function. */
   REPORT_REPLAY_WINDOW_MS: intVar(300_000, { min: 1000, max: 3_600_000 }),
 });

@@ -19,20 +19,27 @@ export interface AudioServerOptions {
   status?: number;
   /** Throttle: bytes per second (writes 8 KiB pieces). */
   bytesPerSecond?: number;
+  /** ETag header sent with the body (quoted as S3 does). */
+  etag?: string;
 }
 
 export interface AudioServer {
   url: string;
   /** Range header of every request received (undefined for none). */
   ranges: (string | undefined)[];
+  /** If-Match header of every request received (undefined for none). */
+  ifMatches: (string | undefined)[];
   close(): Promise<void>;
 }
 
 export async function startAudioServer(options: AudioServerOptions): Promise<AudioServer> {
   const ranges: (string | undefined)[] = [];
+  const ifMatches: (string | undefined)[] = [];
   let dropsLeft = options.drops ?? (options.dropAfterBytes === undefined ? 0 : 1);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     ranges.push(req.headers.range);
+    ifMatches.push(req.headers["if-match"]);
+    const etag = options.etag === undefined ? {} : { etag: `"${options.etag}"` };
     if (options.status !== undefined) {
       res.writeHead(options.status).end();
       return;
@@ -48,12 +55,14 @@ export async function startAudioServer(options: AudioServerOptions): Promise<Aud
         "content-range": `bytes ${start}-${total - 1}/${total}`,
         "accept-ranges": "bytes",
         "content-type": "audio/wav",
+        ...etag,
       });
     } else {
       res.writeHead(200, {
         "content-length": String(total),
         ...(supportRanges ? { "accept-ranges": "bytes" } : {}),
         "content-type": "audio/wav",
+        ...etag,
       });
     }
     const drop = dropsLeft > 0 ? options.dropAfterBytes : undefined;
@@ -66,6 +75,7 @@ export async function startAudioServer(options: AudioServerOptions): Promise<Aud
   return {
     url: `http://127.0.0.1:${port}/recordings/night.wav?X-Amz-Signature=abc`,
     ranges,
+    ifMatches,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

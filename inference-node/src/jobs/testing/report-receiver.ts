@@ -9,6 +9,9 @@ import type { AddressInfo } from "node:net";
 import { type JobReport, jobReportBatchSchema } from "../../../../shared/schemas/job-report.ts";
 
 export interface ReceivedReport {
+  method: string;
+  /** The request path as received (what the signature covers). */
+  path: string;
   rawBody: string;
   headers: Record<string, string | string[] | undefined>;
   report: JobReport;
@@ -37,7 +40,14 @@ export async function startReportReceiver({
     const parsed = jobReportBatchSchema.safeParse(JSON.parse(rawBody));
     const status = script.shift() ?? (parsed.success ? 200 : 400);
     if (parsed.success) {
-      for (const report of parsed.data.reports) received.push({ rawBody, headers: req.headers, report });
+      for (const report of parsed.data.reports)
+        received.push({
+          method: req.method ?? "",
+          path: req.url ?? "",
+          rawBody,
+          headers: req.headers,
+          report,
+        });
     }
     res.writeHead(status, { "content-type": "application/json" }).end("{}");
     for (const wake of waiters.splice(0)) wake();

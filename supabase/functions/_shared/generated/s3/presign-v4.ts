@@ -26,6 +26,7 @@ export interface PresignOptions {
    */
   method: "GET" | "PUT" | "HEAD" | "POST" | "DELETE";
   bucket: string;
+  /** Object key: relative, `/`-separated, no empty, `.` or `..` segments. */
   key: string;
   /** Validity, 1 s to 7 days (SigV4's limit). */
   expiresInSeconds: number;
@@ -78,7 +79,10 @@ export async function presignS3Url(credentials: S3Credentials, options: PresignO
       `expiresInSeconds must be an integer from 1 to ${MAX_EXPIRY_SECONDS}, got ${expiresInSeconds}`,
     );
   }
-  if (key.length === 0 || key.startsWith("/")) throw new RangeError(`invalid object key "${key}"`);
+  // No segment may climb out of (or blur) the key's prefix: a stored `u/r/../../other/x` must not be signed.
+  if (key.length === 0 || key.split("/").some((segment) => ["", ".", ".."].includes(segment))) {
+    throw new RangeError(`invalid object key "${key}": no empty, "." or ".." path segments`);
+  }
   const headers = new Headers(signedHeaders);
   if (headers.has("host")) throw new RangeError("signedHeaders: host is always signed, from the endpoint");
   const endpoint = new URL(credentials.endpoint);

@@ -58,6 +58,21 @@ export const inferJobSchema = z.object({
   callbackUrl: httpUrl,
   /** Lease expiry: after it the job is re-leased elsewhere, so the node stops working on it. */
   deadline: z.iso.datetime({ offset: true }),
+  /**
+   * The object's ETag as confirmed at upload. The node sends it as `If-Match` and refuses a response
+   * with another ETag (`AUDIO_CHANGED`, permanent): the audio it analyses is the audio that was confirmed.
+   */
+  audioEtag: z.string().min(1).max(256).optional(),
+  /**
+   * The recording's declared length (ended_at − started_at). The node stops with `AUDIO_TOO_LONG`
+   * (permanent) when the decoded audio runs well past it, instead of spending hours on a mislabelled file.
+   */
+  declaredDurationMs: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600 * 1000)
+    .optional(),
 });
 
 export const inferRequestSchema = z.object({
