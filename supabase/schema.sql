@@ -71,35 +71,6 @@ CREATE SCHEMA user_api;
 COMMENT ON SCHEMA user_api IS 'Per-user API used by the `me` Edge Function with the caller''s JWT claims; not exposed by PostgREST.';
 
 
---
--- Name: handle_new_user(); Type: FUNCTION; Schema: private; Owner: -
---
-
-CREATE FUNCTION private.handle_new_user() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  requested text := nullif(btrim(new.raw_user_meta_data ->> 'time_zone'), '');
-begin
-  insert into public.profiles (user_id, time_zone)
-  values (
-    new.id,
-    case when private.is_valid_time_zone(requested) then requested else 'UTC' end
-  )
-  on conflict (user_id) do nothing;
-  return new;
-end
-$$;
-
-
---
--- Name: FUNCTION handle_new_user(); Type: COMMENT; Schema: private; Owner: -
---
-
-COMMENT ON FUNCTION private.handle_new_user() IS 'AFTER INSERT on auth.users: creates the profile; invalid/missing time_zone metadata falls back to UTC.';
-
-
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -111,7 +82,7 @@ SET default_table_access_method = heap;
 CREATE TABLE queue.jobs (
     id bigint NOT NULL,
     kind text DEFAULT 'detect'::text NOT NULL,
-    recording_id uuid NOT NULL,
+    recording_id uuid,
     user_id uuid NOT NULL,
     status text DEFAULT 'queued'::text NOT NULL,
     run_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -126,10 +97,16 @@ CREATE TABLE queue.jobs (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     finished_at timestamp with time zone,
+    window_id bigint,
     CONSTRAINT jobs_attempts_range CHECK (((attempts >= 0) AND (max_attempts >= 1))),
     CONSTRAINT jobs_kind_known CHECK ((kind = ANY (ARRAY['detect'::text, 'ingest'::text, 'delete'::text]))),
     CONSTRAINT jobs_lease_when_processing CHECK ((((status = 'processing'::text) = ((lease_token IS NOT NULL) AND (lease_expires_at IS NOT NULL))) OR (status = 'done'::text))),
-    CONSTRAINT jobs_status_known CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'done'::text, 'dead'::text])))
+    CONSTRAINT jobs_status_known CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'done'::text, 'dead'::text]))),
+    CONSTRAINT jobs_target_known CHECK (
+CASE
+    WHEN (kind = 'ingest'::text) THEN ((window_id IS NOT NULL) AND (recording_id IS NULL))
+    ELSE ((recording_id IS NOT NULL) AND (window_id IS NULL))
+END)
 );
 
 
@@ -159,6 +136,60 @@ COMMENT ON COLUMN queue.jobs.lease_token IS 'Fresh uuid per claim; every call on
 --
 
 COMMENT ON COLUMN queue.jobs.outcome IS 'The jsonb complete() returned; returned again on a same-token retry.';
+
+
+--
+-- Name: COLUMN jobs.window_id; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.jobs.window_id IS 'The ingest window of an `ingest` job (recording_id is null for those).';
+
+
+--
+-- Name: finish_job(queue.jobs, jsonb, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.finish_job(job queue.jobs, outcome jsonb, note text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  update queue.jobs j
+  set status = 'done', outcome = finish_job.outcome, finished_at = pg_catalog.now(),
+      lease_expires_at = pg_catalog.now(), last_error = null
+  where j.id = finish_job.job.id;
+  perform private.insert_job_run(finish_job.job, 'done', '{}'::jsonb, null, finish_job.note);
+end
+$$;
+
+
+--
+-- Name: handle_new_user(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.handle_new_user() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  requested text := nullif(btrim(new.raw_user_meta_data ->> 'time_zone'), '');
+begin
+  insert into public.profiles (user_id, time_zone)
+  values (
+    new.id,
+    case when private.is_valid_time_zone(requested) then requested else 'UTC' end
+  )
+  on conflict (user_id) do nothing;
+  return new;
+end
+$$;
+
+
+--
+-- Name: FUNCTION handle_new_user(); Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON FUNCTION private.handle_new_user() IS 'AFTER INSERT on auth.users: creates the profile; invalid/missing time_zone metadata falls back to UTC.';
 
 
 --
@@ -215,6 +246,26 @@ $$;
 --
 
 COMMENT ON FUNCTION private.is_valid_time_zone(time_zone text) IS 'True when the argument is an IANA time zone name known to the server (pg_timezone_names).';
+
+
+--
+-- Name: lock_ingest_job(bigint, uuid); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.lock_ingest_job(job_id bigint, lease_token uuid) RETURNS queue.jobs
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  job queue.jobs := private.lock_leased_job(lock_ingest_job.job_id, lock_ingest_job.lease_token);
+begin
+  if job.kind <> 'ingest' then
+    raise exception 'INVALID_ARGUMENT: job % is a % job, not ingest', job.id, job.kind using errcode = '22023';
+  end if;
+  perform 1 from queue.ingest_windows w where w.id = job.window_id for update;
+  return job;
+end
+$$;
 
 
 --
@@ -411,6 +462,76 @@ COMMENT ON FUNCTION queue.claim(batch_size integer, lease interval, node_id text
 
 
 --
+-- Name: claim_ingest(integer, interval, text); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.claim_ingest(batch_size integer, lease interval DEFAULT '00:05:00'::interval, worker_id text DEFAULT NULL::text) RETURNS TABLE(job_id bigint, lease_token uuid, lease_expires_at timestamp with time zone, attempt integer, max_attempts integer, window_id bigint, user_id uuid, starts_at timestamp with time zone, ends_at timestamp with time zone, object_key text, key_id uuid, ciphertext bytea, iv bytea, kek_version integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  settings queue.ingest_settings;
+  candidate record;
+  running integer;
+  per_user jsonb;
+  user_running integer;
+  claimed integer := 0;
+  job queue.jobs;
+begin
+  if claim_ingest.batch_size is null or claim_ingest.batch_size < 1 then
+    raise exception 'INVALID_ARGUMENT: batch_size must be >= 1 (got %)', claim_ingest.batch_size using errcode = '22023';
+  end if;
+  if claim_ingest.lease is null or claim_ingest.lease <= interval '0' then
+    raise exception 'INVALID_ARGUMENT: lease must be a positive interval' using errcode = '22023';
+  end if;
+  select * into settings from queue.ingest_settings;
+  -- Serialises claimers, so the concurrency counts below cannot be overtaken by a parallel claim.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('queue.claim_ingest'));
+  select count(*) into running from queue.jobs j where j.kind = 'ingest' and j.status = 'processing';
+  select coalesce(pg_catalog.jsonb_object_agg(x.user_id, x.n), '{}'::jsonb) into per_user
+  from (select j.user_id, count(*) as n from queue.jobs j
+        where j.kind = 'ingest' and j.status = 'processing' group by j.user_id) x;
+
+  for candidate in
+    select j.id, j.user_id
+    from queue.jobs j
+    join queue.ingest_windows w on w.id = j.window_id and w.recording_id is null
+    join private.limitless_keys k on k.user_id = j.user_id and k.status = 'valid'
+    where j.kind = 'ingest' and j.status = 'queued' and j.run_at <= pg_catalog.now()
+    order by j.run_at, j.id
+    for update of j skip locked
+  loop
+    exit when claimed >= claim_ingest.batch_size or running >= settings.global_concurrency;
+    user_running := coalesce((per_user ->> candidate.user_id::text)::integer, 0);
+    continue when user_running >= settings.per_user_concurrency;
+    update queue.jobs j
+    set status = 'processing', lease_token = gen_random_uuid(),
+        lease_expires_at = pg_catalog.now() + claim_ingest.lease, attempts = j.attempts + 1,
+        claimed_by = claim_ingest.worker_id, claimed_at = pg_catalog.now()
+    where j.id = candidate.id
+    returning * into job;
+    per_user := per_user || pg_catalog.jsonb_build_object(candidate.user_id::text, user_running + 1);
+    running := running + 1;
+    claimed := claimed + 1;
+    return query
+      select job.id, job.lease_token, job.lease_expires_at, job.attempts, job.max_attempts, w.id, w.user_id,
+             w.starts_at, w.ends_at, w.object_key, k.key_id, k.ciphertext, k.iv, k.kek_version
+      from queue.ingest_windows w join private.limitless_keys k on k.user_id = w.user_id
+      where w.id = job.window_id;
+  end loop;
+end
+$$;
+
+
+--
+-- Name: FUNCTION claim_ingest(batch_size integer, lease interval, worker_id text); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.claim_ingest(batch_size integer, lease interval, worker_id text) IS 'Leases runnable ingest jobs of users with a valid key, within the per-user and global concurrency limits.';
+
+
+--
 -- Name: complete(bigint, uuid, jsonb, jsonb, text); Type: FUNCTION; Schema: queue; Owner: -
 --
 
@@ -482,6 +603,79 @@ $$;
 --
 
 COMMENT ON FUNCTION queue.complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text) IS 'Atomically replaces a recording''s events for a model version and marks it done (storing run_stats ->> decode_warning on the recording); idempotent per lease.';
+
+
+--
+-- Name: complete_audio_deletion(bigint, uuid); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.complete_audio_deletion(job_id bigint, lease_token uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs := private.lock_leased_job(complete_audio_deletion.job_id, complete_audio_deletion.lease_token);
+begin
+  if job.status = 'done' then
+    return;
+  end if;
+  if job.kind <> 'delete' then
+    raise exception 'INVALID_ARGUMENT: job % is a % job, not delete', job.id, job.kind using errcode = '22023';
+  end if;
+  update public.recordings r set audio_deleted_at = coalesce(r.audio_deleted_at, pg_catalog.now())
+  where r.id = job.recording_id;
+  perform private.finish_job(job,
+    pg_catalog.jsonb_build_object('job_id', job.id, 'recording_id', job.recording_id, 'status', 'deleted'));
+end
+$$;
+
+
+--
+-- Name: complete_ingest(bigint, uuid, bigint); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.complete_ingest(job_id bigint, lease_token uuid, size_bytes bigint) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs := private.lock_ingest_job(complete_ingest.job_id, complete_ingest.lease_token);
+  win queue.ingest_windows;
+  new_recording_id uuid;
+  created boolean := false;
+  result jsonb;
+begin
+  if job.status = 'done' then
+    return job.outcome;
+  end if;
+  if complete_ingest.size_bytes is null or complete_ingest.size_bytes <= 0 then
+    raise exception 'INVALID_ARGUMENT: size_bytes must be positive' using errcode = '22023';
+  end if;
+  select * into win from queue.ingest_windows w where w.id = job.window_id;
+  new_recording_id := win.recording_id;
+  if new_recording_id is null then
+    select r.id into new_recording_id from public.recordings r where r.object_key = win.object_key;
+  end if;
+  if new_recording_id is null then
+    insert into public.recordings (user_id, object_key, started_at, ended_at, format, size_bytes, source, status)
+    values (win.user_id, win.object_key, win.starts_at, win.ends_at, 'ogg-opus', complete_ingest.size_bytes,
+            'limitless', 'pending')
+    returning id into new_recording_id;
+    created := true;
+    perform queue.enqueue(new_recording_id);
+  end if;
+  update queue.ingest_windows w
+  set recording_id = new_recording_id, downloaded_at = pg_catalog.now(), no_audio_since = null,
+      last_checked_at = pg_catalog.now(), checks = w.checks + 1
+  where w.id = win.id;
+  result := pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', win.id, 'status', 'done',
+    'recording_id', new_recording_id, 'created', created, 'size_bytes', complete_ingest.size_bytes);
+  perform private.finish_job(job, result);
+  return result;
+end
+$$;
 
 
 --
@@ -731,6 +925,58 @@ COMMENT ON FUNCTION queue.heartbeat(job_id bigint, lease_token uuid, lease inter
 
 
 --
+-- Name: ingest_key_rejected(bigint, uuid, uuid); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.ingest_key_rejected(job_id bigint, lease_token uuid, key_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs := private.lock_ingest_job(ingest_key_rejected.job_id, ingest_key_rejected.lease_token);
+begin
+  if job.status = 'done' then
+    raise exception 'JOB_ALREADY_DONE: job % is already complete', job.id using errcode = 'GQ004';
+  end if;
+  update private.limitless_keys k
+  set status = 'invalid', invalid_since = coalesce(k.invalid_since, pg_catalog.now())
+  where k.user_id = job.user_id and k.key_id = ingest_key_rejected.key_id;
+  update queue.jobs j
+  set status = 'queued', attempts = greatest(j.attempts - 1, 0), lease_token = null, lease_expires_at = null,
+      run_at = pg_catalog.now(), last_error = 'KEY_INVALID: upstream answered 401/403; waiting for a new key'
+  where j.id = job.id;
+end
+$$;
+
+
+--
+-- Name: ingest_no_audio(bigint, uuid); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.ingest_no_audio(job_id bigint, lease_token uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs := private.lock_ingest_job(ingest_no_audio.job_id, ingest_no_audio.lease_token);
+begin
+  if job.status = 'done' then
+    return;
+  end if;
+  update queue.ingest_windows w
+  set no_audio_since = coalesce(w.no_audio_since, pg_catalog.now()), last_checked_at = pg_catalog.now(),
+      checks = w.checks + 1
+  where w.id = job.window_id;
+  perform private.finish_job(job,
+    pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', job.window_id, 'status', 'no_audio'),
+    'NO_AUDIO: upstream answered 404');
+end
+$$;
+
+
+--
 -- Name: kick_dispatch(); Type: FUNCTION; Schema: queue; Owner: -
 --
 
@@ -777,6 +1023,178 @@ $_$;
 --
 
 COMMENT ON FUNCTION queue.kick_dispatch() IS 'If runnable jobs exist: POST to the dispatch Edge Function with net.http_post (pg_net; Vault URL/token), else NOTIFY giggles_dispatch.';
+
+
+--
+-- Name: kick_ingest(); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.kick_ingest() RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  runnable integer;
+  url text;
+  token text;
+  body jsonb;
+begin
+  select count(*) into runnable
+  from queue.jobs j
+  left join private.limitless_keys k on k.user_id = j.user_id and k.status = 'valid'
+  where j.status = 'queued' and j.run_at <= pg_catalog.now()
+    and ((j.kind = 'ingest' and k.user_id is not null) or j.kind = 'delete');
+  if runnable = 0 then
+    return 'idle';
+  end if;
+  body := pg_catalog.jsonb_build_object('runnable', runnable, 'at', pg_catalog.now());
+  if exists (select 1 from pg_catalog.pg_extension where extname = 'pg_net') then
+    select s.decrypted_secret into url from vault.decrypted_secrets s where s.name = 'ingest_url';
+    select s.decrypted_secret into token from vault.decrypted_secrets s where s.name = 'ingest_token';
+    if url is null or token is null then
+      raise exception 'INGEST_NOT_CONFIGURED: Vault secrets ingest_url and ingest_token are required'
+        using errcode = 'GQ006',
+              hint = 'select vault.create_secret(''https://<ref>.supabase.co/functions/v1/ingest'', ''ingest_url'');';
+    end if;
+    execute 'select net.http_post(url := $1, body := $2, headers := $3, timeout_milliseconds := $4)'
+      using url, body,
+            pg_catalog.jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || token),
+            5000;
+    return 'http';
+  end if;
+  perform pg_catalog.pg_notify('giggles_ingest', body::text);
+  return 'notify';
+end
+$_$;
+
+
+--
+-- Name: FUNCTION kick_ingest(); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.kick_ingest() IS 'If claimable ingest jobs exist: pg_net POST to the ingest Edge Function (Vault URL/token), else NOTIFY giggles_ingest.';
+
+
+--
+-- Name: limitless_key_status(uuid); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.limitless_key_status(user_id uuid) RETURNS TABLE(status text, invalid_since timestamp with time zone, stored_at timestamp with time zone, windows jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce(k.status, 'none'), k.invalid_since, k.created_at,
+         (select coalesce(pg_catalog.jsonb_object_agg(s.state, s.n), '{}'::jsonb)
+          from (select st.state, count(*) as n from queue.ingest_window_states st
+                where st.user_id = limitless_key_status.user_id group by st.state) s)
+  from (select 1) one
+  left join private.limitless_keys k on k.user_id = limitless_key_status.user_id
+$$;
+
+
+--
+-- Name: plan_audio_deletion(timestamp with time zone); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.plan_audio_deletion(now timestamp with time zone DEFAULT now()) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  retention interval;
+  enqueued integer;
+begin
+  select s.raw_audio_retention into retention from queue.ingest_settings s;
+  insert into queue.jobs (kind, recording_id, user_id)
+  select 'delete', r.id, r.user_id
+  from public.recordings r
+  where r.status = 'done' and r.audio_deleted_at is null and r.processed_at + retention <= plan_audio_deletion.now
+  on conflict on constraint jobs_kind_recording_id_key do nothing;
+  get diagnostics enqueued = row_count;
+  return enqueued;
+end
+$$;
+
+
+--
+-- Name: FUNCTION plan_audio_deletion(now timestamp with time zone); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.plan_audio_deletion(now timestamp with time zone) IS 'Enqueues a delete job for every recording whose detection succeeded raw_audio_retention ago.';
+
+
+--
+-- Name: plan_ingest(timestamp with time zone, uuid); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.plan_ingest(now timestamp with time zone DEFAULT now(), user_id uuid DEFAULT NULL::uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  settings queue.ingest_settings;
+begin
+  select * into settings from queue.ingest_settings;
+
+  with users as (
+    select p.user_id, p.time_zone, (plan_ingest.now at time zone p.time_zone)::date as today
+    from public.profiles p
+    join private.limitless_keys k on k.user_id = p.user_id
+    where p.is_active and (plan_ingest.user_id is null or p.user_id = plan_ingest.user_id)
+  ),
+  days as (
+    select u.user_id, u.time_zone, d::date as local_date,
+           (d::date::timestamp at time zone u.time_zone) as day_start,
+           ((d::date + 1)::timestamp at time zone u.time_zone) as day_end
+    from users u
+    cross join lateral pg_catalog.generate_series(u.today - settings.backfill_days, u.today - 1,
+                                                  interval '1 day') as d
+  ),
+  windows as (
+    select d.user_id, d.local_date, s as starts_at, least(s + interval '2 hours', d.day_end) as ends_at
+    from days d
+    cross join lateral pg_catalog.generate_series(d.day_start, d.day_end - interval '1 microsecond',
+                                                  interval '2 hours') as s
+    where d.day_end + settings.day_grace <= plan_ingest.now
+  )
+  insert into queue.ingest_windows (user_id, local_date, starts_at, ends_at, object_key)
+  select w.user_id, w.local_date, w.starts_at, w.ends_at,
+         pg_catalog.format('%s/%s/limitless-%s-%s.ogg', w.user_id, pg_catalog.to_char(w.local_date, 'YYYY-MM-DD'),
+                           (extract(epoch from w.starts_at) * 1000)::bigint,
+                           (extract(epoch from w.ends_at) * 1000)::bigint)
+  from windows w
+  on conflict (user_id, starts_at) do nothing;
+  get diagnostics windows_planned = row_count;
+
+  insert into queue.jobs (kind, window_id, user_id, max_attempts)
+  select 'ingest', w.id, w.user_id, settings.max_attempts
+  from queue.ingest_windows w
+  where w.recording_id is null
+    and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id)
+    and not exists (select 1 from queue.jobs j where j.window_id = w.id)
+  on conflict (window_id) do nothing;
+  get diagnostics jobs_enqueued = row_count;
+
+  update queue.jobs j
+  set status = 'queued', run_at = pg_catalog.now(), attempts = 0, lease_token = null, lease_expires_at = null,
+      claimed_by = null, claimed_at = null, outcome = null, finished_at = null
+  from queue.ingest_windows w
+  where j.window_id = w.id and j.kind = 'ingest' and j.status = 'done'
+    and w.recording_id is null and w.no_audio_since is not null
+    and w.ends_at + settings.no_audio_recheck_for > plan_ingest.now
+    and (w.last_checked_at is null or w.last_checked_at <= plan_ingest.now - settings.no_audio_recheck_every)
+    and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id);
+  get diagnostics no_audio_requeued = row_count;
+end
+$$;
+
+
+--
+-- Name: FUNCTION plan_ingest(now timestamp with time zone, user_id uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.plan_ingest(now timestamp with time zone, user_id uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer) IS 'Hourly (and when a key is stored): plans ≤ 2 h windows of finished local days of the last backfill_days as ingest jobs; re-queues 404 windows within no_audio_recheck_for.';
 
 
 --
@@ -945,6 +1363,21 @@ COMMENT ON FUNCTION queue.release(job_id bigint, lease_token uuid, delay interva
 
 
 --
+-- Name: remove_limitless_key(uuid); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.remove_limitless_key(user_id uuid) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with removed as (
+    delete from private.limitless_keys k where k.user_id = remove_limitless_key.user_id returning 1
+  )
+  select exists (select 1 from removed)
+$$;
+
+
+--
 -- Name: reprocess(uuid, date, date); Type: FUNCTION; Schema: queue; Owner: -
 --
 
@@ -964,7 +1397,7 @@ begin
   for target_id in
     select r.id from public.recordings r
     where r.user_id = reprocess.user_id and r.local_date between reprocess.from_date and reprocess.to_date
-      and r.status <> 'uploading'
+      and r.status <> 'uploading' and r.audio_deleted_at is null
     order by r.started_at
   loop
     perform queue.enqueue(target_id, true, 'detect');
@@ -979,7 +1412,70 @@ $$;
 -- Name: FUNCTION reprocess(user_id uuid, from_date date, to_date date); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.reprocess(user_id uuid, from_date date, to_date date) IS 'Re-queues a user''s recordings with local_date in [from_date, to_date] (not those still uploading); returns how many.';
+COMMENT ON FUNCTION queue.reprocess(user_id uuid, from_date date, to_date date) IS 'Re-queues a user''s recordings with local_date in [from_date, to_date] whose audio is stored (not uploading, not deleted by retention); returns how many.';
+
+
+--
+-- Name: retry_ingest_windows(uuid, date, date); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.retry_ingest_windows(user_id uuid, from_date date, to_date date) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  requeued integer;
+begin
+  if from_date is null or to_date is null or from_date > to_date then
+    raise exception 'INVALID_DATE_RANGE: from_date (%) must be on or before to_date (%)', from_date, to_date
+      using errcode = '22023';
+  end if;
+  update queue.jobs j
+  set status = 'queued', run_at = pg_catalog.now(), attempts = 0, lease_token = null, lease_expires_at = null,
+      claimed_by = null, claimed_at = null, outcome = null, finished_at = null
+  from queue.ingest_windows w
+  where j.window_id = w.id and j.status = 'dead' and w.recording_id is null
+    and w.user_id = retry_ingest_windows.user_id
+    and w.local_date between retry_ingest_windows.from_date and retry_ingest_windows.to_date;
+  get diagnostics requeued = row_count;
+  return requeued;
+end
+$$;
+
+
+--
+-- Name: store_limitless_key(uuid, bytea, bytea, integer); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.store_limitless_key(user_id uuid, ciphertext bytea, iv bytea, kek_version integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  planned integer;
+begin
+  if not exists (select 1 from public.profiles p where p.user_id = store_limitless_key.user_id) then
+    raise exception 'PROFILE_NOT_FOUND: user % has no profile', store_limitless_key.user_id using errcode = '23503';
+  end if;
+  insert into private.limitless_keys (user_id, ciphertext, iv, kek_version)
+  values (store_limitless_key.user_id, store_limitless_key.ciphertext, store_limitless_key.iv,
+          store_limitless_key.kek_version)
+  on conflict (user_id) do update
+  set key_id = gen_random_uuid(), ciphertext = excluded.ciphertext, iv = excluded.iv,
+      kek_version = excluded.kek_version, status = 'valid', invalid_since = null, created_at = pg_catalog.now();
+  select p.windows_planned into planned from queue.plan_ingest(pg_catalog.now(), store_limitless_key.user_id) p;
+  return planned;
+end
+$$;
+
+
+--
+-- Name: FUNCTION store_limitless_key(user_id uuid, ciphertext bytea, iv bytea, kek_version integer); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.store_limitless_key(user_id uuid, ciphertext bytea, iv bytea, kek_version integer) IS 'Stores a user''s encrypted Limitless key (valid) and plans the backfill; returns windows planned.';
 
 
 --
@@ -1311,6 +1807,34 @@ $$;
 
 
 --
+-- Name: limitless_keys; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.limitless_keys (
+    user_id uuid NOT NULL,
+    key_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    ciphertext bytea NOT NULL,
+    iv bytea NOT NULL,
+    kek_version integer NOT NULL,
+    status text DEFAULT 'valid'::text NOT NULL,
+    invalid_since timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT limitless_keys_invalid_since CHECK (((status = 'invalid'::text) = (invalid_since IS NOT NULL))),
+    CONSTRAINT limitless_keys_iv_length CHECK ((octet_length(iv) = 12)),
+    CONSTRAINT limitless_keys_kek_version_check CHECK ((kek_version >= 1)),
+    CONSTRAINT limitless_keys_status_check CHECK ((status = ANY (ARRAY['valid'::text, 'invalid'::text])))
+);
+
+
+--
+-- Name: TABLE limitless_keys; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.limitless_keys IS 'Per-user Limitless API key, AES-256-GCM ciphertext (+tag) with AAD "giggles/limitless-key/v<kek_version>/<user_id>". key_id changes with every stored key, so a 401 seen with an old key never invalidates a newer one.';
+
+
+--
 -- Name: laughter_events; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1424,6 +1948,7 @@ CREATE TABLE public.recordings (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     decode_warning text,
     audio_etag text,
+    audio_deleted_at timestamp with time zone,
     failure_reason text,
     CONSTRAINT recordings_duration_ms_positive CHECK (((duration_ms IS NULL) OR (duration_ms > 0))),
     CONSTRAINT recordings_ended_after_started CHECK ((ended_at > started_at)),
@@ -1518,6 +2043,13 @@ COMMENT ON COLUMN public.recordings.audio_etag IS 'ETag of the object as confirm
 
 
 --
+-- Name: COLUMN recordings.audio_deleted_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.audio_deleted_at IS 'When the raw object was deleted by the retention job (events and clips stay); null while stored.';
+
+
+--
 -- Name: COLUMN recordings.failure_reason; Type: COMMENT; Schema: public; Owner: -
 --
 
@@ -1559,7 +2091,7 @@ CREATE TABLE public.job_runs (
     id bigint NOT NULL,
     job_id bigint NOT NULL,
     job_kind text NOT NULL,
-    recording_id uuid NOT NULL,
+    recording_id uuid,
     user_id uuid NOT NULL,
     attempt integer NOT NULL,
     outcome text NOT NULL,
@@ -1685,6 +2217,129 @@ COMMENT ON TABLE public.reprocess_requests IS 'One row per "reprocess these days
 
 
 --
+-- Name: ingest_settings; Type: TABLE; Schema: queue; Owner: -
+--
+
+CREATE TABLE queue.ingest_settings (
+    id boolean DEFAULT true NOT NULL,
+    backfill_days integer DEFAULT 7 NOT NULL,
+    day_grace interval DEFAULT '02:00:00'::interval NOT NULL,
+    no_audio_recheck_for interval DEFAULT '72:00:00'::interval NOT NULL,
+    no_audio_recheck_every interval DEFAULT '00:55:00'::interval NOT NULL,
+    raw_audio_retention interval DEFAULT '7 days'::interval NOT NULL,
+    max_attempts integer DEFAULT 5 NOT NULL,
+    per_user_concurrency integer DEFAULT 2 NOT NULL,
+    global_concurrency integer DEFAULT 8 NOT NULL,
+    CONSTRAINT ingest_settings_backfill_days_check CHECK (((backfill_days >= 1) AND (backfill_days <= 60))),
+    CONSTRAINT ingest_settings_global_concurrency_check CHECK ((global_concurrency >= 1)),
+    CONSTRAINT ingest_settings_id_check CHECK (id),
+    CONSTRAINT ingest_settings_max_attempts_check CHECK ((max_attempts >= 1)),
+    CONSTRAINT ingest_settings_per_user_concurrency_check CHECK ((per_user_concurrency >= 1))
+);
+
+
+--
+-- Name: TABLE ingest_settings; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON TABLE queue.ingest_settings IS 'Ingestion settings (one row): backfill_days (days re-planned on every sweep and ingested for a new key), day_grace (a local day is planned once it ended this long ago), no_audio_recheck_for (404 windows are asked again until their end + this), raw_audio_retention (raw objects deleted this long after detection), max_attempts for 5xx/network, per_user/global_concurrency of downloads.';
+
+
+--
+-- Name: ingest_windows; Type: TABLE; Schema: queue; Owner: -
+--
+
+CREATE TABLE queue.ingest_windows (
+    id bigint NOT NULL,
+    user_id uuid NOT NULL,
+    local_date date NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    object_key text NOT NULL,
+    recording_id uuid,
+    downloaded_at timestamp with time zone,
+    no_audio_since timestamp with time zone,
+    last_checked_at timestamp with time zone,
+    checks integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ingest_windows_span CHECK (((ends_at > starts_at) AND ((ends_at - starts_at) <= '02:00:00'::interval)))
+);
+
+
+--
+-- Name: TABLE ingest_windows; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON TABLE queue.ingest_windows IS 'Download windows (≤ 2 h, UTC instants) of each user''s finished local days. State: see queue.ingest_window_states.';
+
+
+--
+-- Name: COLUMN ingest_windows.object_key; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.ingest_windows.object_key IS 'Where its audio goes in the recordings bucket (fixed per window, so a retried upload overwrites, never orphans).';
+
+
+--
+-- Name: COLUMN ingest_windows.no_audio_since; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.ingest_windows.no_audio_since IS 'First 404 (no audio yet); null once audio arrived.';
+
+
+--
+-- Name: ingest_window_states; Type: VIEW; Schema: queue; Owner: -
+--
+
+CREATE VIEW queue.ingest_window_states WITH (security_invoker='true') AS
+ SELECT w.id AS window_id,
+    w.user_id,
+    w.local_date,
+    w.starts_at,
+    w.ends_at,
+    w.recording_id,
+        CASE
+            WHEN (w.recording_id IS NOT NULL) THEN 'downloaded'::text
+            WHEN (j.status = 'dead'::text) THEN 'failed'::text
+            WHEN ((j.status = 'done'::text) AND (w.no_audio_since IS NOT NULL)) THEN 'no_audio'::text
+            ELSE 'pending'::text
+        END AS state,
+    j.id AS job_id,
+    j.status AS job_status,
+    j.attempts,
+    j.max_attempts,
+    j.run_at,
+    j.last_error,
+    w.no_audio_since,
+    w.last_checked_at,
+    w.checks
+   FROM (queue.ingest_windows w
+     LEFT JOIN queue.jobs j ON ((j.window_id = w.id)));
+
+
+--
+-- Name: VIEW ingest_window_states; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON VIEW queue.ingest_window_states IS 'Per window: state pending | downloaded | no_audio | failed (dead-lettered; reason in last_error).';
+
+
+--
+-- Name: ingest_windows_id_seq; Type: SEQUENCE; Schema: queue; Owner: -
+--
+
+ALTER TABLE queue.ingest_windows ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME queue.ingest_windows_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: jobs_id_seq; Type: SEQUENCE; Schema: queue; Owner: -
 --
 
@@ -1749,6 +2404,14 @@ ALTER TABLE queue.upload_deletions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
     NO MAXVALUE
     CACHE 1
 );
+
+
+--
+-- Name: limitless_keys limitless_keys_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.limitless_keys
+    ADD CONSTRAINT limitless_keys_pkey PRIMARY KEY (user_id);
 
 
 --
@@ -1831,6 +2494,38 @@ ALTER TABLE ONLY public.reprocess_requests
 
 
 --
+-- Name: ingest_settings ingest_settings_pkey; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.ingest_settings
+    ADD CONSTRAINT ingest_settings_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: ingest_windows ingest_windows_object_key_key; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.ingest_windows
+    ADD CONSTRAINT ingest_windows_object_key_key UNIQUE (object_key);
+
+
+--
+-- Name: ingest_windows ingest_windows_pkey; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.ingest_windows
+    ADD CONSTRAINT ingest_windows_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: ingest_windows ingest_windows_user_id_starts_at_key; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.ingest_windows
+    ADD CONSTRAINT ingest_windows_user_id_starts_at_key UNIQUE (user_id, starts_at);
+
+
+--
 -- Name: jobs jobs_kind_recording_id_key; Type: CONSTRAINT; Schema: queue; Owner: -
 --
 
@@ -1844,6 +2539,14 @@ ALTER TABLE ONLY queue.jobs
 
 ALTER TABLE ONLY queue.jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: jobs jobs_window_id_key; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.jobs
+    ADD CONSTRAINT jobs_window_id_key UNIQUE (window_id);
 
 
 --
@@ -1927,6 +2630,13 @@ CREATE INDEX reprocess_requests_user_id_idx ON public.reprocess_requests USING b
 
 
 --
+-- Name: ingest_windows_user_id_local_date_idx; Type: INDEX; Schema: queue; Owner: -
+--
+
+CREATE INDEX ingest_windows_user_id_local_date_idx ON queue.ingest_windows USING btree (user_id, local_date);
+
+
+--
 -- Name: jobs_lease_expires_at_idx; Type: INDEX; Schema: queue; Owner: -
 --
 
@@ -1938,6 +2648,13 @@ CREATE INDEX jobs_lease_expires_at_idx ON queue.jobs USING btree (lease_expires_
 --
 
 CREATE INDEX jobs_runnable_idx ON queue.jobs USING btree (kind, run_at, id) WHERE (status = 'queued'::text);
+
+
+--
+-- Name: limitless_keys limitless_keys_touch_updated_at; Type: TRIGGER; Schema: private; Owner: -
+--
+
+CREATE TRIGGER limitless_keys_touch_updated_at BEFORE UPDATE ON private.limitless_keys FOR EACH ROW EXECUTE FUNCTION private.touch_updated_at();
 
 
 --
@@ -1983,6 +2700,13 @@ CREATE TRIGGER recordings_touch_updated_at BEFORE UPDATE ON public.recordings FO
 
 
 --
+-- Name: ingest_windows ingest_windows_touch_updated_at; Type: TRIGGER; Schema: queue; Owner: -
+--
+
+CREATE TRIGGER ingest_windows_touch_updated_at BEFORE UPDATE ON queue.ingest_windows FOR EACH ROW EXECUTE FUNCTION private.touch_updated_at();
+
+
+--
 -- Name: jobs jobs_copy_failure_reason; Type: TRIGGER; Schema: queue; Owner: -
 --
 
@@ -1994,6 +2718,14 @@ CREATE TRIGGER jobs_copy_failure_reason AFTER INSERT OR UPDATE OF status, last_e
 --
 
 CREATE TRIGGER jobs_touch_updated_at BEFORE UPDATE ON queue.jobs FOR EACH ROW EXECUTE FUNCTION private.touch_updated_at();
+
+
+--
+-- Name: limitless_keys limitless_keys_user_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.limitless_keys
+    ADD CONSTRAINT limitless_keys_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
 
 
 --
@@ -2037,6 +2769,22 @@ ALTER TABLE ONLY public.reprocess_requests
 
 
 --
+-- Name: ingest_windows ingest_windows_recording_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.ingest_windows
+    ADD CONSTRAINT ingest_windows_recording_id_fkey FOREIGN KEY (recording_id) REFERENCES public.recordings(id) ON DELETE SET NULL;
+
+
+--
+-- Name: ingest_windows ingest_windows_user_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.ingest_windows
+    ADD CONSTRAINT ingest_windows_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
+
+
+--
 -- Name: jobs jobs_recording_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
 --
 
@@ -2053,12 +2801,26 @@ ALTER TABLE ONLY queue.jobs
 
 
 --
+-- Name: jobs jobs_window_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.jobs
+    ADD CONSTRAINT jobs_window_id_fkey FOREIGN KEY (window_id) REFERENCES queue.ingest_windows(id) ON DELETE CASCADE;
+
+
+--
 -- Name: swept_days swept_days_user_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
 --
 
 ALTER TABLE ONLY queue.swept_days
     ADD CONSTRAINT swept_days_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
 
+
+--
+-- Name: limitless_keys; Type: ROW SECURITY; Schema: private; Owner: -
+--
+
+ALTER TABLE private.limitless_keys ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: job_runs; Type: ROW SECURITY; Schema: public; Owner: -

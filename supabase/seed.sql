@@ -9,3 +9,8 @@ select vault.create_secret('http://api.supabase.internal:8000/functions/v1/dispa
 --   select vault.create_secret('<that token>', 'dispatch_token');
 -- Never the service_role key: the dispatch function refuses Supabase keys and JWTs as its token.
 -- Until then the kick fails with GQ006 DISPATCH_NOT_CONFIGURED (visible in cron.job_run_details).
+
+-- Limitless ingestion: queue.kick_ingest() reads ingest_url / ingest_token the same way.
+select vault.create_secret('http://api.supabase.internal:8000/functions/v1/ingest', 'ingest_url',
+  'queue.kick_ingest(): ingest Edge Function URL (local)');
+--   select vault.create_secret('<the INGEST_TOKEN function secret>', 'ingest_token');

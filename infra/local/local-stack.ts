@@ -13,10 +13,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import { z } from "zod";
 import { type RunningAuthServer, startAuthServer } from "../../test/harness/auth-server.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { freePort } from "../../test/harness/free-port.ts";
 import { type HttpProcess, startHttpProcess } from "../../test/harness/http-process.ts";
+import { type LimitlessStandIn, startLimitlessServer } from "../../test/harness/limitless-server.ts";
 import {
   buildTemplateCluster,
   type RunningCluster,
@@ -25,12 +27,27 @@ import {
 } from "../../test/harness/postgres-cluster.ts";
 import { type S3Endpoint, startS3, storageEnv } from "../../test/harness/s3.ts";
 import { startGateway } from "./gateway.ts";
+import { type IngestSummary, ingestSummarySchema } from "./limitless-night.ts";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 /** The built page (`npm run build:web`). */
 export const WEB_DIST_DIR = join(REPO_ROOT, "web/dist");
 /** Where `npm run stack -- --keep` keeps its data, and where the token and night commands find it. */
 export const KEPT_STACK_DIR = join(REPO_ROOT, ".tmp/stack");
+
+const stackStateSchema = z
+  .object({
+    jwtSecret: z.string(),
+    inferSecret: z.string(),
+    reportSecret: z.string(),
+    dispatchToken: z.string(),
+    anonKey: z.string(),
+    limitlessKek: z.string(),
+    dbUrl: z.string(),
+    gatewayUrl: z.string(),
+    dispatchUrl: z.string(),
+  })
+  .partial();
 
 /** What a kept stack needs to be reached again by the helper commands (written to `<dataDir>/state.json`). */
 export interface StackState {
@@ -40,6 +57,8 @@ export interface StackState {
   reportSecret: string;
   dispatchToken: string;
   anonKey: string;
+  /** Base64 AES-256 key-encryption key of the limitless-key and ingest functions. */
+  limitlessKek: string;
   dbUrl?: string;
   gatewayUrl?: string;
   dispatchUrl?: string;
@@ -47,17 +66,28 @@ export interface StackState {
 
 function loadOrCreateState(dataDir: string | undefined): StackState {
   const path = dataDir === undefined ? undefined : join(dataDir, "state.json");
-  if (path !== undefined && existsSync(path)) return JSON.parse(readFileSync(path, "utf8")) as StackState;
-  return {
+  const fresh: StackState = {
     jwtSecret: randomSecret(),
     inferSecret: randomSecret(),
     reportSecret: randomSecret(),
     dispatchToken: randomSecret(),
     anonKey: "local-anon-key",
+    limitlessKek: randomBytes(32).toString("base64"),
   };
+  if (path === undefined || !existsSync(path)) return fresh;
+  // A kept stack's own file: fill in what an older run did not write yet.
+  return { ...fresh, ...stackStateSchema.parse(JSON.parse(readFileSync(path, "utf8"))) };
 }
 const FUNCTIONS_DIR = join(REPO_ROOT, "supabase/functions");
-export const FUNCTION_NAMES = ["dispatch", "report", "recordings", "laughs", "me"] as const;
+export const FUNCTION_NAMES = [
+  "dispatch",
+  "report",
+  "recordings",
+  "laughs",
+  "me",
+  "ingest",
+  "limitless-key",
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export interface LocalStackOptions {
@@ -79,6 +109,8 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Port of the gateway (default: a free one). */
   gatewayPort?: number;
+  /** Extra settings of the ingest function (e.g. a short INGEST_BACKOFF_BASE_SECONDS in tests). */
+  ingestEnv?: Record<string, string>;
 }
 
 export type InferenceNodeProcess = HttpProcess;
@@ -107,6 +139,11 @@ export interface LocalStack {
   anonKey: string;
   /** POSTs to the dispatch function, as the pg_cron kick does in production. */
   dispatch(): Promise<unknown>;
+  /** The Limitless stand-in the ingest and limitless-key functions talk to. */
+  limitless: LimitlessStandIn;
+  ingestToken: string;
+  /** POSTs to the ingest function, as the pg_cron kick does in production; resolves with its summary. */
+  ingest(): Promise<IngestSummary>;
   stop(): Promise<void>;
 }
 
@@ -210,6 +247,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...storageEnv(s3),
     };
 
+    const limitless = await startLimitlessServer();
+    cleanups.push(() => limitless.close());
+    step(`Limitless API stand-in up at ${limitless.url}`);
+    const ingestToken = randomSecret();
+    functionEnv.LIMITLESS_API_URL = limitless.url;
+    // The key-encryption key (production: the LIMITLESS_KEKS function secret); kept with --keep, so stored
+    // keys stay readable across runs.
+    functionEnv.LIMITLESS_KEKS = `1:${state.limitlessKek}`;
+    functionEnv.INGEST_TOKEN = ingestToken;
+
     const startFunction = async (name: FunctionName, env: Record<string, string>) => {
       const server = await startDenoServer(join(FUNCTIONS_DIR, name, "index.ts"), {
         env,
@@ -248,6 +295,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startFunction("recordings", functionEnv),
       startFunction("laughs", functionEnv),
       startFunction("me", functionEnv),
+      startFunction("ingest", { ...functionEnv, ...options.ingestEnv }),
+      startFunction("limitless-key", functionEnv),
       startNode(nodeEnv, nodePort, log, verbose).then((started) => {
         startedNode = started;
         step(`inference node up at ${started.url}`);
@@ -261,8 +310,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       recordings: settledValue(settled[2]),
       laughs: settledValue(settled[3]),
       me: settledValue(settled[4]),
+      ingest: settledValue(settled[5]),
+      "limitless-key": settledValue(settled[6]),
     };
-    let node = settledValue(settled[5]);
+    let node = settledValue(settled[7]);
 
     const gateway = await startGateway({
       ...(options.gatewayPort === undefined ? {} : { port: options.gatewayPort }),
@@ -307,6 +358,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       writeFileSync(join(dataDir, "state.json"), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
     }
 
+    const ingest = async (): Promise<IngestSummary> => {
+      // ?wait=1: the run's summary in the answer (the pg_net kick gets a 202 at once instead).
+      const response = await fetch(`${functionUrl("ingest")}?wait=1`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ingestToken}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      const body = await response.json().catch(() => null);
+      if (!response.ok) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(body)}`);
+      return ingestSummarySchema.parse(body);
+    };
+    // The same stand-in for queue.kick_ingest(): NOTIFY giggles_ingest → POST /ingest.
+    let ingesting = false;
+    const ingestListener = await sql.listen("giggles_ingest", () => {
+      if (ingesting) return;
+      ingesting = true;
+      ingest()
+        .catch((error) => log(`ingest kick failed: ${(error as Error).message}`))
+        .finally(() => {
+          ingesting = false;
+        });
+    });
+    cleanups.push(() => ingestListener.unlisten());
+
     return {
       db,
       sql,
@@ -328,6 +403,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gatewayUrl,
       anonKey,
       dispatch,
+      limitless,
+      ingestToken,
+      ingest,
       stop: stopAll,
     };
   } catch (error) {

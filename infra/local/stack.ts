@@ -54,6 +54,8 @@ giggles local stack is up in ${((Date.now() - started) / 1000).toFixed(1)} s (Ct
   database        ${stack.db.url}
   auth (stand-in) ${stack.auth.url}/auth/v1
   S3 (s3rver)     ${stack.s3.endpoint}  key ${stack.s3.accessKeyId} / ${stack.s3.secretAccessKey}
+  ingest kick     ${stack.functionUrl("ingest")}  (Authorization: Bearer ${stack.ingestToken})
+  Limitless       ${stack.limitless.url}  (stand-in)
   inference node  ${stack.node.url}
   a user token    npm run stack:token -- ana@demo.giggles.local     (24 h; --hours N)
   run the night   npm run stack:night                               (sweep + dispatch until done)

@@ -66,7 +66,7 @@ async function referenceQuery(
       protocol: "https:",
       hostname: "abcdefghij.storage.supabase.co",
       path,
-      query,
+      query: { ...query },
       // As S3's presigner: the payload is unsigned, and the header says so without being signed or hoisted.
       headers: {
         host: "abcdefghij.storage.supabase.co",
@@ -131,6 +131,30 @@ describe("presignS3Url", () => {
       presignS3ListUrl(credentials, { bucket: "clips", prefix: "", expiresInSeconds: 60 }),
     ).rejects.toThrow(/prefix/);
   });
+
+  it.each([
+    ["DELETE", "user-1/2026-11-27/0b7c.ogg", {}],
+    ["POST", "u/limitless-1-2.ogg", { uploads: "" }],
+    ["PUT", "u/limitless-1-2.ogg", { partNumber: "2", uploadId: "a/b+c=" }],
+    ["POST", "u/limitless-1-2.ogg", { uploadId: "a/b+c=" }],
+  ] as const)(
+    "signs multipart and delete requests (%s %s %j) as the AWS SDK does",
+    async (method, key, query) => {
+      const url = new URL(
+        await presignS3Url(credentials, {
+          method,
+          bucket: "recordings",
+          key,
+          expiresInSeconds: 900,
+          now,
+          query: { ...query },
+        }),
+      );
+      const reference = await referenceQuery(method, key, {}, { query: { ...query } });
+      expect(url.searchParams.get("X-Amz-Signature")).toBe(reference?.["X-Amz-Signature"]);
+      for (const [name, value] of Object.entries(query)) expect(url.searchParams.get(name)).toBe(value);
+    },
+  );
 
   it("signs the headers it is given (an upload's type and length) as the AWS SDK does", async () => {
     const key = "user-1/2026-11-27/0b7c.ogg";

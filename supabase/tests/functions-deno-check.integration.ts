@@ -21,10 +21,12 @@ function entryPoints(): string[] {
 }
 
 describe("deno check", () => {
-  it("finds the five functions", () => {
+  it("finds the seven functions", () => {
     expect(entryPoints()).toEqual([
       "supabase/functions/dispatch/index.ts",
+      "supabase/functions/ingest/index.ts",
       "supabase/functions/laughs/index.ts",
+      "supabase/functions/limitless-key/index.ts",
       "supabase/functions/me/index.ts",
       "supabase/functions/recordings/index.ts",
       "supabase/functions/report/index.ts",

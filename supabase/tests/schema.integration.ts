@@ -73,6 +73,24 @@ describe("migrations", () => {
         database: "postgres",
       },
       {
+        jobname: "giggles-kick-ingest",
+        schedule: "* * * * *",
+        command: "select queue.kick_ingest()",
+        database: "postgres",
+      },
+      {
+        jobname: "giggles-plan-audio-deletion",
+        schedule: "17 * * * *",
+        command: "select queue.plan_audio_deletion()",
+        database: "postgres",
+      },
+      {
+        jobname: "giggles-plan-ingest",
+        schedule: "5 * * * *",
+        command: "select queue.plan_ingest()",
+        database: "postgres",
+      },
+      {
         jobname: "giggles-reap-expired-leases",
         schedule: "* * * * *",
         command: "select queue.reap_expired_leases()",

@@ -20,8 +20,11 @@ export interface S3Credentials {
 }
 
 export interface PresignOptions {
-  /** HEAD checks that an object exists and reads its size (`content-length`) without downloading it. */
-  method: "GET" | "PUT" | "HEAD" | "DELETE";
+  /**
+   * HEAD checks that an object exists and reads its size (`content-length`) without downloading it.
+   * POST and DELETE serve multipart uploads (`?uploads`, `?uploadId=…`) and object deletion.
+   */
+  method: "GET" | "PUT" | "HEAD" | "POST" | "DELETE";
   bucket: string;
   /** Object key: relative, `/`-separated, no empty, `.` or `..` segments. */
   key: string;
@@ -34,6 +37,11 @@ export interface PresignOptions {
   signedHeaders?: Readonly<Record<string, string>>;
   /** Signing time; defaults to now. */
   now?: Date;
+  /**
+   * Extra query parameters signed with the URL, e.g. `{ uploads: "" }` (CreateMultipartUpload) or
+   * `{ partNumber: "1", uploadId }` (UploadPart).
+   */
+  query?: Readonly<Record<string, string>>;
 }
 
 const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;
@@ -72,7 +80,14 @@ export async function presignS3Url(credentials: S3Credentials, options: PresignO
   }
   const headers = new Headers(signedHeaders);
   if (headers.has("host")) throw new RangeError("signedHeaders: host is always signed, from the endpoint");
-  return await presign(credentials, method, `${bucket}/${key}`, [], headers, options);
+  return await presign(
+    credentials,
+    method,
+    `${bucket}/${key}`,
+    Object.entries(options.query ?? {}),
+    headers,
+    options,
+  );
 }
 
 export interface PresignListOptions {

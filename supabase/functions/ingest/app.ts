@@ -1,0 +1,181 @@
+/**
+ * @module
+ * `POST /ingest`: the pg_cron kick (`queue.kick_ingest()`, `Authorization: Bearer <INGEST_TOKEN>`) wakes
+ * this function; it downloads claimable Limitless windows (see download-window.ts) with
+ * INGEST_CONCURRENCY workers until none is left, the budget is spent or upstream says 429, then runs the
+ * raw-audio deletions that are due.
+ *
+ * - 202 `{ started: true, workerId }` at once; the run continues after the response
+ *   (`EdgeRuntime.waitUntil`, see `_shared/background.ts`), so pg_net's 5 s timeout never cuts a download.
+ * - `?wait=1` (manual runs, the local stack, tests) runs before answering: 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, errors, bytes, deleted, wallMs,
+ *   memory: { heapUsedBytes, externalBytes, isolateBytes, rssBytes } }` (peaks during the run).
+ * - 400 body is not the kick's shape; 401 bad or missing bearer; 405 other methods.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { backgroundRunner, type RunInBackground } from "../_shared/background.ts";
+import { bearerMatches } from "../_shared/bearer-token.ts";
+import type { Sql } from "../_shared/db.ts";
+import type { Keyring } from "../_shared/generated/limitless/api-key-crypto.ts";
+import {
+  createErrorHandler,
+  HttpError,
+  methodNotAllowed,
+  notFound,
+  parseJson,
+} from "../_shared/http-error.ts";
+import { s3Credentials } from "../_shared/s3.ts";
+import type { IngestConfig } from "./config.ts";
+import { type ClaimedDeletion, deleteRawAudio } from "./delete-raw-audio.ts";
+import { type ClaimedWindow, type DownloadContext, downloadWindow } from "./download-window.ts";
+import { type MemoryPeaks, sampleMemory } from "./memory-sampler.ts";
+
+export const kickBodySchema = z.object({
+  runnable: z.number().int().nonnegative().optional(),
+  at: z.string().optional(),
+});
+
+export interface IngestSummary {
+  claimed: number;
+  downloaded: number;
+  noAudio: number;
+  keyInvalid: number;
+  rateLimited: number;
+  retried: number;
+  dead: number;
+  /** Windows whose handling threw (left leased; the reaper returns them). */
+  errors: number;
+  bytes: number;
+  deleted: number;
+  wallMs: number;
+  /** Peak memory of the isolate during the run. */
+  memory: MemoryPeaks;
+}
+
+export interface IngestAppDeps {
+  config: IngestConfig;
+  sql: Sql;
+  keyring: Keyring;
+  fetch?: typeof fetch;
+  /** Runs the work after the 202 (default: EdgeRuntime.waitUntil or its local equivalent). */
+  runInBackground?: RunInBackground;
+}
+
+/** Most raw-audio deletions per invocation. */
+const MAX_DELETIONS = 100;
+
+export async function runIngest(deps: IngestAppDeps, workerId: string): Promise<IngestSummary> {
+  const { config, sql, keyring } = deps;
+  const started = performance.now();
+  const memory = sampleMemory();
+  const summary: IngestSummary = {
+    claimed: 0,
+    downloaded: 0,
+    noAudio: 0,
+    keyInvalid: 0,
+    rateLimited: 0,
+    retried: 0,
+    dead: 0,
+    errors: 0,
+    bytes: 0,
+    deleted: 0,
+    wallMs: 0,
+    memory: { heapUsedBytes: 0, externalBytes: 0, isolateBytes: 0, rssBytes: 0 },
+  };
+  const ctx: DownloadContext = {
+    sql,
+    keyring,
+    limitlessUrl: config.LIMITLESS_API_URL,
+    s3: s3Credentials(config),
+    bucket: config.RECORDINGS_BUCKET,
+    partBytes: config.INGEST_PART_BYTES,
+    downloadTimeoutMs: config.INGEST_DOWNLOAD_TIMEOUT_MS,
+    storageTimeoutMs: config.STORAGE_TIMEOUT_MS,
+    backoffBaseSeconds: config.INGEST_BACKOFF_BASE_SECONDS,
+    backoffMaxSeconds: Math.max(config.INGEST_BACKOFF_BASE_SECONDS, config.INGEST_BACKOFF_MAX_SECONDS),
+    ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+  };
+  const lease = `${config.INGEST_LEASE_SECONDS} seconds`;
+  let rateLimited = false;
+
+  // Each worker claims one window at a time, so a slow download never holds up the others.
+  const worker = async () => {
+    while (!rateLimited && performance.now() - started < config.INGEST_BUDGET_MS) {
+      const [window] = await sql<ClaimedWindow[]>`
+        select * from queue.claim_ingest(1, ${lease}::interval, ${workerId})`;
+      if (window === undefined) return;
+      summary.claimed++;
+      try {
+        const result = await downloadWindow(window, ctx);
+        const field = {
+          downloaded: "downloaded",
+          no_audio: "noAudio",
+          key_invalid: "keyInvalid",
+          rate_limited: "rateLimited",
+          retry: "retried",
+          dead: "dead",
+        } as const satisfies Record<typeof result.outcome, keyof IngestSummary>;
+        summary[field[result.outcome]]++;
+        summary.bytes += result.sizeBytes ?? 0;
+        if (result.outcome === "rate_limited") rateLimited = true;
+        console.log(JSON.stringify({ level: "info", event: "ingest_window", ...result }));
+      } catch (error) {
+        summary.errors++;
+        console.error(
+          JSON.stringify({
+            level: "error",
+            event: "ingest_window_error",
+            jobId: window.job_id,
+            windowId: window.window_id,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: config.INGEST_CONCURRENCY }, worker));
+
+  const deletions = await sql<ClaimedDeletion[]>`
+    select job_id, lease_token, object_key from queue.claim(${MAX_DELETIONS}, ${lease}::interval, ${workerId}, 'delete')`;
+  for (const job of deletions) {
+    if (await deleteRawAudio(job, { ...ctx, bucket: config.RECORDINGS_BUCKET })) summary.deleted++;
+  }
+  summary.wallMs = Math.round(performance.now() - started);
+  summary.memory = memory.stop();
+  console.log(JSON.stringify({ level: "info", event: "ingest_done", ...summary }));
+  return summary;
+}
+
+export function createIngestApp(deps: IngestAppDeps): Hono {
+  const runInBackground = deps.runInBackground ?? backgroundRunner();
+  const app = new Hono().basePath("/ingest");
+  app.onError(createErrorHandler("ingest"));
+  app.notFound(notFound);
+
+  app.post("/", async (c) => {
+    if (!(await bearerMatches(c.req.header("authorization"), deps.config.INGEST_TOKEN))) {
+      throw new HttpError(401, {
+        code: "UNAUTHORIZED",
+        message: "send Authorization: Bearer <INGEST_TOKEN>",
+        headers: { "www-authenticate": "Bearer" },
+      });
+    }
+    const text = await c.req.text();
+    const parsed = kickBodySchema.safeParse(text.trim() === "" ? {} : parseJson(text));
+    if (!parsed.success) {
+      throw new HttpError(400, {
+        code: "INVALID_BODY",
+        message: "expected the kick's body {runnable?, at?} or none",
+        details: parsed.error.issues,
+      });
+    }
+    const workerId = `ingest-${crypto.randomUUID().slice(0, 8)}`;
+    if (!/^(1|true)$/.test(c.req.query("wait") ?? "")) {
+      runInBackground(runIngest(deps, workerId));
+      return c.json({ started: true, workerId }, 202);
+    }
+    return c.json(await runIngest(deps, workerId), 200);
+  });
+  app.all("/", methodNotAllowed(["POST"]));
+  return app;
+}

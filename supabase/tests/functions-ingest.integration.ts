@@ -1,0 +1,352 @@
+/**
+ * `limitless-key` and `ingest` as real Deno processes against real PostgreSQL, s3rver and the Limitless
+ * stand-in (test/harness/limitless-server.ts): storing a key (checked upstream, sealed, never in a dump
+ * or a log), then every upstream answer: 200 (multipart into the bucket, verified, recording + detection
+ * job), 404 then 200, 401 (key invalid, windows wait, a new key resumes them), 429 (released until
+ * Retry-After), 5xx (backoff, then dead and listed), slow (timeout), truncated and non-Ogg bodies (never
+ * registered), the raw-audio deletion, and no window downloaded twice.
+ */
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningAuthServer } from "../../test/harness/auth-server.ts";
+import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
+import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
+import { type LimitlessStandIn, startLimitlessServer } from "../../test/harness/limitless-server.ts";
+import { ensurePostgresBinaries } from "../../test/harness/postgres-binaries.ts";
+import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
+import { DEV_AUDIO_DIR } from "../../test/harness/shared-assets.ts";
+import { windowOggOpus } from "../../test/harness/window-audio.ts";
+import { createUser, pauseCron } from "./fixtures.ts";
+import { authEnv, FUNCTIONS_CONFIG, startTestAuth, storageEnv, userToken } from "./functions-helpers.ts";
+
+const INGEST_TOKEN = "ingest-test-token-0123456789abcdef";
+const KEKS = `1:${Buffer.alloc(32, 11).toString("base64")}`;
+const PART_BYTES = 5 * 1024 * 1024;
+
+let db: TestDatabase;
+let s3: S3Endpoint;
+let limitless: LimitlessStandIn;
+let keyFn: DenoServer;
+let ingestFn: DenoServer;
+let oggAudio: Uint8Array;
+let auth: RunningAuthServer;
+
+beforeAll(async () => {
+  [db, s3, limitless] = await Promise.all([startTestDatabase(), startS3(), startLimitlessServer()]);
+  auth = await startTestAuth(db.sql);
+  await pauseCron(db.sql);
+  // Yesterday only, due at once, two attempts for transient failures.
+  await db.sql`update queue.ingest_settings
+               set backfill_days = 1, day_grace = '0 seconds', max_attempts = 2, global_concurrency = 4`;
+  oggAudio = await windowOggOpus([join(DEV_AUDIO_DIR, "laugh_001.wav")]);
+  const env = {
+    SUPABASE_DB_URL: db.url,
+    ...authEnv(auth),
+    LIMITLESS_API_URL: limitless.url,
+    LIMITLESS_KEKS: KEKS,
+    INGEST_TOKEN,
+    INGEST_CONCURRENCY: "3",
+    INGEST_BACKOFF_BASE_SECONDS: "1",
+    INGEST_BACKOFF_MAX_SECONDS: "1",
+    INGEST_DOWNLOAD_TIMEOUT_MS: "1500",
+    ...storageEnv(s3),
+  };
+  [keyFn, ingestFn] = await Promise.all([
+    startDenoServer("supabase/functions/limitless-key/index.ts", { config: FUNCTIONS_CONFIG, env }),
+    startDenoServer("supabase/functions/ingest/index.ts", { config: FUNCTIONS_CONFIG, env }),
+  ]);
+});
+
+afterAll(async () => {
+  await keyFn?.stop();
+  await ingestFn?.stop();
+  await limitless?.close();
+  await auth?.close();
+  await s3?.stop();
+  await db?.stop();
+});
+
+interface TestUser {
+  id: string;
+  token: string;
+  apiKey: string;
+}
+
+async function newUser(): Promise<TestUser> {
+  const id = await createUser(db.sql, "UTC");
+  const apiKey = `sk-limitless-${crypto.randomUUID()}`;
+  limitless.addKey(apiKey);
+  return { id, token: await userToken(id), apiKey };
+}
+
+async function keyRequest(user: TestUser, method: string, body?: unknown) {
+  const res = await fetch(`${keyFn.url}/limitless-key`, {
+    method,
+    headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function ingest() {
+  const res = await fetch(`${ingestFn.url}/ingest?wait=1`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${INGEST_TOKEN}`, "content-type": "application/json" },
+    body: "{}",
+  });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function windowsOf(userId: string) {
+  return await db.sql<
+    {
+      window_id: string;
+      starts_at: Date;
+      state: string;
+      last_error: string | null;
+      attempts: number;
+      run_at: Date;
+      recording_id: string | null;
+    }[]
+  >`select window_id, starts_at, state, last_error, attempts, run_at, recording_id
+    from queue.ingest_window_states where user_id = ${userId} order by starts_at`;
+}
+
+/** Makes every queued ingest job runnable now (skips backoff waits in tests). */
+async function runnableNow() {
+  await db.sql`update queue.jobs set run_at = now() where kind = 'ingest' and status = 'queued'`;
+}
+
+describe("limitless-key", () => {
+  it("refuses a key upstream rejects, stores a valid one sealed, shows status, removes it", async () => {
+    const user = await newUser();
+    const rejected = await keyRequest(user, "PUT", { apiKey: "sk-not-known-to-limitless" });
+    expect(rejected).toMatchObject({ status: 422, body: { error: { code: "KEY_REJECTED" } } });
+    expect((await keyRequest(user, "GET")).body).toMatchObject({ status: "none" });
+
+    const stored = await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    expect(stored).toEqual({ status: 200, body: { status: "valid", windowsPlanned: 12 } });
+    const status = await keyRequest(user, "GET");
+    expect(status.body).toMatchObject({ status: "valid", invalidSince: null, windows: { pending: 12 } });
+    expect(JSON.stringify(status.body)).not.toContain(user.apiKey);
+
+    const [row] =
+      await db.sql`select ciphertext, iv, kek_version from private.limitless_keys where user_id = ${user.id}`;
+    expect(row.kek_version).toBe(1);
+    expect(Buffer.from(row.ciphertext).includes(Buffer.from(user.apiKey))).toBe(false);
+
+    expect((await keyRequest(user, "PUT", { apiKey: 12 })).status).toBe(400);
+    expect((await keyRequest(user, "POST", {})).status).toBe(405);
+    const anonymous = await fetch(`${keyFn.url}/limitless-key`);
+    expect(anonymous.status).toBe(401);
+
+    expect(await keyRequest(user, "DELETE")).toEqual({ status: 200, body: { removed: true } });
+    expect((await keyRequest(user, "GET")).body).toMatchObject({ status: "none", windows: { pending: 12 } });
+    await db.sql`delete from queue.ingest_windows where user_id = ${user.id}`;
+  });
+
+  it("the database holds no plaintext key (pg_dump of everything), and no log line has one", async () => {
+    const user = await newUser();
+    await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    await keyRequest(user, "PUT", { apiKey: "sk-rejected-plaintext-0000" });
+    const bins = ensurePostgresBinaries();
+    const dump = execFileSync(join(bins.binDir, "pg_dump"), ["--data-only", "--inserts", db.url], {
+      maxBuffer: 256 * 1024 * 1024,
+      encoding: "utf8",
+    });
+    expect(dump).toContain("limitless_keys");
+    expect(dump).not.toContain(user.apiKey);
+    expect(dump).not.toContain(user.apiKey.slice(-20));
+    expect(dump).not.toContain("sk-rejected-plaintext");
+    expect(keyFn.output()).not.toContain(user.apiKey.slice(-20));
+    expect(ingestFn.output()).not.toContain("sk-limitless-");
+    await keyRequest(user, "DELETE");
+    await db.sql`delete from queue.ingest_windows where user_id = ${user.id}`;
+  });
+});
+
+describe("ingest: every upstream answer", () => {
+  it("200 streams into the bucket (multipart), registers a limitless recording and queues detection", async () => {
+    const user = await newUser();
+    // A body larger than two parts: Ogg magic, then seeded bytes (the function checks magic and size).
+    const big = new Uint8Array(2 * PART_BYTES + 12345);
+    big.set(new TextEncoder().encode("OggS"));
+    for (let i = 4; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+    limitless.setDefault(user.apiKey, (startMs) =>
+      new Date(startMs).getUTCHours() === 0 ? { audio: big } : { audio: oggAudio },
+    );
+    await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    const summary = await ingest();
+    expect(summary).toMatchObject({ downloaded: 12, dead: 0, errors: 0 });
+    const windows = await windowsOf(user.id);
+    expect(windows.map((w) => w.state)).toEqual(Array(12).fill("downloaded"));
+
+    const recordings = await db.sql`
+      select r.id, r.object_key, r.size_bytes, r.source, r.format, r.status, r.started_at, r.ended_at
+      from public.recordings r where r.user_id = ${user.id} order by r.started_at`;
+    expect(recordings).toHaveLength(12);
+    expect(recordings.every((r) => r.source === "limitless" && r.status === "queued")).toBe(true);
+    expect(recordings[0].started_at.getTime()).toBe(windows[0].starts_at.getTime());
+    expect(recordings[0].ended_at.getTime() - recordings[0].started_at.getTime()).toBe(7_200_000);
+    expect(Number(recordings[0].size_bytes)).toBe(big.byteLength);
+    const stored = await s3.client.send(
+      new GetObjectCommand({ Bucket: "recordings", Key: recordings[0].object_key }),
+    );
+    const storedBytes = new Uint8Array(await stored.Body!.transformToByteArray());
+    expect(Buffer.from(storedBytes).equals(Buffer.from(big))).toBe(true);
+    const [{ n }] = await db.sql`
+      select count(*)::int as n from queue.jobs j join public.recordings r on r.id = j.recording_id
+      where j.kind = 'detect' and j.status = 'queued' and r.user_id = ${user.id}`;
+    expect(n).toBe(12);
+
+    // Planning again, kicking again and reprocessing never download a window whose recording exists:
+    // reprocess re-queues detection on the stored object.
+    await db.sql`select * from queue.plan_ingest(now() + interval '2 hours')`;
+    const [{ requeued }] = await db.sql`
+      select queue.reprocess(${user.id}, current_date - 2, current_date) as requeued`;
+    expect(requeued).toBe(12);
+    expect((await ingest()).claimed).toBe(0);
+    for (const [window, count] of limitless.downloadsByWindow()) {
+      if (window.startsWith(user.apiKey)) expect(count, window).toBe(1);
+    }
+  });
+
+  it("404 → no_audio, re-checked by a later sweep, and a later 200 produces the recording", async () => {
+    const user = await newUser();
+    limitless.setDefault(user.apiKey, () => ({ status: 404 }));
+    await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    const first = await windowsOf(user.id);
+    limitless.program(user.apiKey, first[3].starts_at.getTime(), [{ status: 404 }, { audio: oggAudio }]);
+    expect(await ingest()).toMatchObject({ noAudio: 12 });
+    expect((await windowsOf(user.id)).map((w) => w.state)).toEqual(Array(12).fill("no_audio"));
+    const [{ no_audio_requeued }] = await db.sql`
+      select * from queue.plan_ingest(now() + interval '1 hour', ${user.id}::uuid)`;
+    expect(no_audio_requeued).toBe(12);
+    expect(await ingest()).toMatchObject({ noAudio: 11, downloaded: 1 });
+    const after = await windowsOf(user.id);
+    expect(after[3].state).toBe("downloaded");
+    expect(after.filter((w) => w.state === "no_audio")).toHaveLength(11);
+  });
+
+  it("401 → key invalid, the windows wait without burning attempts, a new key resumes them", async () => {
+    const user = await newUser();
+    limitless.setDefault(user.apiKey, () => ({ audio: oggAudio }));
+    await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    limitless.revokeKey(user.apiKey);
+    const summary = await ingest();
+    expect(summary.keyInvalid).toBeGreaterThanOrEqual(1);
+    expect(summary.downloaded).toBe(0);
+    const status = await keyRequest(user, "GET");
+    expect(status.body).toMatchObject({ status: "invalid", windows: { pending: 12 } });
+    expect(Date.parse(status.body.invalidSince)).toBeLessThanOrEqual(Date.now());
+    expect((await windowsOf(user.id)).every((w) => w.attempts === 0)).toBe(true);
+    expect((await ingest()).claimed).toBe(0);
+
+    const newKey = `sk-limitless-${crypto.randomUUID()}`;
+    limitless.addKey(newKey);
+    limitless.setDefault(newKey, () => ({ audio: oggAudio }));
+    expect((await keyRequest(user, "PUT", { apiKey: newKey })).status).toBe(200);
+    expect(await ingest()).toMatchObject({ downloaded: 12 });
+    expect((await keyRequest(user, "GET")).body).toMatchObject({
+      status: "valid",
+      windows: { downloaded: 12 },
+    });
+  });
+
+  it("429 → released until Retry-After without burning an attempt; the invocation stops claiming", async () => {
+    const user = await newUser();
+    limitless.setDefault(user.apiKey, () => ({ status: 429, retryAfter: "120" }));
+    await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    const summary = await ingest();
+    expect(summary.rateLimited).toBeGreaterThanOrEqual(1);
+    expect(summary.claimed).toBeLessThanOrEqual(3);
+    const limited = (await windowsOf(user.id)).filter(
+      (w) => w.last_error === null && w.run_at.getTime() > Date.now(),
+    );
+    expect(limited.length).toBe(summary.rateLimited);
+    for (const w of limited) {
+      expect(w.attempts).toBe(0);
+      expect(w.run_at.getTime() - Date.now()).toBeGreaterThan(100_000);
+    }
+    await db.sql`delete from queue.ingest_windows where user_id = ${user.id}`;
+  });
+
+  it("5xx, slow, truncated and non-Ogg answers: backoff, then dead and listed; nothing registered", async () => {
+    const user = await newUser();
+    const notOgg = new TextEncoder().encode("RIFF0000WAVEfmt definitely not ogg");
+    const answers = [
+      { status: 503 },
+      { slowMs: 3000, answer: { audio: oggAudio } },
+      { truncated: oggAudio },
+      { audio: notOgg },
+    ] as const;
+    limitless.setDefault(user.apiKey, (startMs) => answers[(new Date(startMs).getUTCHours() / 2) % 4]);
+    await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    await ingest();
+    await runnableNow();
+    await ingest();
+    const windows = await windowsOf(user.id);
+    expect(windows.map((w) => w.state)).toEqual(Array(12).fill("failed"));
+    expect(windows.map((w) => w.last_error?.split(":")[0])).toEqual(
+      Array(3).fill(["UPSTREAM_5XX", "UPSTREAM_TIMEOUT", "TRUNCATED", "NOT_OGG"]).flat(),
+    );
+    const [{ n }] = await db.sql`select count(*)::int as n from public.recordings where user_id = ${user.id}`;
+    expect(n).toBe(0);
+    const listed = await s3.client.send(
+      new ListObjectsV2Command({ Bucket: "recordings", Prefix: `${user.id}/` }),
+    );
+    expect(listed.KeyCount ?? 0).toBe(0);
+    const [runs] = await db.sql`
+      select count(*)::int as n from public.job_runs where user_id = ${user.id} and outcome in ('retry', 'dead')`;
+    expect(runs.n).toBe(24);
+  });
+
+  it("deletes raw audio whose retention passed; the row and its events stay", async () => {
+    const user = await newUser();
+    limitless.setDefault(user.apiKey, () => ({ status: 404 }));
+    await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    await ingest();
+    const [first] = await windowsOf(user.id);
+    limitless.program(user.apiKey, first.starts_at.getTime(), [{ audio: oggAudio }]);
+    await db.sql`update queue.ingest_windows set last_checked_at = now() - interval '2 hours' where user_id = ${user.id}`;
+    await db.sql`select * from queue.plan_ingest(now(), ${user.id}::uuid)`;
+    await ingest();
+    const [recording] = await db.sql`select id, object_key from public.recordings where user_id = ${user.id}`;
+    await db.sql`update public.recordings set status = 'done', processed_at = now() - interval '8 days'
+                 where id = ${recording.id}`;
+    expect((await db.sql`select queue.plan_audio_deletion() as n`)[0].n).toBe(1);
+    expect((await ingest()).deleted).toBe(1);
+    const gone = await s3.client
+      .send(new HeadObjectCommand({ Bucket: "recordings", Key: recording.object_key }))
+      .then(() => "present")
+      .catch((error: { name?: string }) => error.name);
+    expect(gone).toBe("NotFound");
+    const [row] = await db.sql`select audio_deleted_at from public.recordings where id = ${recording.id}`;
+    expect(row.audio_deleted_at).toBeInstanceOf(Date);
+  });
+
+  it("answers the kick 202 at once and runs in the background", async () => {
+    const res = await fetch(`${ingestFn.url}/ingest`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${INGEST_TOKEN}` },
+      body: "{}",
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ started: true });
+  });
+
+  it("refuses kicks without the token", async () => {
+    const res = await fetch(`${ingestFn.url}/ingest`, { method: "POST", body: "{}" });
+    expect(res.status).toBe(401);
+    const bad = await fetch(`${ingestFn.url}/ingest`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${INGEST_TOKEN}` },
+      body: '{"runnable":"lots"}',
+    });
+    expect(bad.status).toBe(400);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:ingest`: Limitless ingestion figures on the local stack (the Limitless stand-in serving
+ * a 2-hour Ogg Opus window made from the dev recordings; constant 28 kbit/s so that it weighs what a
+ * pendant's busy 2 hours do, ≈ 25 MB, rather than the few MB Opus makes of the dev set's silences).
+ *
+ * 1. Memory: resident set of the `ingest` function's Deno process, sampled every 10 ms from /proc while
+ *    it moves one 2-hour window into storage: idle before, peak during, and the difference; once on a
+ *    fresh process (cold: the code paths compile), once more (warm), and once with four times the
+ *    bytes (to show that memory does not grow with the body).
+ * 2. Throughput: BENCH_WINDOWS (default 8) such windows of two users, one kick at the default concurrency.
+ * 3. Planning: windows/s planned by `queue.plan_ingest()` for BENCH_USERS (default 1000) users with a key
+ *    and the default 7-day backfill, then the idempotent re-run of the next hour.
+ *
+ * Options (env): BENCH_WINDOW_MINUTES=120, BENCH_WINDOWS=8, BENCH_USERS=1000, BENCH_DIR=.tmp/bench.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { serveNight, storeLimitlessKey } from "../../infra/local/limitless-night.ts";
+import { startLocalStack } from "../../infra/local/local-stack.ts";
+import { createUser } from "../../infra/local/nightly-cycle.ts";
+import { addDays, localDateOf, zonedTimeToInstant } from "../../shared/time/zoned-time.ts";
+import { makeBenchOpus } from "./make-bench-audio.ts";
+
+const windowMinutes = Number(process.env.BENCH_WINDOW_MINUTES ?? 120);
+const windowCount = Number(process.env.BENCH_WINDOWS ?? 8);
+const userCount = Number(process.env.BENCH_USERS ?? 1000);
+const dir = resolve(process.env.BENCH_DIR ?? ".tmp/bench");
+mkdirSync(dir, { recursive: true });
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return Number(kb) * 1024;
+}
+
+/** The bench recording re-encoded at a constant 28 kbit/s (cached). */
+async function makeWindowAudio(): Promise<string> {
+  const path = join(dir, `window-${windowMinutes}min-cbr28.opus`);
+  if (existsSync(path)) return path;
+  const source = await makeBenchOpus(dir, windowMinutes);
+  execFileSync("sh", [
+    "-c",
+    'opusdec --quiet --rate 16000 --force-wav "$1" - | opusenc --quiet --hard-cbr --bitrate 28 --ignorelength - "$2"',
+    "sh",
+    source,
+    `${path}.part`,
+  ]);
+  renameSync(`${path}.part`, path);
+  return path;
+}
+
+console.log(`building a ${windowMinutes}-minute Ogg Opus window (cached in ${dir}) …`);
+const audioPath = await makeWindowAudio();
+const audio = new Uint8Array(readFileSync(audioPath));
+console.log(`window audio: ${mb(statSync(audioPath).size)} (${audioPath})`);
+
+const stack = await startLocalStack({ cron: false, log: () => {} });
+try {
+  await stack.sql`update queue.ingest_settings set backfill_days = 1, day_grace = '0 seconds'`;
+  const now = new Date();
+  const ingestPid = stack.functions.ingest.process.pid;
+  if (ingestPid === undefined) throw new Error("the ingest function has no pid");
+
+  // 1. Memory while moving one window, cold then warm.
+  const day = addDays(localDateOf(now, "UTC"), -1);
+  const dayStartMs = zonedTimeToInstant(day, "00:00", "UTC").getTime();
+  console.log("");
+  // The third run serves the window four times over (≈ 100 MB): memory must not follow the body's size.
+  const fourfold = new Uint8Array(audio.byteLength * 4);
+  for (let i = 0; i < 4; i++) fourfold.set(audio, i * audio.byteLength);
+  for (const [run, body] of [
+    ["cold", audio],
+    ["warm", audio],
+    ["warm, 4× the bytes", fourfold],
+  ] as const) {
+    const memoryUser = await createUser(stack, `Mem${run}`, "UTC");
+    serveNight(stack, `sk-bench-memory-${run.replace(/\W+/g, "-")}`, dayStartMs, new Map([[5, body]]));
+    await storeLimitlessKey(stack, memoryUser, `sk-bench-memory-${run.replace(/\W+/g, "-")}`);
+    await new Promise((r) => setTimeout(r, 1000));
+    const idleRss = rssBytes(ingestPid);
+    let peakRss = idleRss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, rssBytes(ingestPid));
+    }, 10);
+    const memoryStarted = performance.now();
+    const memoryRun = await stack.ingest();
+    clearInterval(sampler);
+    if (memoryRun.downloaded !== 1)
+      throw new Error(`expected one window downloaded: ${JSON.stringify(memoryRun)}`);
+    const isolate = memoryRun.memory;
+    console.log(
+      `memory, ${run} (one window, ${mb(memoryRun.bytes)}, ${((performance.now() - memoryStarted) / 1000).toFixed(1)} s): isolate peak ${mb(isolate.isolateBytes)} (V8 heap ${mb(isolate.heapUsedBytes)} + external ${mb(isolate.externalBytes)}); process RSS idle ${mb(idleRss)}, peak ${mb(peakRss)}, growth ${mb(peakRss - idleRss)}`,
+    );
+  }
+
+  // 2. Throughput: windows of two users (the per-user limit is 2 downloads at once).
+  const perUser = Math.ceil(windowCount / 2);
+  for (const [i, name] of ["Tia", "Tom"].entries()) {
+    const user = await createUser(stack, name, "UTC");
+    const windows = new Map<number, Uint8Array>();
+    for (let w = 0; w < perUser && i * perUser + w < windowCount; w++) windows.set(w, audio);
+    serveNight(stack, `sk-bench-throughput-${name}`, dayStartMs, windows);
+    await storeLimitlessKey(stack, user, `sk-bench-throughput-${name}`);
+  }
+  const throughputStarted = performance.now();
+  let downloaded = 0;
+  let bytes = 0;
+  while (downloaded < windowCount) {
+    const run = await stack.ingest();
+    downloaded += run.downloaded;
+    bytes += run.bytes;
+    if (run.claimed === 0) break;
+  }
+  const seconds = (performance.now() - throughputStarted) / 1000;
+  console.log(
+    `throughput: ${downloaded} windows, ${mb(bytes)} in ${seconds.toFixed(1)} s = ${(bytes / 1024 / 1024 / seconds).toFixed(1)} MiB/s, ${(downloaded / seconds).toFixed(2)} windows/s (stand-in → ingest → s3rver, INGEST_CONCURRENCY 4, 2 per user)`,
+  );
+
+  // 3. Planning for many users.
+  await stack.sql`update queue.ingest_settings set backfill_days = 7`;
+  await stack.sql`
+    insert into auth.users (email, raw_user_meta_data)
+    select 'bench-' || i || '@bench.local',
+           jsonb_build_object('time_zone', (array['UTC', 'Asia/Kolkata', 'America/New_York', 'Pacific/Chatham'])[1 + i % 4])
+    from generate_series(1, ${userCount}) as i`;
+  await stack.sql`
+    insert into private.limitless_keys (user_id, ciphertext, iv, kek_version)
+    select p.user_id, '\\x00'::bytea, '\\x000000000000000000000000'::bytea, 1 from public.profiles p
+    where not exists (select 1 from private.limitless_keys k where k.user_id = p.user_id)`;
+  const planStarted = performance.now();
+  const [planned] = await stack.sql`select * from queue.plan_ingest(${now})`;
+  const planSeconds = (performance.now() - planStarted) / 1000;
+  const againStarted = performance.now();
+  const [again] = await stack.sql`select * from queue.plan_ingest(${new Date(now.getTime() + 3_600_000)})`;
+  const againSeconds = (performance.now() - againStarted) / 1000;
+  console.log(
+    `planning: ${planned.windows_planned} windows (+ ${planned.jobs_enqueued} jobs) for ${userCount} users × 7 days in ${planSeconds.toFixed(2)} s = ${Math.round(planned.windows_planned / planSeconds)} windows/s; the next hour's re-run planned ${again.windows_planned} in ${againSeconds.toFixed(2)} s`,
+  );
+} finally {
+  await stack.stop();
+}
+process.exit(0);
