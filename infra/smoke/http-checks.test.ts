@@ -48,10 +48,12 @@ describe("functionsResult", () => {
     expect(functionsResult(listed)).toEqual({
       name: "functions deployed",
       status: "fail",
-      summary: "2 of 5 active",
+      summary: "2 of 7 active",
       details: [
         "dispatch: ACTIVE, version 3",
+        "ingest: not deployed",
         "laughs: ACTIVE, version 2",
+        "limitless-key: not deployed",
         "me: not deployed",
         "recordings: THROTTLED, version 2",
         "report: not deployed",

@@ -8,7 +8,15 @@ import { z } from "zod";
 import type { CheckResult } from "./smoke-report.ts";
 
 /** The Edge Functions giggles deploys (`supabase/functions/<name>/`). */
-export const FUNCTION_NAMES = Object.freeze(["dispatch", "laughs", "me", "recordings", "report"]);
+export const FUNCTION_NAMES = Object.freeze([
+  "dispatch",
+  "ingest",
+  "laughs",
+  "limitless-key",
+  "me",
+  "recordings",
+  "report",
+]);
 
 /**
  * Function secrets that have no default (see supabase/README.md, "Edge Functions"). `SUPABASE_*` ones are
@@ -24,6 +32,8 @@ export const REQUIRED_SECRETS = Object.freeze([
   "REPORT_SIGNING_SECRET",
   "INFERENCE_NODE_URLS",
   "REPORT_URL",
+  "INGEST_TOKEN",
+  "LIMITLESS_KEKS",
   // Optional to the functions (they fall back to the direct SUPABASE_DB_URL, as locally), but a project
   // without it runs every isolate on direct connections (supabase/README.md, step 4).
   "DB_POOLER_URL",
