@@ -29,6 +29,7 @@ import type { IngestConfig } from "./config.ts";
 import { type ClaimedDeletion, deleteRawAudio } from "./delete-raw-audio.ts";
 import { type ClaimedWindow, type DownloadContext, downloadWindow } from "./download-window.ts";
 import { type MemoryPeaks, sampleMemory } from "./memory-sampler.ts";
+import { PartBufferPool } from "./part-buffer-pool.ts";
 
 export const kickBodySchema = z.object({
   runnable: z.number().int().nonnegative().optional(),
@@ -64,7 +65,15 @@ export interface IngestAppDeps {
 /** Most raw-audio deletions per invocation. */
 const MAX_DELETIONS = 100;
 
-export async function runIngest(deps: IngestAppDeps, workerId: string): Promise<IngestSummary> {
+/**
+ * One pass. `partBuffers` outlives the pass (one pool per isolate, made by `createIngestApp`), so the
+ * next kick reuses the part buffers instead of allocating new ones.
+ */
+export async function runIngest(
+  deps: IngestAppDeps,
+  workerId: string,
+  partBuffers: PartBufferPool,
+): Promise<IngestSummary> {
   const { config, sql, keyring } = deps;
   const started = performance.now();
   const memory = sampleMemory();
@@ -89,6 +98,7 @@ export async function runIngest(deps: IngestAppDeps, workerId: string): Promise<
     s3: s3Credentials(config),
     bucket: config.RECORDINGS_BUCKET,
     partBytes: config.INGEST_PART_BYTES,
+    partBuffers,
     downloadTimeoutMs: config.INGEST_DOWNLOAD_TIMEOUT_MS,
     storageTimeoutMs: config.STORAGE_TIMEOUT_MS,
     backoffBaseSeconds: config.INGEST_BACKOFF_BASE_SECONDS,
@@ -148,6 +158,8 @@ export async function runIngest(deps: IngestAppDeps, workerId: string): Promise<
 
 export function createIngestApp(deps: IngestAppDeps): Hono {
   const runInBackground = deps.runInBackground ?? backgroundRunner();
+  // At most one part buffer per worker is kept between passes.
+  const partBuffers = new PartBufferPool(deps.config.INGEST_PART_BYTES, deps.config.INGEST_CONCURRENCY);
   const app = new Hono().basePath("/ingest");
   app.onError(createErrorHandler("ingest"));
   app.notFound(notFound);
@@ -171,10 +183,10 @@ export function createIngestApp(deps: IngestAppDeps): Hono {
     }
     const workerId = `ingest-${crypto.randomUUID().slice(0, 8)}`;
     if (!/^(1|true)$/.test(c.req.query("wait") ?? "")) {
-      runInBackground(runIngest(deps, workerId));
+      runInBackground(runIngest(deps, workerId, partBuffers));
       return c.json({ started: true, workerId }, 202);
     }
-    return c.json(await runIngest(deps, workerId), 200);
+    return c.json(await runIngest(deps, workerId, partBuffers), 200);
   });
   app.all("/", methodNotAllowed(["POST"]));
   return app;

@@ -23,6 +23,7 @@ import {
   retryAfterSeconds,
 } from "../_shared/generated/limitless/limitless-contract.ts";
 import type { S3Credentials } from "../_shared/generated/s3/presign-v4.ts";
+import type { PartBufferPool } from "./part-buffer-pool.ts";
 import { BadAudioError, type MultipartTarget, storedSize, uploadStream } from "./s3-multipart.ts";
 
 /** A row of `queue.claim_ingest(...)`. postgres.js returns bigint as a string of digits. */
@@ -61,6 +62,8 @@ export interface DownloadContext {
   s3: S3Credentials;
   bucket: string;
   partBytes: number;
+  /** The isolate's part buffers, reused from window to window. */
+  partBuffers: PartBufferPool;
   downloadTimeoutMs: number;
   storageTimeoutMs: number;
   backoffBaseSeconds: number;
@@ -156,6 +159,7 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
     bucket: ctx.bucket,
     key: window.object_key,
     partBytes: ctx.partBytes,
+    partBuffers: ctx.partBuffers,
     timeoutMs: ctx.storageTimeoutMs,
     ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }),
   };

@@ -2,13 +2,16 @@
  * @module
  * Streams a response body into one S3 object with a multipart upload through presigned URLs
  * (CreateMultipartUpload, UploadPart, CompleteMultipartUpload; AbortMultipartUpload on any failure).
- * Memory stays bounded by one part buffer however long the body is: bytes are copied into a reused
- * buffer of `partBytes`, which is PUT when full and then refilled. Supabase Storage's S3 protocol and
+ * Memory stays bounded by one part buffer however long the body is: bytes are read (BYOB) into a reused
+ * buffer of `partBytes`, which is PUT from that same memory when full (no copy, see in-place-body.ts)
+ * and then refilled. Supabase Storage's S3 protocol and
  * s3rver both speak this.
  *
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html
  */
 import { presignS3Url, type S3Credentials } from "../_shared/generated/s3/presign-v4.ts";
+import { inPlaceBody } from "./in-place-body.ts";
+import type { PartBufferPool } from "./part-buffer-pool.ts";
 
 export interface MultipartTarget {
   s3: S3Credentials;
@@ -16,6 +19,8 @@ export interface MultipartTarget {
   key: string;
   /** Bytes per part (≥ 5 MiB, S3's minimum for every part but the last). */
   partBytes: number;
+  /** Where the part buffer comes from and goes back to after a complete upload (default: a new one). */
+  partBuffers?: PartBufferPool;
   timeoutMs: number;
   fetch?: typeof fetch;
 }
@@ -27,12 +32,12 @@ export interface UploadedObject {
 
 /** Thrown for content that must not be stored (empty, not Ogg, shorter than announced). */
 export class BadAudioError extends Error {
-  constructor(
-    readonly code: "EMPTY_BODY" | "NOT_OGG" | "TRUNCATED",
-    message: string,
-  ) {
+  readonly code: "EMPTY_BODY" | "NOT_OGG" | "TRUNCATED";
+
+  constructor(code: BadAudioError["code"], message: string) {
     super(`${code}: ${message}`);
     this.name = "BadAudioError";
+    this.code = code;
   }
 }
 
@@ -85,7 +90,7 @@ export async function uploadStream(
   const etags: string[] = [];
   // The part buffer. A BYOB read transfers it into the stream and hands it back, so it is re-taken from
   // each read's result; no chunk is allocated per read, so the garbage does not grow with the body.
-  let buffer = new ArrayBuffer(target.partBytes);
+  let buffer = target.partBuffers?.take() ?? new ArrayBuffer(target.partBytes);
   let filled = 0;
   let sizeBytes = 0;
   let headChecked = false;
@@ -97,8 +102,9 @@ export async function uploadStream(
       target,
       "PUT",
       { partNumber: String(partNumber), uploadId },
-      // A view of the reused buffer: fetch has sent it when the await returns.
-      { body: new Uint8Array(buffer, 0, filled) },
+      // A view of the reused buffer, sent without the copy fetch would make (in-place-body.ts); S3 has
+      // read all of it when the response arrives, so refilling the buffer after the await is safe.
+      { body: inPlaceBody(new Uint8Array(buffer, 0, filled)) },
     );
     await expectOk(res, `UploadPart ${partNumber}`);
     const etag = res.headers.get("etag");
@@ -160,6 +166,8 @@ export async function uploadStream(
       .catch(() => {});
     throw error;
   }
+  // Every part was answered and the object is complete: nothing holds the buffer any more.
+  target.partBuffers?.give(buffer);
   return { sizeBytes, parts: etags.length };
 }
 
