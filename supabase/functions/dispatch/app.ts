@@ -21,28 +21,14 @@
  * ```
  */
 import { Hono } from "hono";
-import { z } from "zod";
 import { backgroundRunner, type RunInBackground } from "../_shared/background.ts";
-import { bearerMatches } from "../_shared/bearer-token.ts";
 import type { Sql } from "../_shared/db.ts";
-import {
-  createErrorHandler,
-  HttpError,
-  methodNotAllowed,
-  notFound,
-  parseJson,
-} from "../_shared/http-error.ts";
+import { createErrorHandler, methodNotAllowed, notFound } from "../_shared/http-error.ts";
+import { readKick } from "../_shared/kick.ts";
 import { s3Credentials } from "../_shared/s3.ts";
 import type { DispatchConfig } from "./config.ts";
 import { deleteExpiredUploads } from "./delete-expired-uploads.ts";
 import { dispatchToNode, type NodeSummary } from "./dispatch-to-node.ts";
-
-/** What `queue.kick_dispatch()` sends; an empty body is fine too (manual runs). */
-export const kickBodySchema = z.object({
-  runnable: z.number().int().nonnegative().optional(),
-  at: z.string().optional(),
-});
-export type KickBody = z.infer<typeof kickBodySchema>;
 
 export interface DispatchResult {
   nodes: NodeSummary[];
@@ -74,24 +60,8 @@ export function createDispatchApp({
   app.notFound(notFound);
 
   app.post("/", async (c) => {
-    if (!(await bearerMatches(c.req.header("authorization"), config.DISPATCH_TOKEN))) {
-      throw new HttpError(401, {
-        code: "UNAUTHORIZED",
-        message: "send Authorization: Bearer <DISPATCH_TOKEN>",
-        headers: { "www-authenticate": "Bearer" },
-      });
-    }
-    const text = await c.req.text();
-    const parsed = kickBodySchema.safeParse(text.trim() === "" ? {} : parseJson(text));
-    if (!parsed.success) {
-      throw new HttpError(400, {
-        code: "INVALID_BODY",
-        message: "expected the kick's body {runnable?, at?} or none",
-        details: parsed.error.issues,
-      });
-    }
-
-    if (!/^(1|true)$/.test(c.req.query("wait") ?? "")) {
+    const { wait } = await readKick(c.req.raw, config.DISPATCH_TOKEN, "DISPATCH_TOKEN");
+    if (!wait) {
       if (passInFlight) return c.json({ started: false, reason: "PASS_RUNNING" }, 202);
       passInFlight = true;
       runInBackground(

@@ -12,29 +12,17 @@
  * - 400 body is not the kick's shape; 401 bad or missing bearer; 405 other methods.
  */
 import { Hono } from "hono";
-import { z } from "zod";
 import { backgroundRunner, type RunInBackground } from "../_shared/background.ts";
-import { bearerMatches } from "../_shared/bearer-token.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { Keyring } from "../_shared/generated/limitless/api-key-crypto.ts";
-import {
-  createErrorHandler,
-  HttpError,
-  methodNotAllowed,
-  notFound,
-  parseJson,
-} from "../_shared/http-error.ts";
+import { createErrorHandler, methodNotAllowed, notFound } from "../_shared/http-error.ts";
+import { readKick } from "../_shared/kick.ts";
 import { s3Credentials } from "../_shared/s3.ts";
 import type { IngestConfig } from "./config.ts";
 import { type ClaimedDeletion, deleteRawAudio } from "./delete-raw-audio.ts";
 import { type ClaimedWindow, type DownloadContext, downloadWindow } from "./download-window.ts";
 import { type MemoryPeaks, sampleMemory } from "./memory-sampler.ts";
 import { PartBufferPool } from "./part-buffer-pool.ts";
-
-export const kickBodySchema = z.object({
-  runnable: z.number().int().nonnegative().optional(),
-  at: z.string().optional(),
-});
 
 export interface IngestSummary {
   claimed: number;
@@ -165,24 +153,9 @@ export function createIngestApp(deps: IngestAppDeps): Hono {
   app.notFound(notFound);
 
   app.post("/", async (c) => {
-    if (!(await bearerMatches(c.req.header("authorization"), deps.config.INGEST_TOKEN))) {
-      throw new HttpError(401, {
-        code: "UNAUTHORIZED",
-        message: "send Authorization: Bearer <INGEST_TOKEN>",
-        headers: { "www-authenticate": "Bearer" },
-      });
-    }
-    const text = await c.req.text();
-    const parsed = kickBodySchema.safeParse(text.trim() === "" ? {} : parseJson(text));
-    if (!parsed.success) {
-      throw new HttpError(400, {
-        code: "INVALID_BODY",
-        message: "expected the kick's body {runnable?, at?} or none",
-        details: parsed.error.issues,
-      });
-    }
+    const { wait } = await readKick(c.req.raw, deps.config.INGEST_TOKEN, "INGEST_TOKEN");
     const workerId = `ingest-${crypto.randomUUID().slice(0, 8)}`;
-    if (!/^(1|true)$/.test(c.req.query("wait") ?? "")) {
+    if (!wait) {
       runInBackground(runIngest(deps, workerId, partBuffers));
       return c.json({ started: true, workerId }, 202);
     }
