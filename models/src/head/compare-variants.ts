@@ -16,11 +16,11 @@ import {
   metricsOf,
   pickHeadParameters,
 } from "./cross-validate.ts";
-import { createEmbedder, scoreRow } from "./embedder.ts";
+import { createEmbedder } from "./embedder.ts";
 import { DEFAULT_LOGISTIC_OPTIONS } from "./logistic-regression.ts";
 import { DEFAULT_MIL_OPTIONS, headProbabilities, type MilOptions, trainMilHead } from "./mil-head.ts";
-import { buildItems, FOLD_COUNT, type PoolItem, SEED } from "./train.ts";
-import { groupedFolds, loadTrainingPool, type PoolRecording } from "./training-pool.ts";
+import { buildItems, evaluatedRecording, FOLD_COUNT, type PoolItem, SEED } from "./train.ts";
+import { groupedFolds, loadTrainingPool } from "./training-pool.ts";
 
 /** One variant: the head's inputs, its L2 strength, its weak labels and weights, optional smoothing. */
 export interface Variant {
@@ -88,24 +88,15 @@ export function evaluateVariant(items: readonly PoolItem[], variant: Variant) {
       variant.mil,
     ),
   );
-  const recordings: EvaluatedRecording[] = originals.map((item) => {
-    const r = item.original as PoolRecording;
-    const { features } = item;
-    return {
-      id: r.id,
-      label: r.label,
-      isLaughter: r.isLaughter,
-      set: r.set,
-      suspect: r.suspect,
-      fold: item.fold,
-      scores: Array.from({ length: features.patchCount }, (_, i) => scoreRow(features, i)),
-      durationMs: features.durationMs,
-      head: movingMean(
-        headProbabilities(heads[item.fold], features, variant.scoreClasses),
+  const recordings: EvaluatedRecording[] = originals.map((item) =>
+    evaluatedRecording(
+      item,
+      movingMean(
+        headProbabilities(heads[item.fold], item.features, variant.scoreClasses),
         variant.smoothPatches,
       ),
-    };
-  });
+    ),
+  );
   const pooled = pickHeadParameters(recordings).metrics;
   const says = new Map<EvaluatedRecording, boolean>();
   for (let fold = 0; fold < FOLD_COUNT; fold++) {
