@@ -31,6 +31,25 @@ export interface TrainingItem {
 
 /** Fraction of a laughter recording's patches taken as positives. */
 export const TOP_FRACTION = 0.5;
+/** How weak labels and class weights are set. */
+export interface MilOptions {
+  /** Fraction of a laughter recording's patches taken as positives. */
+  topFraction: number;
+  /** Total weight of the negatives relative to the positives. */
+  negativeShare: number;
+  /**
+   * Round 2 hard-negative mining: a negative recording weighs 1 + boost × its highest round-1 probability,
+   * so the recordings the first head would call laughter (crying babies, mostly) count more.
+   */
+  hardNegativeBoost: number;
+}
+
+export const DEFAULT_MIL_OPTIONS: Readonly<MilOptions> = Object.freeze({
+  topFraction: TOP_FRACTION,
+  negativeShare: 1,
+  hardNegativeBoost: 0,
+});
+
 /** At most this many evenly spaced negative patches per recording (long recordings add little but time). */
 export const MAX_NEGATIVES_PER_RECORDING = 16;
 
@@ -50,16 +69,42 @@ export function teacherScore(features: PatchFeatures, i: number): number {
   return best;
 }
 
+/**
+ * The head's input for patch `i`: the 1024-d embedding, followed by YAMNet's scores of `scoreClasses` (none
+ * for the shipped head; compare-variants.ts tries some).
+ */
+export function headInput(
+  features: PatchFeatures,
+  i: number,
+  scoreClasses: readonly number[] = [],
+): Float32Array {
+  const embedding = embeddingRow(features, i);
+  if (scoreClasses.length === 0) return embedding;
+  const scores = scoreRow(features, i);
+  const out = new Float32Array(embedding.length + scoreClasses.length);
+  out.set(embedding);
+  for (const [k, c] of scoreClasses.entries()) out[embedding.length + k] = scores[c];
+  return out;
+}
+
 /** The head's probability for every patch of a recording. */
-export function headProbabilities(model: LogisticModel, features: PatchFeatures): Float32Array {
+export function headProbabilities(
+  model: LogisticModel,
+  features: PatchFeatures,
+  scoreClasses: readonly number[] = [],
+): Float32Array {
   const out = new Float32Array(features.patchCount);
-  for (let i = 0; i < features.patchCount; i++) out[i] = sigmoid(logit(model, embeddingRow(features, i)));
+  for (let i = 0; i < features.patchCount; i++)
+    out[i] = sigmoid(logit(model, headInput(features, i, scoreClasses)));
   return out;
 }
 
 function instances(
   items: readonly TrainingItem[],
   rank: (item: TrainingItem, i: number) => number,
+  scoreClasses: readonly number[],
+  mil: MilOptions,
+  negativeWeightOf: (item: TrainingItem) => number = () => 1,
 ): { rows: Float32Array[]; labels: number[]; weights: number[] } {
   const rows: Float32Array[] = [];
   const labels: number[] = [];
@@ -81,7 +126,8 @@ function instances(
         Array.from({ length: n }, (_, i) => i),
         MAX_NEGATIVES_PER_RECORDING,
       );
-      for (const i of picked) add(embeddingRow(features, i), 0, 1 / picked.length);
+      const weight = negativeWeightOf(item) / picked.length;
+      for (const i of picked) add(headInput(features, i, scoreClasses), 0, weight);
       continue;
     }
     const first = item.laughPatches?.first ?? 0;
@@ -89,16 +135,16 @@ function instances(
     const outside: number[] = [];
     for (let i = 0; i < n; i++) if (i < first || i > last) outside.push(i);
     const background = spread(outside, MAX_NEGATIVES_PER_RECORDING);
-    for (const i of background) add(embeddingRow(features, i), 0, 1 / background.length);
+    for (const i of background) add(headInput(features, i, scoreClasses), 0, 1 / background.length);
     const candidates: number[] = [];
     for (let i = first; i <= last; i++) candidates.push(i);
     const ranked = candidates.map((i) => ({ i, s: rank(item, i) })).sort((a, b) => b.s - a.s || a.i - b.i);
-    const k = Math.max(1, Math.ceil(TOP_FRACTION * ranked.length));
-    for (const { i } of ranked.slice(0, k)) add(embeddingRow(features, i), 1, 1 / k);
+    const k = Math.max(1, Math.ceil(mil.topFraction * ranked.length));
+    for (const { i } of ranked.slice(0, k)) add(headInput(features, i, scoreClasses), 1, 1 / k);
   }
-  // Equal total weight per class.
+  // Total weight per class: positives 1, negatives `negativeShare`.
   for (let r = 0; r < weights.length; r++) {
-    weights[r] *= labels[r] === 1 ? 1 / positiveWeight : 1 / negativeWeight;
+    weights[r] *= labels[r] === 1 ? 1 / positiveWeight : mil.negativeShare / negativeWeight;
   }
   return { rows, labels, weights };
 }
@@ -108,9 +154,26 @@ function instances(
  *
  * @example const head = trainMilHead(items, { l2: 1e-2, iterations: 200, learningRate: 0.05 });
  */
-export function trainMilHead(items: readonly TrainingItem[], options: LogisticOptions): LogisticModel {
-  const round1 = instances(items, (item, i) => teacherScore(item.features, i));
+export function trainMilHead(
+  items: readonly TrainingItem[],
+  options: LogisticOptions,
+  scoreClasses: readonly number[] = [],
+  mil: MilOptions = DEFAULT_MIL_OPTIONS,
+): LogisticModel {
+  const round1 = instances(items, (item, i) => teacherScore(item.features, i), scoreClasses, mil);
   const first = trainLogistic(round1.rows, round1.labels, round1.weights, options);
-  const round2 = instances(items, (item, i) => logit(first, embeddingRow(item.features, i)));
+  const hardness = (item: TrainingItem): number => {
+    if (mil.hardNegativeBoost === 0) return 1;
+    let top = 0;
+    for (const p of headProbabilities(first, item.features, scoreClasses)) top = Math.max(top, p);
+    return 1 + mil.hardNegativeBoost * top;
+  };
+  const round2 = instances(
+    items,
+    (item, i) => logit(first, headInput(item.features, i, scoreClasses)),
+    scoreClasses,
+    mil,
+    hardness,
+  );
   return trainLogistic(round2.rows, round2.labels, round2.weights, options);
 }

@@ -167,6 +167,22 @@ function scoreRows(features: PatchFeatures): Float32Array[] {
   return Array.from({ length: features.patchCount }, (_, i) => scoreRow(features, i));
 }
 
+/** An original recording as the clip-level evaluation sees it, with its out-of-fold head probabilities. */
+export function evaluatedRecording(item: PoolItem, head: Float32Array): EvaluatedRecording {
+  const r = item.original as PoolRecording;
+  return {
+    id: r.id,
+    label: r.label,
+    isLaughter: r.isLaughter,
+    set: r.set,
+    suspect: r.suspect,
+    fold: item.fold,
+    scores: scoreRows(item.features),
+    durationMs: item.features.durationMs,
+    head,
+  };
+}
+
 /** Out-of-fold head probabilities of every original, and the fold heads, for one L2 strength. */
 export function outOfFold(
   items: readonly PoolItem[],
@@ -225,20 +241,9 @@ export async function train(sharedDir: string, log: (message: string) => void) {
 
   const originals = items.filter((i) => i.original !== undefined);
   const evaluated = (oof: Map<PoolItem, Float32Array>): EvaluatedRecording[] =>
-    originals.map((item) => {
-      const r = item.original as PoolRecording;
-      return {
-        id: r.id,
-        label: r.label,
-        isLaughter: r.isLaughter,
-        set: r.set,
-        suspect: r.suspect,
-        fold: item.fold,
-        scores: scoreRows(item.features),
-        durationMs: item.features.durationMs,
-        head: oof.get(item) ?? new Float32Array(item.features.patchCount),
-      };
-    });
+    originals.map((item) =>
+      evaluatedRecording(item, oof.get(item) ?? new Float32Array(item.features.patchCount)),
+    );
 
   // L2 strength: best pooled out-of-fold F1 (event parameters picked on the same out-of-fold output).
   const l2Search: {
