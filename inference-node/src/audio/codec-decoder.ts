@@ -64,9 +64,12 @@ async function createDecoder(format: CodecFormat): Promise<StreamingDecoder> {
   switch (format) {
     case "ogg-opus": {
       const { OggOpusDecoder } = await import("ogg-opus-decoder");
-      // `sampleRate` is supported by ogg-opus-decoder ≥ 1.7 but missing from its typings.
-      const options = { sampleRate: OPUS_OUTPUT_RATE_HZ } as ConstructorParameters<typeof OggOpusDecoder>[0];
-      return new OggOpusDecoder(options) as unknown as StreamingDecoder;
+      // `sampleRate` is supported by ogg-opus-decoder ≥ 1.7 but missing from its typings (which also type the
+      // output's rate as 48000). No cast: the options go in as a variable, and every decoded block carries its
+      // real `sampleRate`, which is what the resampler uses — if the option were ignored, 48 kHz would still
+      // come out right, only slower.
+      const options = { forceStereo: false, sampleRate: OPUS_OUTPUT_RATE_HZ };
+      return new OggOpusDecoder(options);
     }
     case "ogg-vorbis": {
       const { OggVorbisDecoder } = await import("@wasm-audio-decoders/ogg-vorbis");
