@@ -180,24 +180,32 @@ export async function runNight(
   }
 }
 
-export interface LaughRow {
-  startsAt: string;
-  endsAt: string;
-  localTime: string;
-  durationMs: number;
-  peakProbability: number;
-  className: string;
-  meanProbability: number;
+const laughRowSchema = z.object({
+  startsAt: z.string(),
+  endsAt: z.string(),
+  localTime: z.string(),
+  durationMs: z.number(),
+  peakProbability: z.number(),
+  className: z.string(),
+  meanProbability: z.number(),
   /** Presigned GET of the clip (null when the event has no clip). */
-  clipUrl: string | null;
-}
+  clipUrl: z.string().nullable(),
+});
+export type LaughRow = z.infer<typeof laughRowSchema>;
+
+/** What `GET /laughs?date=` answers (the fields the demo and tests read; others pass through unchecked). */
+const laughsAnswerSchema = z.object({
+  events: z.array(laughRowSchema),
+  summary: z.record(z.string(), z.number()),
+  timeZone: z.string(),
+});
 
 /** The user's laughs for a local date, through the `laughs` function (RLS, signed clip URLs). */
 export async function fetchLaughs(
   stack: LocalStack,
   user: DemoUser,
   date: string,
-): Promise<{ events: LaughRow[]; summary: Record<string, number>; timeZone: string }> {
+): Promise<z.infer<typeof laughsAnswerSchema>> {
   const body = await callFunction(stack, user, `/laughs?date=${date}`, { method: "GET" });
-  return body as unknown as { events: LaughRow[]; summary: Record<string, number>; timeZone: string };
+  return laughsAnswerSchema.parse(body);
 }
