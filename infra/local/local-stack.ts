@@ -282,38 +282,41 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => startedNode?.stop());
     // Each function gets only its own direction's secret.
     const reportStarting = startFunction("report", { ...functionEnv, REPORT_SIGNING_SECRET: reportSecret });
-    // allSettled, not all: every process that did start is registered for cleanup before we throw.
-    const settled = await Promise.allSettled([
-      reportStarting,
-      reportStarting.then((server) =>
+    const starting: Record<FunctionName, Promise<DenoServer>> = {
+      report: reportStarting,
+      dispatch: reportStarting.then((server) =>
         startFunction("dispatch", {
           ...functionEnv,
           INFER_SIGNING_SECRET: inferSecret,
           REPORT_URL: `${server.url}/report`,
         }),
       ),
-      startFunction("recordings", functionEnv),
-      startFunction("laughs", functionEnv),
-      startFunction("me", functionEnv),
-      startFunction("ingest", { ...functionEnv, ...options.ingestEnv }),
-      startFunction("limitless-key", functionEnv),
-      startNode(nodeEnv, nodePort, log, verbose).then((started) => {
-        startedNode = started;
-        step(`inference node up at ${started.url}`);
-        return started;
-      }),
-    ]);
-    for (const result of settled) settledValue(result);
-    const functions: Record<FunctionName, DenoServer> = {
-      report: settledValue(settled[0]),
-      dispatch: settledValue(settled[1]),
-      recordings: settledValue(settled[2]),
-      laughs: settledValue(settled[3]),
-      me: settledValue(settled[4]),
-      ingest: settledValue(settled[5]),
-      "limitless-key": settledValue(settled[6]),
+      recordings: startFunction("recordings", functionEnv),
+      laughs: startFunction("laughs", functionEnv),
+      me: startFunction("me", functionEnv),
+      ingest: startFunction("ingest", { ...functionEnv, ...options.ingestEnv }),
+      "limitless-key": startFunction("limitless-key", functionEnv),
     };
-    let node = settledValue(settled[7]);
+    const nodeStarting = startNode(nodeEnv, nodePort, log, verbose).then((started) => {
+      startedNode = started;
+      step(`inference node up at ${started.url}`);
+      return started;
+    });
+    // allSettled, not all: every process that did start is registered for cleanup before we throw.
+    for (const result of await Promise.allSettled([...Object.values(starting), nodeStarting])) {
+      settledValue(result);
+    }
+    // All settled and none failed: these awaits only unwrap.
+    const functions: Record<FunctionName, DenoServer> = {
+      report: await starting.report,
+      dispatch: await starting.dispatch,
+      recordings: await starting.recordings,
+      laughs: await starting.laughs,
+      me: await starting.me,
+      ingest: await starting.ingest,
+      "limitless-key": await starting["limitless-key"],
+    };
+    let node = await nodeStarting;
 
     const gateway = await startGateway({
       ...(options.gatewayPort === undefined ? {} : { port: options.gatewayPort }),
