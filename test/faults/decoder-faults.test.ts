@@ -8,11 +8,14 @@ import {
   type AudioDecodeWarning,
   decodeTo16kMono,
 } from "../../inference-node/src/audio/decode-stream.ts";
-import { buildWav, sine } from "../../inference-node/src/audio/wav-fixtures.ts";
+import { buildWav, chunked, sine } from "../../inference-node/src/audio/wav-fixtures.ts";
 import { classifyFailure } from "../../inference-node/src/jobs/job-failure.ts";
 import { seededRandom } from "../harness/seeded-random.ts";
-import { concatBytes, devAudio, encodeMp3, joinedDevAudio, streamOf } from "./fault-inputs.ts";
+import { concatBytes, devAudio, encodeMp3, joinedDevAudio } from "./fault-inputs.ts";
 import { loadFuzzSources } from "./fuzz-cases.ts";
+
+/** Like a socket or file stream. */
+const STREAM_CHUNK_BYTES = 64 * 1024;
 
 /** Decodes to the end; returns the sample count or the error. */
 async function decode(input: AsyncIterable<Uint8Array>): Promise<{ samples: number } | { error: unknown }> {
@@ -29,7 +32,7 @@ describe("item 10: sample rates out of range", () => {
   for (const sampleRateHz of [1, 100, 4_000, 1_000_000_000, 2 ** 31 - 1]) {
     it(`${sampleRateHz} Hz is a permanent UNSUPPORTED_FORMAT, at once`, async () => {
       const wav = buildWav({ sampleRateHz, channels: [new Float32Array(1000)], encoding: "int16" });
-      const outcome = await decode(streamOf(wav));
+      const outcome = await decode(chunked(wav, STREAM_CHUNK_BYTES));
       expect("error" in outcome && outcome.error).toBeInstanceOf(AudioDecodeError);
       const error = (outcome as { error: AudioDecodeError }).error;
       expect(error.code).toBe("UNSUPPORTED_FORMAT");
@@ -45,7 +48,7 @@ describe("item 10: sample rates out of range", () => {
         channels: [sine(440, sampleRateHz, sampleRateHz / 2)],
         encoding: "int16",
       });
-      expect(await decode(streamOf(wav))).toEqual({ samples: 8_000 });
+      expect(await decode(chunked(wav, STREAM_CHUNK_BYTES))).toEqual({ samples: 8_000 });
     }
   });
 });
@@ -64,7 +67,7 @@ describe("item 10: the work between abort checks is bounded", () => {
     }, 150);
     await expect(
       (async () => {
-        for await (const _ of decodeTo16kMono(streamOf(wav, 1 << 20), { signal: controller.signal })) {
+        for await (const _ of decodeTo16kMono(chunked(wav, 1 << 20), { signal: controller.signal })) {
           // consume
         }
       })(),
@@ -115,7 +118,9 @@ async function decodeWithWarnings(
   const warnings: AudioDecodeWarning[] = [];
   let samples = 0;
   try {
-    for await (const chunk of decodeTo16kMono(streamOf(bytes), { onWarning: (w) => warnings.push(w) }))
+    for await (const chunk of decodeTo16kMono(chunked(bytes, STREAM_CHUNK_BYTES), {
+      onWarning: (w) => warnings.push(w),
+    }))
       samples += chunk.length;
     return { seconds: samples / 16_000, warnings };
   } catch (error) {

@@ -39,11 +39,6 @@ export async function longLaughWav(): Promise<Uint8Array> {
   return encodeWav16(await joinedDevAudio(names), 16_000);
 }
 
-/** Yields `bytes` in pieces of `chunkBytes`. */
-export async function* streamOf(bytes: Uint8Array, chunkBytes = 64 * 1024): AsyncGenerator<Uint8Array> {
-  for (let at = 0; at < bytes.length; at += chunkBytes) yield bytes.subarray(at, at + chunkBytes);
-}
-
 /** Encodes 16 kHz mono audio as a CBR MP3 (lamejs, pure JS: no encoder binary needed). */
 export async function encodeMp3(
   samples: Float32Array,
