@@ -47,6 +47,18 @@ export const userAuthEnvShape = {
   GIGGLES_AUTH_ISSUER: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
 };
 
+/** The verified variables of {@link userAuthEnvShape}. */
+export type UserAuthConfig = z.infer<z.ZodObject<typeof userAuthEnvShape>>;
+
+/** The verifier a function's index.ts creates from its parsed configuration (once per isolate). */
+export function userVerifierFromConfig(config: UserAuthConfig): UserVerifier {
+  return createUserVerifier({
+    supabaseUrl: config.SUPABASE_URL,
+    anonKey: config.SUPABASE_ANON_KEY,
+    issuer: config.GIGGLES_AUTH_ISSUER,
+  });
+}
+
 export interface UserVerifierOptions {
   supabaseUrl: string;
   anonKey: string;

@@ -5,15 +5,11 @@
  */
 import { createSql } from "../_shared/db.ts";
 import { serveApp } from "../_shared/serve.ts";
-import { createUserVerifier } from "../_shared/user-auth.ts";
+import { userVerifierFromConfig } from "../_shared/user-auth.ts";
 import { createLaughsApp } from "./app.ts";
 import { loadLaughsConfig } from "./config.ts";
 
 const config = loadLaughsConfig();
 const sql = createSql(config, "laughs");
-const verifyUser = createUserVerifier({
-  supabaseUrl: config.SUPABASE_URL,
-  anonKey: config.SUPABASE_ANON_KEY,
-  issuer: config.GIGGLES_AUTH_ISSUER,
-});
+const verifyUser = userVerifierFromConfig(config);
 serveApp(createLaughsApp({ config, sql, verifyUser }));

@@ -6,16 +6,12 @@
 import { createSql } from "../_shared/db.ts";
 import { parseKeyring } from "../_shared/generated/limitless/api-key-crypto.ts";
 import { serveApp } from "../_shared/serve.ts";
-import { createUserVerifier } from "../_shared/user-auth.ts";
+import { userVerifierFromConfig } from "../_shared/user-auth.ts";
 import { createLimitlessKeyApp } from "./app.ts";
 import { loadLimitlessKeyConfig } from "./config.ts";
 
 const config = loadLimitlessKeyConfig();
 const keyring = await parseKeyring(config.LIMITLESS_KEKS);
 const sql = createSql(config, "limitless-key");
-const verifyUser = createUserVerifier({
-  supabaseUrl: config.SUPABASE_URL,
-  anonKey: config.SUPABASE_ANON_KEY,
-  issuer: config.GIGGLES_AUTH_ISSUER,
-});
+const verifyUser = userVerifierFromConfig(config);
 serveApp(createLimitlessKeyApp({ config, sql, keyring, verifyUser }));

@@ -5,15 +5,11 @@
  */
 import { createSql } from "../_shared/db.ts";
 import { serveApp } from "../_shared/serve.ts";
-import { createUserVerifier } from "../_shared/user-auth.ts";
+import { userVerifierFromConfig } from "../_shared/user-auth.ts";
 import { createRecordingsApp } from "./app.ts";
 import { loadRecordingsConfig } from "./config.ts";
 
 const config = loadRecordingsConfig();
 const sql = createSql(config, "recordings");
-const verifyUser = createUserVerifier({
-  supabaseUrl: config.SUPABASE_URL,
-  anonKey: config.SUPABASE_ANON_KEY,
-  issuer: config.GIGGLES_AUTH_ISSUER,
-});
+const verifyUser = userVerifierFromConfig(config);
 serveApp(createRecordingsApp({ config, sql, verifyUser }));
