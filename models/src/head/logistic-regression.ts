@@ -5,6 +5,7 @@
  * The standardisation is folded into the returned weights, so the model applies to raw features:
  * p = σ(w·x + b).
  */
+import { standardise } from "./standardise.ts";
 
 /** A trained model on raw features. */
 export interface LogisticModel {
@@ -55,27 +56,7 @@ export function trainLogistic(
   const n = rows.length;
   if (n === 0) throw new Error("trainLogistic: no rows");
   const d = rows[0].length;
-  let totalWeight = 0;
-  for (const w of sampleWeights) totalWeight += w;
-  // Weighted mean and standard deviation per feature.
-  const mean = new Float64Array(d);
-  const std = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const row = rows[i];
-    const w = sampleWeights[i] / totalWeight;
-    for (let j = 0; j < d; j++) mean[j] += w * row[j];
-  }
-  for (let i = 0; i < n; i++) {
-    const row = rows[i];
-    const w = sampleWeights[i] / totalWeight;
-    for (let j = 0; j < d; j++) std[j] += w * (row[j] - mean[j]) ** 2;
-  }
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]) + 1e-3;
-  const x = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const row = rows[i];
-    for (let j = 0; j < d; j++) x[i * d + j] = (row[j] - mean[j]) / std[j];
-  }
+  const { x, mean, std, totalWeight } = standardise(rows, sampleWeights);
   const sw = Float64Array.from(sampleWeights, (w) => w / totalWeight);
 
   const w = new Float64Array(d);
