@@ -6,9 +6,14 @@
  * as METRICS.md's tables. Prints a markdown table; nothing is written. Selection criterion: the pooled
  * out-of-fold F1 (the one `npm run train` maximises); the other columns are reported, never chosen on.
  */
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { YAMNET_TFLITE_SHA256 } from "../build.ts";
-import { DEFAULT_ONNX_PATH, MODELS_DIR } from "../model-paths.ts";
+import { parseArgs } from "node:util";
+import type { LaughterEvent } from "../../../inference-node/src/engine/types.ts";
+import { detectEvents } from "../../../inference-node/src/events/event-detector.ts";
+import { loadTflite, YAMNET_TFLITE_SHA256 } from "../build.ts";
+import { convertYamnet } from "../convert.ts";
+import { DEFAULT_ONNX_PATH, MODEL_BUILD_DIR, MODELS_DIR } from "../model-paths.ts";
 import {
   type EvaluatedRecording,
   headSaysLaughter,
@@ -16,11 +21,29 @@ import {
   metricsOf,
   pickHeadParameters,
 } from "./cross-validate.ts";
-import { createEmbedder } from "./embedder.ts";
+import { createEmbedder, type PatchFeatures, scoreRow } from "./embedder.ts";
 import { DEFAULT_LOGISTIC_OPTIONS } from "./logistic-regression.ts";
-import { DEFAULT_MIL_OPTIONS, headProbabilities, type MilOptions, trainMilHead } from "./mil-head.ts";
-import { buildItems, evaluatedRecording, FOLD_COUNT, type PoolItem, SEED } from "./train.ts";
-import { groupedFolds, loadTrainingPool } from "./training-pool.ts";
+import {
+  DEFAULT_MIL_OPTIONS,
+  headProbabilities,
+  MAX_POOLED,
+  type MilOptions,
+  NEIGHBOUR_MEAN,
+  TEACHER_LOGIT,
+  trainMilHead,
+} from "./mil-head.ts";
+import type { MlpOptions } from "./mlp.ts";
+import { dayFigures, embedDay, joinDays, planDay } from "./pendant-day.ts";
+import {
+  type AugmentOptions,
+  buildItems,
+  DEFAULT_AUGMENT,
+  evaluatedRecording,
+  FOLD_COUNT,
+  type PoolItem,
+  SEED,
+} from "./train.ts";
+import { groupedFolds, loadTrainingPool, type PoolRecording } from "./training-pool.ts";
 
 /** One variant: the head's inputs, its L2 strength, its weak labels and weights, optional smoothing. */
 export interface Variant {
@@ -30,6 +53,8 @@ export interface Variant {
   mil: MilOptions;
   /** Centred moving mean over this many patches applied to the head's probability (1: none). */
   smoothPatches: number;
+  /** Extra training copies (train.ts); the shipped head has none. */
+  augment: AugmentOptions;
 }
 
 /** Speech, babbling, screaming, laughter 13–18, crying 19, baby cry 20, whimper, wail, sigh. */
@@ -40,6 +65,7 @@ const SHIPPED: Variant = {
   l2: 0.03,
   mil: DEFAULT_MIL_OPTIONS,
   smoothPatches: 1,
+  augment: DEFAULT_AUGMENT,
 };
 
 export const VARIANTS: readonly Variant[] = Object.freeze([
@@ -61,6 +87,68 @@ export const VARIANTS: readonly Variant[] = Object.freeze([
   { ...SHIPPED, name: "L2 0.1", l2: 0.1 },
 ]);
 
+const BOTH: AugmentOptions = { ...DEFAULT_AUGMENT, pendantCopies: true, negativeMixes: true };
+const NEGATIVE_MIXES: AugmentOptions = { ...DEFAULT_AUGMENT, negativeMixes: true };
+const SPEEDS: AugmentOptions = { ...DEFAULT_AUGMENT, speeds: [0.9, 1.1] };
+const TEACHER = [TEACHER_LOGIT];
+const MLP: MlpOptions = { hidden: 32, l2: 1e-3, epochs: 20, batchSize: 128, learningRate: 1e-3, seed: SEED };
+const withMlp = (mlp: MlpOptions): MilOptions => ({ ...DEFAULT_MIL_OPTIONS, mlp });
+const top = (topFraction: number): MilOptions => ({ ...DEFAULT_MIL_OPTIONS, topFraction });
+
+/**
+ * Round 3: extra training copies (train.ts `AugmentOptions`), an MLP in round 2 (mlp.ts), YAMNet's own
+ * laughter score as a logit next to the embedding, the neighbouring patches' mean embedding.
+ */
+export const ROUND_3_VARIANTS: readonly Variant[] = Object.freeze([
+  SHIPPED,
+  { ...SHIPPED, name: "+ negatives mixed", augment: NEGATIVE_MIXES },
+  { ...SHIPPED, name: "+ pendant copies (Opus 24k)", augment: { ...DEFAULT_AUGMENT, pendantCopies: true } },
+  { ...SHIPPED, name: "+ both", augment: BOTH },
+  { ...SHIPPED, name: "+ both, L2 0.01", augment: BOTH, l2: 0.01 },
+  { ...SHIPPED, name: "+ both, L2 0.1", augment: BOTH, l2: 0.1 },
+  { ...SHIPPED, name: "+ both, top 25 %", augment: BOTH, mil: top(0.25) },
+  { ...SHIPPED, name: "+ speed 0.9 / 1.1", augment: SPEEDS },
+  {
+    ...SHIPPED,
+    name: "+ speed 0.85 / 0.93 / 1.08 / 1.18",
+    augment: { ...DEFAULT_AUGMENT, speeds: [0.85, 0.93, 1.08, 1.18] },
+  },
+  { ...SHIPPED, name: "+ speed 0.9 / 1.1, + both", augment: { ...BOTH, speeds: [0.9, 1.1] } },
+  { ...SHIPPED, name: "MLP 32, L2 1e-3", mil: withMlp(MLP) },
+  { ...SHIPPED, name: "MLP 32, L2 1e-2", mil: withMlp({ ...MLP, l2: 1e-2 }) },
+  { ...SHIPPED, name: "MLP 32, + both", augment: BOTH, mil: withMlp(MLP) },
+  { ...SHIPPED, name: "+ teacher logit", scoreClasses: TEACHER },
+  { ...SHIPPED, name: "+ teacher logit, L2 0.01", scoreClasses: TEACHER, l2: 0.01 },
+  { ...SHIPPED, name: "+ teacher logit, L2 0.1", scoreClasses: TEACHER, l2: 0.1 },
+  { ...SHIPPED, name: "+ teacher logit, top 25 %", scoreClasses: TEACHER, mil: top(0.25) },
+  { ...SHIPPED, name: "+ teacher logit, + negatives mixed", scoreClasses: TEACHER, augment: NEGATIVE_MIXES },
+  { ...SHIPPED, name: "+ teacher logit, + both", scoreClasses: TEACHER, augment: BOTH },
+  { ...SHIPPED, name: "+ teacher logit, + speed 0.9 / 1.1", scoreClasses: TEACHER, augment: SPEEDS },
+  { ...SHIPPED, name: "+ neighbours' mean embedding", scoreClasses: [NEIGHBOUR_MEAN] },
+  {
+    ...SHIPPED,
+    name: "+ teacher logit, + neighbours' mean embedding",
+    scoreClasses: [TEACHER_LOGIT, NEIGHBOUR_MEAN],
+  },
+]);
+
+/** Round 4: the final feature map's max over positions next to its mean (an analysis model's output). */
+export const ROUND_4_VARIANTS: readonly Variant[] = Object.freeze([
+  { ...SHIPPED, name: "shipped (analysis model: same embeddings)" },
+  { ...SHIPPED, name: "+ max-pooled embedding", scoreClasses: [MAX_POOLED] },
+  { ...SHIPPED, name: "+ max-pooled embedding, L2 0.1", scoreClasses: [MAX_POOLED], l2: 0.1 },
+  { ...SHIPPED, name: "+ max-pooled embedding, + teacher logit", scoreClasses: [MAX_POOLED, TEACHER_LOGIT] },
+  { ...SHIPPED, name: "+ max-pooled embedding, L2 0.05", scoreClasses: [MAX_POOLED], l2: 0.05 },
+  { ...SHIPPED, name: "+ max-pooled embedding, L2 0.2", scoreClasses: [MAX_POOLED], l2: 0.2 },
+  { ...SHIPPED, name: "+ max-pooled embedding, L2 0.3", scoreClasses: [MAX_POOLED], l2: 0.3 },
+  {
+    ...SHIPPED,
+    name: "+ max-pooled embedding, + teacher logit, L2 0.1",
+    scoreClasses: [MAX_POOLED, TEACHER_LOGIT],
+    l2: 0.1,
+  },
+]);
+
 /** Centred moving mean over `width` patches (odd), truncated at the ends. */
 export function movingMean(p: Float32Array, width: number): Float32Array {
   if (width <= 1) return p;
@@ -76,9 +164,23 @@ export function movingMean(p: Float32Array, width: number): Float32Array {
   });
 }
 
-/** Grouped-CV figures of one variant. */
-export function evaluateVariant(items: readonly PoolItem[], variant: Variant) {
-  const trainable = items.filter((item) => !item.suspect);
+/** Does `item` train under `augment`? Originals and the laugh mixes always do. */
+export function usedBy(item: PoolItem, augment: AugmentOptions): boolean {
+  if (item.recipe.startsWith("negmix:")) return augment.negativeMixes;
+  if (item.recipe.startsWith("pendant-copy:")) return augment.pendantCopies;
+  if (item.recipe.startsWith("speed:")) return augment.speeds.some((f) => item.recipe.endsWith(`:${f}`));
+  return true;
+}
+
+/** One fold's pendant day: its plan and features. */
+export interface FoldDay {
+  plan: ReturnType<typeof planDay>;
+  features: PatchFeatures;
+}
+
+/** Grouped-CV figures of one variant (and its pendant-day figures when `days` are given). */
+export function evaluateVariant(items: readonly PoolItem[], variant: Variant, days: readonly FoldDay[] = []) {
+  const trainable = items.filter((item) => !item.suspect && usedBy(item, variant.augment));
   const originals = items.filter((item) => item.original);
   const heads = Array.from({ length: FOLD_COUNT }, (_, fold) =>
     trainMilHead(
@@ -99,10 +201,23 @@ export function evaluateVariant(items: readonly PoolItem[], variant: Variant) {
   );
   const pooled = pickHeadParameters(recordings).metrics;
   const says = new Map<EvaluatedRecording, boolean>();
+  const dayRuns: { plan: ReturnType<typeof planDay>; events: LaughterEvent[] }[] = [];
   for (let fold = 0; fold < FOLD_COUNT; fold++) {
     const chosen = pickHeadParameters(recordings.filter((r) => r.fold !== fold)).chosen;
     for (const r of recordings.filter((r) => r.fold === fold)) says.set(r, headSaysLaughter(r, chosen));
+    const day = days[fold];
+    if (day === undefined) continue;
+    const scores = Array.from({ length: day.features.patchCount }, (_, i) => scoreRow(day.features, i));
+    const p = movingMean(
+      headProbabilities(heads[fold], day.features, variant.scoreClasses),
+      variant.smoothPatches,
+    );
+    dayRuns.push({
+      plan: day.plan,
+      events: detectEvents(scores, { detector: "head", ...chosen }, day.features.durationMs, p),
+    });
   }
+  const joined = dayRuns.length > 0 ? joinDays(dayRuns) : undefined;
   const part = (keep: (r: EvaluatedRecording) => boolean): Metrics => {
     const subset = recordings.filter(keep);
     return metricsOf(
@@ -117,29 +232,74 @@ export function evaluateVariant(items: readonly PoolItem[], variant: Variant) {
     train: part((r) => r.set === "train"),
     dev: part((r) => r.set === "dev"),
     cryingBabyFalsePositives: recordings.filter((r) => r.label === "crying_baby" && says.get(r)).length,
+    pendantDay: joined ? dayFigures(joined.events, joined.plan) : undefined,
   };
 }
 
+/** The analysis model (max-pooled embeddings as an extra output), built once from the TFLite file. */
+async function maxPooledEmbedder() {
+  const onnxPath = join(MODEL_BUILD_DIR, "yamnet-max-pooled.onnx");
+  if (!existsSync(onnxPath)) {
+    const { bytes } = await loadTflite();
+    writeFileSync(onnxPath, convertYamnet(bytes, { maxPooledEmbeddings: true }).onnx);
+  }
+  return createEmbedder(
+    onnxPath,
+    `yamnet-tflite:${YAMNET_TFLITE_SHA256}:embeddings-max-v1`,
+    join(MODEL_BUILD_DIR, "head-cache-max-pooled"),
+    { maxPooled: true },
+  );
+}
+
 async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { round: { type: "string", default: "2" }, only: { type: "string" } },
+  });
+  const rounds: Record<string, readonly Variant[]> = {
+    "2": VARIANTS,
+    "3": ROUND_3_VARIANTS,
+    "4": ROUND_4_VARIANTS,
+  };
+  const all = rounds[values.round];
+  if (all === undefined) throw new Error(`--round must be one of ${Object.keys(rounds).join(", ")}`);
+  const picked = values.only?.split(",").map(Number);
+  const round = all.filter((_, k) => picked === undefined || picked.includes(k));
+
   const sharedDir = resolve(join(MODELS_DIR, "..", "..", "shared"));
   const pool = loadTrainingPool(sharedDir);
   const folds = groupedFolds(pool, FOLD_COUNT, SEED);
-  const embedder = await createEmbedder(
-    DEFAULT_ONNX_PATH,
-    `yamnet-tflite:${YAMNET_TFLITE_SHA256}:embeddings-v1`,
-  );
-  const items = await buildItems(pool, folds, embedder, (m) => console.error(`[variants] ${m}`));
+  const embedder =
+    values.round === "4"
+      ? await maxPooledEmbedder()
+      : await createEmbedder(DEFAULT_ONNX_PATH, `yamnet-tflite:${YAMNET_TFLITE_SHA256}:embeddings-v1`);
+  const log = (m: string) => console.error(`[variants] ${m}`);
+  const augment: AugmentOptions = {
+    pendantCopies: round.some((v) => v.augment.pendantCopies),
+    negativeMixes: round.some((v) => v.augment.negativeMixes),
+    speeds: [...new Set(round.flatMap((v) => v.augment.speeds))],
+  };
+  const items = await buildItems(pool, folds, embedder, log, augment);
+  const days: FoldDay[] = [];
+  for (let fold = 0; fold < FOLD_COUNT; fold++) {
+    const held = items.filter((item) => item.fold === fold && item.original);
+    const durations = new Map(held.map((item) => [item.original as PoolRecording, item.features.durationMs]));
+    const seed = SEED + 7 * fold;
+    const plan = planDay([...durations.keys()], durations, seed);
+    days.push({ plan, features: await embedDay(embedder, plan, fold, seed) });
+  }
+  log("pendant days ready");
   await embedder.dispose();
   const f = (m: Metrics) => `${m.precision.toFixed(3)} / ${m.recall.toFixed(3)} / ${m.f1.toFixed(3)}`;
   console.log(
-    "| variant | pooled out-of-fold F1 | train + dev P / R / F1 | without suspect | train | dev | dev FP / FN | crying-baby FP |",
+    "| variant | pooled out-of-fold F1 | train + dev P / R / F1 | without suspect | train | dev | dev FP / FN | crying-baby FP | pendant day recall | false laughs per hour |",
   );
-  console.log("|---|---|---|---|---|---|---|---|");
-  for (const variant of VARIANTS) {
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  for (const variant of round) {
     const started = performance.now();
-    const v = evaluateVariant(items, variant);
+    const v = evaluateVariant(items, variant, days);
     console.log(
-      `| ${variant.name} | ${v.pooledF1.toFixed(3)} | ${f(v.all)} | ${f(v.allClean)} | ${f(v.train)} | ${f(v.dev)} | ${v.dev.fp} / ${v.dev.fn} | ${v.cryingBabyFalsePositives} |`,
+      `| ${variant.name} | ${v.pooledF1.toFixed(3)} | ${f(v.all)} | ${f(v.allClean)} | ${f(v.train)} | ${f(v.dev)} | ${v.dev.fp} / ${v.dev.fn} | ${v.cryingBabyFalsePositives} | ${v.pendantDay ? `${v.pendantDay.recall.toFixed(3)} (${v.pendantDay.found}/${v.pendantDay.laughs})` : "–"} | ${v.pendantDay ? `${v.pendantDay.falseLaughsPerHour.toFixed(2)} (${v.pendantDay.falseLaughs})` : "–"} |`,
     );
     console.error(`[variants] ${variant.name}: ${Math.round((performance.now() - started) / 1000)} s`);
   }

@@ -18,6 +18,7 @@ import {
   PATCH_FRAMES,
   SAMPLE_RATE_HZ,
 } from "../../../shared/yamnet/constants.ts";
+import { EMBEDDINGS_MAX_NAME } from "../convert.ts";
 import { MODEL_BUILD_DIR } from "../model-paths.ts";
 
 /** Per-patch model outputs of one recording. */
@@ -26,6 +27,8 @@ export interface PatchFeatures {
   embeddings: Float32Array;
   /** Row-major [patchCount, 521]. */
   scores: Float32Array;
+  /** Row-major [patchCount, 1024]: max-pooled embeddings, from an analysis model only (convert.ts). */
+  maxEmbeddings?: Float32Array;
   patchCount: number;
   durationMs: number;
 }
@@ -72,7 +75,9 @@ export async function createEmbedder(
   onnxPath: string,
   modelKey: string,
   cacheDir = join(MODEL_BUILD_DIR, "head-cache"),
+  options: { maxPooled?: boolean } = {},
 ): Promise<Embedder> {
+  const maxPooled = options.maxPooled === true;
   const session = await ort.InferenceSession.create(onnxPath, {
     graphOptimizationLevel: "all",
     intraOpNumThreads: 2,
@@ -86,6 +91,7 @@ export async function createEmbedder(
     const stream = createPatchStream();
     const embeddingParts: Float32Array[] = [];
     const scoreParts: Float32Array[] = [];
+    const maxParts: Float32Array[] = [];
     let pending: Float32Array[] = [];
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
@@ -97,7 +103,7 @@ export async function createEmbedder(
       pending = [];
       const out = await session.run(
         { patches: new ort.Tensor("float32", input, [count, PATCH_FRAMES, MEL_BANDS]) },
-        ["scores", "embeddings"],
+        maxPooled ? ["scores", "embeddings", EMBEDDINGS_MAX_NAME] : ["scores", "embeddings"],
       );
       const outScores = out.scores?.data;
       const outEmbeddings = out.embeddings?.data;
@@ -105,6 +111,11 @@ export async function createEmbedder(
         throw new Error(`${onnxPath} did not return float32 scores and embeddings`);
       scoreParts.push(outScores.slice());
       embeddingParts.push(outEmbeddings.slice());
+      if (maxPooled) {
+        const outMax = out[EMBEDDINGS_MAX_NAME]?.data;
+        if (!(outMax instanceof Float32Array)) throw new Error(`${onnxPath} has no ${EMBEDDINGS_MAX_NAME}`);
+        maxParts.push(outMax.slice());
+      }
     };
     const add = async (patches: Float32Array[]): Promise<void> => {
       for (const patch of patches) {
@@ -119,6 +130,7 @@ export async function createEmbedder(
     return {
       embeddings: concat(embeddingParts, patchCount * EMBEDDING_SIZE),
       scores: concat(scoreParts, patchCount * CLASS_COUNT),
+      ...(maxPooled ? { maxEmbeddings: concat(maxParts, patchCount * EMBEDDING_SIZE) } : {}),
       patchCount,
       durationMs: (stream.sampleCount * 1000) / SAMPLE_RATE_HZ,
     };
@@ -134,20 +146,26 @@ export async function createEmbedder(
         );
         const patchCount = all[1];
         const split = 2 + patchCount * EMBEDDING_SIZE;
+        const scoresEnd = split + patchCount * CLASS_COUNT;
         return {
           durationMs: all[0],
           patchCount,
           embeddings: all.subarray(2, split),
-          scores: all.subarray(split, split + patchCount * CLASS_COUNT),
+          scores: all.subarray(split, scoresEnd),
+          ...(maxPooled
+            ? { maxEmbeddings: all.subarray(scoresEnd, scoresEnd + patchCount * EMBEDDING_SIZE) }
+            : {}),
         };
       }
       const source = await samples();
       const features = await run(source instanceof Float32Array ? [source] : source);
-      const all = new Float32Array(2 + features.embeddings.length + features.scores.length);
+      const extra = features.maxEmbeddings ?? new Float32Array(0);
+      const all = new Float32Array(2 + features.embeddings.length + features.scores.length + extra.length);
       all[0] = features.durationMs;
       all[1] = features.patchCount;
       all.set(features.embeddings, 2);
       all.set(features.scores, 2 + features.embeddings.length);
+      all.set(extra, 2 + features.embeddings.length + features.scores.length);
       writeFileSync(`${path}.tmp`, new Uint8Array(all.buffer));
       renameSync(`${path}.tmp`, path);
       return features;
@@ -158,7 +176,8 @@ export async function createEmbedder(
   };
 }
 
-function concat(parts: readonly Float32Array[], length: number): Float32Array {
+/** The parts one after another in one array of `length` samples. */
+export function concat(parts: readonly Float32Array[], length: number): Float32Array {
   const out = new Float32Array(length);
   let offset = 0;
   for (const part of parts) {

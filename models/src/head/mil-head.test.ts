@@ -6,6 +6,8 @@ import {
   DEFAULT_MIL_OPTIONS,
   headInput,
   headProbabilities,
+  NEIGHBOUR_MEAN,
+  TEACHER_LOGIT,
   type TrainingItem,
   trainMilHead,
 } from "./mil-head.ts";
@@ -46,6 +48,20 @@ describe("the MIL head's inputs and weights", () => {
     expect(withScores).toHaveLength(EMBEDDING_SIZE + 2);
     expect(withScores[EMBEDDING_SIZE]).toBeCloseTo(0.25, 6);
     expect(withScores[EMBEDDING_SIZE + 1]).toBeCloseTo(0.75, 6);
+  });
+
+  it("can append the logit of YAMNet's laughter score and the neighbours' mean embedding", () => {
+    const f = features([0.5, -0.5, 1.5], 0.25, seededRandom(3));
+    const row = headInput(f, 1, [TEACHER_LOGIT, NEIGHBOUR_MEAN]);
+    expect(row).toHaveLength(2 * EMBEDDING_SIZE + 2);
+    expect(row[EMBEDDING_SIZE]).toBeCloseTo(Math.log(0.25 / 0.75), 5);
+    // Slot of the sentinel itself stays 0; the neighbours' mean follows the scores.
+    expect(row[EMBEDDING_SIZE + 1]).toBe(0);
+    const mean = (f.embeddings[0] + f.embeddings[2 * EMBEDDING_SIZE]) / 2;
+    expect(row[EMBEDDING_SIZE + 2]).toBeCloseTo(mean, 6);
+    // At the edges the missing neighbour is the patch itself.
+    const first = headInput(f, 0, [NEIGHBOUR_MEAN]);
+    expect(first[EMBEDDING_SIZE + 1]).toBeCloseTo((f.embeddings[0] + f.embeddings[EMBEDDING_SIZE]) / 2, 6);
   });
 
   it("weighs the negatives more with a larger negative share and hard-negative mining", () => {

@@ -20,6 +20,7 @@ import {
   sigmoid,
   trainLogistic,
 } from "./logistic-regression.ts";
+import { type MlpModel, type MlpOptions, mlpLogit, trainMlp } from "./mlp.ts";
 
 /** One training item: a recording (or a mix) with its patch features and weak label. */
 export interface TrainingItem {
@@ -42,6 +43,8 @@ export interface MilOptions {
    * so the recordings the first head would call laughter (crying babies, mostly) count more.
    */
   hardNegativeBoost: number;
+  /** Round 2 trains this MLP instead of a logistic regression (round 1 stays logistic). */
+  mlp?: MlpOptions;
 }
 
 export const DEFAULT_MIL_OPTIONS: Readonly<MilOptions> = Object.freeze({
@@ -69,6 +72,13 @@ export function teacherScore(features: PatchFeatures, i: number): number {
   return best;
 }
 
+/** In `scoreClasses`: the logit of YAMNet's laughter score ({@link teacherScore}) instead of a class. */
+export const TEACHER_LOGIT = -1;
+/** In `scoreClasses`: the mean embedding of patches i − 1 and i + 1 (1024 more inputs). */
+export const NEIGHBOUR_MEAN = -2;
+/** In `scoreClasses`: the max-pooled embedding of the patch (1024 more inputs; analysis features only). */
+export const MAX_POOLED = -3;
+
 /**
  * The head's input for patch `i`: the 1024-d embedding, followed by YAMNet's scores of `scoreClasses` (none
  * for the shipped head; compare-variants.ts tries some).
@@ -81,21 +91,52 @@ export function headInput(
   const embedding = embeddingRow(features, i);
   if (scoreClasses.length === 0) return embedding;
   const scores = scoreRow(features, i);
-  const out = new Float32Array(embedding.length + scoreClasses.length);
+  const context = scoreClasses.includes(NEIGHBOUR_MEAN);
+  const maxPooled = scoreClasses.includes(MAX_POOLED);
+  const out = new Float32Array(
+    embedding.length * (1 + Number(context) + Number(maxPooled)) + scoreClasses.length,
+  );
   out.set(embedding);
-  for (const [k, c] of scoreClasses.entries()) out[embedding.length + k] = scores[c];
+  if (maxPooled) {
+    if (features.maxEmbeddings === undefined) throw new Error("headInput: no max-pooled embeddings");
+    out.set(
+      features.maxEmbeddings.subarray(i * embedding.length, (i + 1) * embedding.length),
+      embedding.length * (1 + Number(context)) + scoreClasses.length,
+    );
+  }
+  if (context) {
+    const before = embeddingRow(features, Math.max(0, i - 1));
+    const after = embeddingRow(features, Math.min(features.patchCount - 1, i + 1));
+    const base = embedding.length + scoreClasses.length;
+    for (let j = 0; j < embedding.length; j++) out[base + j] = (before[j] + after[j]) / 2;
+  }
+  for (const [k, c] of scoreClasses.entries()) {
+    if (c === NEIGHBOUR_MEAN || c === MAX_POOLED) continue;
+    if (c === TEACHER_LOGIT) {
+      const p = Math.min(1 - 1e-6, Math.max(1e-6, teacherScore(features, i)));
+      out[embedding.length + k] = Math.log(p / (1 - p));
+    } else out[embedding.length + k] = scores[c];
+  }
   return out;
+}
+
+/** A trained head: logistic regression or MLP, both on raw features. */
+export type HeadModel = LogisticModel | MlpModel;
+
+/** The head's logit for one input row. */
+export function headLogit(model: HeadModel, row: ArrayLike<number>): number {
+  return "w1" in model ? mlpLogit(model, row) : logit(model, row);
 }
 
 /** The head's probability for every patch of a recording. */
 export function headProbabilities(
-  model: LogisticModel,
+  model: HeadModel,
   features: PatchFeatures,
   scoreClasses: readonly number[] = [],
 ): Float32Array {
   const out = new Float32Array(features.patchCount);
   for (let i = 0; i < features.patchCount; i++)
-    out[i] = sigmoid(logit(model, headInput(features, i, scoreClasses)));
+    out[i] = sigmoid(headLogit(model, headInput(features, i, scoreClasses)));
   return out;
 }
 
@@ -159,7 +200,7 @@ export function trainMilHead(
   options: LogisticOptions,
   scoreClasses: readonly number[] = [],
   mil: MilOptions = DEFAULT_MIL_OPTIONS,
-): LogisticModel {
+): HeadModel {
   const round1 = instances(items, (item, i) => teacherScore(item.features, i), scoreClasses, mil);
   const first = trainLogistic(round1.rows, round1.labels, round1.weights, options);
   const hardness = (item: TrainingItem): number => {
@@ -175,5 +216,6 @@ export function trainMilHead(
     mil,
     hardness,
   );
+  if (mil.mlp) return trainMlp(round2.rows, round2.labels, round2.weights, mil.mlp);
   return trainLogistic(round2.rows, round2.labels, round2.weights, options);
 }

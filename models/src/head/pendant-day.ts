@@ -20,8 +20,7 @@ import { MODEL_BUILD_DIR } from "../model-paths.ts";
 import { dbToGain, roomTone } from "./augment.ts";
 import type { HeadEventParameters } from "./cross-validate.ts";
 import { decodeFile, type Embedder, type PatchFeatures, scoreRow } from "./embedder.ts";
-import type { LogisticModel } from "./logistic-regression.ts";
-import { headProbabilities } from "./mil-head.ts";
+import { type HeadModel, headProbabilities } from "./mil-head.ts";
 import type { PoolRecording } from "./training-pool.ts";
 
 /** One recording placed in the day. */
@@ -192,7 +191,7 @@ export function dayFigures(events: readonly LaughterEvent[], plan: ReturnType<ty
 /** Per-decision events of one fold's day. */
 export function dayEvents(
   features: PatchFeatures,
-  head: LogisticModel,
+  head: HeadModel,
   parameters: HeadEventParameters,
 ): Record<"head" | "today", LaughterEvent[]> {
   const scores = Array.from({ length: features.patchCount }, (_, i) => scoreRow(features, i));

@@ -26,7 +26,7 @@ import { PATCH_HOP_MS, PATCH_WINDOW_MS, SAMPLE_RATE_HZ } from "../../../shared/y
 import { seededRandom } from "../../../test/harness/seeded-random.ts";
 import { YAMNET_TFLITE_SHA256 } from "../build.ts";
 import { DEFAULT_ONNX_PATH, MODELS_DIR } from "../model-paths.ts";
-import { mixAtSnr, pinkNoise, roomTone } from "./augment.ts";
+import { dbToGain, mixAtSnr, pinkNoise, roomTone } from "./augment.ts";
 import {
   type EvaluatedRecording,
   type HeadEventParameters,
@@ -38,7 +38,14 @@ import {
 import { createEmbedder, decodeFile, type Embedder, type PatchFeatures, scoreRow } from "./embedder.ts";
 import { type HeadArtifact, headVersion } from "./head-artifact.ts";
 import { DEFAULT_LOGISTIC_OPTIONS, type LogisticModel, type LogisticOptions } from "./logistic-regression.ts";
-import { headProbabilities, TOP_FRACTION, type TrainingItem, trainMilHead } from "./mil-head.ts";
+import {
+  type HeadModel,
+  headProbabilities,
+  TOP_FRACTION,
+  type TrainingItem,
+  trainMilHead,
+} from "./mil-head.ts";
+import { opusRoundTrip } from "./opus-round-trip.ts";
 import { type DayFigures, dayEvents, dayFigures, embedDay, joinDays, planDay } from "./pendant-day.ts";
 import { groupedFolds, loadTrainingPool, type PoolRecording } from "./training-pool.ts";
 
@@ -75,12 +82,50 @@ function laughPatchRange(padSamples: number, laughSamples: number): { first: num
   return { first, last };
 }
 
+/** Which extra training copies {@link buildItems} makes (the laugh mixes and room-tone clips always). */
+export interface AugmentOptions {
+  /**
+   * Every original once more as a pendant hears it: on quiet room tone with 1.44 s each side, 0 to −10 dB,
+   * through Ogg Opus at 24 kbit/s and back.
+   */
+  pendantCopies: boolean;
+  /**
+   * Every negative mixed once like the laughs are (speech from its fold, pink noise or room tone, same
+   * SNRs and levels), so a background is no sign of laughter.
+   */
+  negativeMixes: boolean;
+  /** Speed factors every original is also played at (pitch and tempo together); empty for none. */
+  speeds: readonly number[];
+}
+
+export const DEFAULT_AUGMENT: Readonly<AugmentOptions> = Object.freeze({
+  pendantCopies: false,
+  negativeMixes: false,
+  speeds: Object.freeze([]),
+});
+
+/** `samples` played `factor` times as fast (linear interpolation; pitch moves with tempo). */
+export function changeSpeed(samples: Float32Array, factor: number): Float32Array {
+  const length = Math.max(1, Math.floor(samples.length / factor));
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    const at = i * factor;
+    const k = Math.floor(at);
+    const frac = at - k;
+    const a = samples[Math.min(k, samples.length - 1)];
+    const b = samples[Math.min(k + 1, samples.length - 1)];
+    out[i] = a + frac * (b - a);
+  }
+  return out;
+}
+
 /** Embeds the originals and builds the mixes. */
 export async function buildItems(
   pool: readonly PoolRecording[],
   folds: readonly number[],
   embedder: Embedder,
   log: (message: string) => void,
+  augment: AugmentOptions = DEFAULT_AUGMENT,
 ): Promise<PoolItem[]> {
   const items: PoolItem[] = [];
   for (const [k, r] of pool.entries()) {
@@ -160,6 +205,82 @@ export async function buildItems(
     }
   }
   log(`built ${items.length - pool.length} mixes and room-tone clips`);
+  if (augment.negativeMixes) {
+    // A stream of its own, so the laugh mixes above keep their recipes.
+    const negRandom = seededRandom(SEED + 1);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(negRandom() * list.length)];
+    let made = 0;
+    for (const [k, r] of pool.entries()) {
+      if (r.isLaughter) continue;
+      const fold = folds[k];
+      const speech = pool.filter((s, j) => folds[j] === fold && SPEECH_LABELS.has(s.label) && s.id !== r.id);
+      const levelDb = -35 + 15 * negRandom();
+      const kind = pick(["speech", "pink", "room"] as const);
+      const offset = Math.floor(negRandom() * 5 * SAMPLE_RATE_HZ);
+      const seed = Math.floor(negRandom() * 2 ** 31);
+      let name: string;
+      let snrDb: number;
+      let background: () => Promise<Float32Array>;
+      if (kind === "speech" && speech.length > 0 && !SPEECH_LABELS.has(r.label)) {
+        const bg = pick(speech);
+        name = `speech:${bg.sha256}`;
+        snrDb = pick([0, 5, 10]);
+        background = () => samplesOf(bg);
+      } else if (kind === "room") {
+        name = `room:${seed}`;
+        snrDb = 25;
+        background = async () => roomTone(20 * SAMPLE_RATE_HZ, -50, seed);
+      } else {
+        name = `pink:${seed}`;
+        snrDb = pick([5, 10, 20]);
+        background = async () => pinkNoise(20 * SAMPLE_RATE_HZ, -30, seed);
+      }
+      const key = `negmix:v1:${r.sha256}:${name}:${snrDb}:${offset}:${levelDb.toFixed(3)}`;
+      const features = await embedder.embed(key, async () =>
+        mixAtSnr(await samplesOf(r), await background(), snrDb, {
+          padSamples: MIX_PAD_SAMPLES,
+          levelDb,
+          offset,
+        }),
+      );
+      items.push({ isLaughter: false, features, fold, suspect: false, recipe: key });
+      made++;
+    }
+    log(`built ${made} negative mixes`);
+  }
+  if (augment.pendantCopies) {
+    const copyRandom = seededRandom(SEED + 2);
+    for (const [k, r] of pool.entries()) {
+      const gainDb = -10 * copyRandom();
+      const seed = Math.floor(copyRandom() * 2 ** 31);
+      const key = `pendant-copy:v1:${r.sha256}:${gainDb.toFixed(3)}:${seed}`;
+      const originalSamples = Math.round((items[k].features.durationMs * SAMPLE_RATE_HZ) / 1000);
+      const features = await embedder.embed(key, async () => {
+        const audio = await samplesOf(r);
+        const bed = roomTone(audio.length + 2 * MIX_PAD_SAMPLES, -55, seed);
+        const gain = dbToGain(gainDb);
+        for (let i = 0; i < audio.length; i++) bed[MIX_PAD_SAMPLES + i] += gain * audio[i];
+        return opusRoundTrip(bed);
+      });
+      items.push({
+        isLaughter: r.isLaughter,
+        features,
+        fold: folds[k],
+        suspect: r.suspect,
+        recipe: key,
+        ...(r.isLaughter ? { laughPatches: laughPatchRange(MIX_PAD_SAMPLES, originalSamples) } : {}),
+      });
+    }
+    log(`built ${pool.length} pendant copies`);
+  }
+  for (const factor of augment.speeds) {
+    for (const [k, r] of pool.entries()) {
+      const key = `speed:v1:${r.sha256}:${factor}`;
+      const features = await embedder.embed(key, async () => changeSpeed(await samplesOf(r), factor));
+      items.push({ isLaughter: r.isLaughter, features, fold: folds[k], suspect: r.suspect, recipe: key });
+    }
+    log(`built ${pool.length} copies at speed ${factor}`);
+  }
   return items;
 }
 
@@ -187,9 +308,9 @@ export function evaluatedRecording(item: PoolItem, head: Float32Array): Evaluate
 export function outOfFold(
   items: readonly PoolItem[],
   options: LogisticOptions,
-): { probabilities: Map<PoolItem, Float32Array>; heads: LogisticModel[] } {
+): { probabilities: Map<PoolItem, Float32Array>; heads: HeadModel[] } {
   const probabilities = new Map<PoolItem, Float32Array>();
-  const heads: LogisticModel[] = [];
+  const heads: HeadModel[] = [];
   for (let fold = 0; fold < FOLD_COUNT; fold++) {
     const head = trainMilHead(
       items.filter((item) => item.fold !== fold),
@@ -251,7 +372,7 @@ export async function train(sharedDir: string, log: (message: string) => void) {
     suspectInTraining: boolean;
     f1: number;
     recordings: EvaluatedRecording[];
-    heads: LogisticModel[];
+    heads: HeadModel[];
   }[] = [];
   const trainable = (suspectInTraining: boolean) =>
     items.filter((item) => suspectInTraining || !item.suspect);
@@ -374,6 +495,7 @@ export async function train(sharedDir: string, log: (message: string) => void) {
 
   const options: LogisticOptions = { ...DEFAULT_LOGISTIC_OPTIONS, l2: best.l2 };
   const head = trainMilHead(trainable(best.suspectInTraining), options);
+  if ("w1" in head) throw new Error("train: an MLP head cannot be written as a logistic artifact");
   const artifact = toArtifact(head, chosen, options, best.suspectInTraining);
   return { artifact, report, pool, folds, items, options, recordings };
 }
