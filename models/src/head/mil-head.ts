@@ -21,6 +21,7 @@ import {
   trainLogistic,
 } from "./logistic-regression.ts";
 import { type MlpModel, type MlpOptions, mlpLogit, trainMlp } from "./mlp.ts";
+import { type LdaOptions, trainShrinkageLda } from "./shrinkage-lda.ts";
 
 /** One training item: a recording (or a mix) with its patch features and weak label. */
 export interface TrainingItem {
@@ -45,6 +46,8 @@ export interface MilOptions {
   hardNegativeBoost: number;
   /** Round 2 trains this MLP instead of a logistic regression (round 1 stays logistic). */
   mlp?: MlpOptions;
+  /** Round 2 trains a shrinkage LDA instead (shrinkage-lda.ts; still a linear head). */
+  lda?: LdaOptions;
 }
 
 export const DEFAULT_MIL_OPTIONS: Readonly<MilOptions> = Object.freeze({
@@ -217,5 +220,6 @@ export function trainMilHead(
     hardness,
   );
   if (mil.mlp) return trainMlp(round2.rows, round2.labels, round2.weights, mil.mlp);
+  if (mil.lda) return trainShrinkageLda(round2.rows, round2.labels, round2.weights, mil.lda);
   return trainLogistic(round2.rows, round2.labels, round2.weights, options);
 }
