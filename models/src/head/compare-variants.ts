@@ -5,6 +5,8 @@
  * trained per fold without that fold; its figures use event parameters chosen on the other folds, exactly
  * as METRICS.md's tables. Prints a markdown table; nothing is written. Selection criterion: the pooled
  * out-of-fold F1 (the one `npm run train` maximises); the other columns are reported, never chosen on.
+ * `--round 2|3|4|5` picks METRICS.md's round (default 2; 4 builds the max-pooled analysis model), `--only i,j`
+ * some of its rows. Every row also gets ΔF1 against the shipped head (paired group bootstrap) and the pendant day.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
