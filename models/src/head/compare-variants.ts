@@ -12,7 +12,6 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { LaughterEvent } from "../../../inference-node/src/engine/types.ts";
-import { detectEvents } from "../../../inference-node/src/events/event-detector.ts";
 import { loadTflite, YAMNET_TFLITE_SHA256 } from "../build.ts";
 import { convertYamnet } from "../convert.ts";
 import { DEFAULT_ONNX_PATH, MODEL_BUILD_DIR, MODELS_DIR } from "../model-paths.ts";
@@ -23,7 +22,7 @@ import {
   metricsOf,
   pickHeadParameters,
 } from "./cross-validate.ts";
-import { createEmbedder, type PatchFeatures, scoreRow } from "./embedder.ts";
+import { createEmbedder } from "./embedder.ts";
 import { DEFAULT_LOGISTIC_OPTIONS } from "./logistic-regression.ts";
 import {
   DEFAULT_MIL_OPTIONS,
@@ -36,17 +35,18 @@ import {
 } from "./mil-head.ts";
 import type { MlpOptions } from "./mlp.ts";
 import { pairedF1Difference } from "./paired-bootstrap.ts";
-import { dayFigures, embedDay, joinDays, planDay } from "./pendant-day.ts";
+import { dayFigures, headDayEvents, joinDays, type PendantDay, type planDay } from "./pendant-day.ts";
 import {
   type AugmentOptions,
   buildItems,
   DEFAULT_AUGMENT,
   evaluatedRecording,
   FOLD_COUNT,
+  foldDay,
   type PoolItem,
   SEED,
 } from "./train.ts";
-import { groupedFolds, loadTrainingPool, type PoolRecording } from "./training-pool.ts";
+import { groupedFolds, loadTrainingPool } from "./training-pool.ts";
 
 /** One variant: the head's inputs, its L2 strength, its weak labels and weights, optional smoothing. */
 export interface Variant {
@@ -180,20 +180,24 @@ export function movingMean(p: Float32Array, width: number): Float32Array {
 
 /** Does `item` train under `augment`? Originals and the laugh mixes always do. */
 export function usedBy(item: PoolItem, augment: AugmentOptions): boolean {
-  if (item.recipe.startsWith("negmix:")) return augment.negativeMixes;
-  if (item.recipe.startsWith("pendant-copy:")) return augment.pendantCopies;
-  if (item.recipe.startsWith("speed:")) return augment.speeds.some((f) => item.recipe.endsWith(`:${f}`));
-  return true;
-}
-
-/** One fold's pendant day: its plan and features. */
-export interface FoldDay {
-  plan: ReturnType<typeof planDay>;
-  features: PatchFeatures;
+  switch (item.copy?.kind) {
+    case undefined:
+      return true;
+    case "negative-mix":
+      return augment.negativeMixes;
+    case "pendant-copy":
+      return augment.pendantCopies;
+    case "speed":
+      return augment.speeds.includes(item.copy.factor);
+  }
 }
 
 /** Grouped-CV figures of one variant (and its pendant-day figures when `days` are given). */
-export function evaluateVariant(items: readonly PoolItem[], variant: Variant, days: readonly FoldDay[] = []) {
+export function evaluateVariant(
+  items: readonly PoolItem[],
+  variant: Variant,
+  days: readonly PendantDay[] = [],
+) {
   const trainable = items.filter((item) => !item.suspect && usedBy(item, variant.augment));
   const originals = items.filter((item) => item.original);
   const heads = Array.from({ length: FOLD_COUNT }, (_, fold) =>
@@ -221,15 +225,11 @@ export function evaluateVariant(items: readonly PoolItem[], variant: Variant, da
     for (const r of recordings.filter((r) => r.fold === fold)) says.set(r, headSaysLaughter(r, chosen));
     const day = days[fold];
     if (day === undefined) continue;
-    const scores = Array.from({ length: day.features.patchCount }, (_, i) => scoreRow(day.features, i));
     const p = movingMean(
       headProbabilities(heads[fold], day.features, variant.scoreClasses),
       variant.smoothPatches,
     );
-    dayRuns.push({
-      plan: day.plan,
-      events: detectEvents(scores, { detector: "head", ...chosen }, day.features.durationMs, p),
-    });
+    dayRuns.push({ plan: day.plan, events: headDayEvents(day.features, p, chosen) });
   }
   const joined = dayRuns.length > 0 ? joinDays(dayRuns) : undefined;
   const part = (keep: (r: EvaluatedRecording) => boolean): Metrics => {
@@ -299,14 +299,8 @@ async function main(): Promise<void> {
     speeds: [...new Set(round.flatMap((v) => v.augment.speeds))],
   };
   const items = await buildItems(pool, folds, embedder, log, augment);
-  const days: FoldDay[] = [];
-  for (let fold = 0; fold < FOLD_COUNT; fold++) {
-    const held = items.filter((item) => item.fold === fold && item.original);
-    const durations = new Map(held.map((item) => [item.original as PoolRecording, item.features.durationMs]));
-    const seed = SEED + 7 * fold;
-    const plan = planDay([...durations.keys()], durations, seed);
-    days.push({ plan, features: await embedDay(embedder, plan, fold, seed) });
-  }
+  const days: PendantDay[] = [];
+  for (let fold = 0; fold < FOLD_COUNT; fold++) days.push(await foldDay(items, fold, embedder));
   log("pendant days ready");
   await embedder.dispose();
   const f = (m: Metrics) => `${m.precision.toFixed(3)} / ${m.recall.toFixed(3)} / ${m.f1.toFixed(3)}`;
@@ -315,11 +309,12 @@ async function main(): Promise<void> {
   );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   // Every row is compared with the shipped head on the same recordings (paired-bootstrap.ts).
-  const shipped = evaluateVariant(items, SHIPPED).decisions;
+  const shippedFigures = evaluateVariant(items, SHIPPED, days);
+  const shipped = shippedFigures.decisions;
   const groupOf = new Map(pool.map((r) => [r.id, r.group]));
   for (const variant of round) {
     const started = performance.now();
-    const v = evaluateVariant(items, variant, days);
+    const v = variant === SHIPPED ? shippedFigures : evaluateVariant(items, variant, days);
     const paired = [...v.decisions].map(([id, d]) => ({
       group: groupOf.get(id) ?? id,
       isLaughter: d.isLaughter,

@@ -38,6 +38,11 @@ export function scoreRow(features: PatchFeatures, i: number): Float32Array {
   return features.scores.subarray(i * CLASS_COUNT, (i + 1) * CLASS_COUNT);
 }
 
+/** Every patch's scores, as 521-value views. */
+export function scoreRows(features: PatchFeatures): Float32Array[] {
+  return Array.from({ length: features.patchCount }, (_, i) => scoreRow(features, i));
+}
+
 /** Row `i` of the embeddings as a 1024-value view. */
 export function embeddingRow(features: PatchFeatures, i: number): Float32Array {
   return features.embeddings.subarray(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE);

@@ -4,14 +4,9 @@
  * (Debian opus-tools, the encoder the pendant-day evaluation uses) and decoded again by the engine's own
  * decoder. Training on such copies lets the head see the codec's smearing it meets in production.
  */
-import { spawn } from "node:child_process";
-import { Readable } from "node:stream";
 import { decodeTo16kMono } from "../../../inference-node/src/audio/decode-stream.ts";
-import { toPcm16, wavHeader } from "../../../test/bench/make-bench-audio.ts";
+import { PENDANT_OPUS_KBPS, spawnOpusEncoder } from "../../../test/bench/opus-encoder.ts";
 import { concat } from "./embedder.ts";
-
-/** Bit rate of a pendant's Opus stream, kbit/s. */
-export const PENDANT_OPUS_KBPS = 24;
 
 /**
  * `samples` through Opus at `bitrateKbps` and back (16 kHz mono, same start; the encoder's pre-skip is
@@ -23,26 +18,22 @@ export async function opusRoundTrip(
   samples: Float32Array,
   bitrateKbps = PENDANT_OPUS_KBPS,
 ): Promise<Float32Array> {
-  const encoder = spawn(
-    "opusenc",
-    ["--quiet", "--bitrate", String(bitrateKbps), "--downmix-mono", "-", "-"],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
-  const exited = new Promise<number | null>((resolveExit, reject) => {
-    encoder.on("close", resolveExit);
-    encoder.on("error", (error) =>
-      reject(new Error(`opusenc failed to start (apt-get install opus-tools): ${error.message}`)),
-    );
-  });
-  const input = Readable.from([wavHeader(samples.length), toPcm16(samples)]);
-  input.pipe(encoder.stdin);
-  const chunks: Float32Array[] = [];
-  let length = 0;
-  for await (const chunk of decodeTo16kMono(encoder.stdout)) {
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  const code = await exited;
-  if (code !== 0) throw new Error(`opusenc exited with ${code}`);
-  return concat(chunks, length);
+  const encoder = spawnOpusEncoder("-", samples.length, bitrateKbps);
+  const stdout = encoder.stdout;
+  if (stdout === null) throw new Error("opusRoundTrip: the encoder has no stdout");
+  const decode = async (): Promise<Float32Array> => {
+    const chunks: Float32Array[] = [];
+    let length = 0;
+    for await (const chunk of decodeTo16kMono(stdout)) {
+      chunks.push(chunk);
+      length += chunk.length;
+    }
+    return concat(chunks, length);
+  };
+  const encode = async (): Promise<void> => {
+    await encoder.write(samples);
+    await encoder.end();
+  };
+  const [decoded] = await Promise.all([decode(), encode()]);
+  return decoded;
 }

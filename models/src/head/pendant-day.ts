@@ -1,25 +1,15 @@
-/**
- * @module
- * The pendant-day evaluation: per fold, the held-out recordings in a seeded order with quiet room tone
- * (5–20 s) between them, encoded to Ogg Opus at 24 kbit/s with `opusenc` (Debian opus-tools) the way a
- * pendant stores a day, decoded again by the engine's decoder, and scored by the head trained without
- * that fold. Reports per decision: recall of the planted laughs (an event overlapping the laugh's
- * recording, ±1 s), events per found laugh, onset/offset error against the planted recording's bounds,
- * and false laughs per hour (events overlapping no laugh).
- */
-import { spawn } from "node:child_process";
-import { createReadStream, existsSync, mkdirSync, renameSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { decodeTo16kMono } from "../../../inference-node/src/audio/decode-stream.ts";
 import type { LaughterEvent } from "../../../inference-node/src/engine/types.ts";
 import { detectEvents, RULE_EVENT_OPTIONS } from "../../../inference-node/src/events/event-detector.ts";
 import { SAMPLE_RATE_HZ } from "../../../shared/yamnet/constants.ts";
-import { toPcm16, wavHeader } from "../../../test/bench/make-bench-audio.ts";
+import { spawnOpusEncoder } from "../../../test/bench/opus-encoder.ts";
 import { seededRandom } from "../../../test/harness/seeded-random.ts";
 import { MODEL_BUILD_DIR } from "../model-paths.ts";
 import { dbToGain, roomTone } from "./augment.ts";
 import type { HeadEventParameters } from "./cross-validate.ts";
-import { decodeFile, type Embedder, type PatchFeatures, scoreRow } from "./embedder.ts";
+import { decodeFile, type Embedder, type PatchFeatures, scoreRows } from "./embedder.ts";
 import { type HeadModel, headProbabilities } from "./mil-head.ts";
 import type { PoolRecording } from "./training-pool.ts";
 
@@ -76,30 +66,17 @@ export function planDay(
   return { placements, gapsMs, gainsDb, totalMs: t + tail };
 }
 
-/** Streams the planned day into `opusenc` at 24 kbit/s mono. */
+/** Streams the planned day into `opusenc` at 24 kbit/s mono (test/bench/opus-encoder.ts). */
 export async function writeDayOpus(
   plan: ReturnType<typeof planDay>,
   path: string,
   seed: number,
 ): Promise<void> {
   const totalSamples = Math.round((plan.totalMs * SAMPLE_RATE_HZ) / 1000);
-  const encoder = spawn("opusenc", ["--quiet", "--bitrate", "24", "--downmix-mono", "-", `${path}.part`], {
-    stdio: ["pipe", "inherit", "inherit"],
-  });
-  const closed = new Promise<number | null>((resolveClose, reject) => {
-    encoder.on("close", resolveClose);
-    encoder.on("error", (error) =>
-      reject(new Error(`opusenc failed to start (apt-get install opus-tools): ${error.message}`)),
-    );
-  });
-  const write = (bytes: Uint8Array) =>
-    new Promise<void>((resolveWrite, reject) =>
-      encoder.stdin.write(bytes, (error) => (error ? reject(error) : resolveWrite())),
-    );
-  await write(wavHeader(totalSamples));
+  const encoder = spawnOpusEncoder(path, totalSamples);
   let written = 0;
   const emit = async (samples: Float32Array) => {
-    await write(toPcm16(samples));
+    await encoder.write(samples);
     written += samples.length;
   };
   let toneSeed = seed;
@@ -114,10 +91,7 @@ export async function writeDayOpus(
     await emit(bed);
   }
   await emit(roomTone(totalSamples - written, -55, toneSeed));
-  encoder.stdin.end();
-  const code = await closed;
-  if (code !== 0) throw new Error(`opusenc exited with ${code}`);
-  renameSync(`${path}.part`, path);
+  await encoder.end();
 }
 
 function quantiles(values: number[]): { median: number; p90: number } {
@@ -188,20 +162,31 @@ export function dayFigures(events: readonly LaughterEvent[], plan: ReturnType<ty
   };
 }
 
+/** One fold's day: how it was laid out, and the model's features of its audio. */
+export interface PendantDay {
+  plan: ReturnType<typeof planDay>;
+  features: PatchFeatures;
+}
+
+/** The head detector's events on a day, from the head's probability per patch. */
+export function headDayEvents(
+  features: PatchFeatures,
+  probabilities: Float32Array,
+  parameters: HeadEventParameters,
+): LaughterEvent[] {
+  const scores = scoreRows(features);
+  return detectEvents(scores, { detector: "head", ...parameters }, features.durationMs, probabilities);
+}
+
 /** Per-decision events of one fold's day. */
 export function dayEvents(
   features: PatchFeatures,
   head: HeadModel,
   parameters: HeadEventParameters,
 ): Record<"head" | "today", LaughterEvent[]> {
-  const scores = Array.from({ length: features.patchCount }, (_, i) => scoreRow(features, i));
+  const scores = scoreRows(features);
   return {
-    head: detectEvents(
-      scores,
-      { detector: "head", ...parameters },
-      features.durationMs,
-      headProbabilities(head, features),
-    ),
+    head: headDayEvents(features, headProbabilities(head, features), parameters),
     today: detectEvents(scores, RULE_EVENT_OPTIONS, features.durationMs),
   };
 }

@@ -35,7 +35,7 @@ import {
   metricsOf,
   pickHeadParameters,
 } from "./cross-validate.ts";
-import { createEmbedder, decodeFile, type Embedder, type PatchFeatures, scoreRow } from "./embedder.ts";
+import { createEmbedder, decodeFile, type Embedder, scoreRows } from "./embedder.ts";
 import { type HeadArtifact, headVersion } from "./head-artifact.ts";
 import { DEFAULT_LOGISTIC_OPTIONS, type LogisticModel, type LogisticOptions } from "./logistic-regression.ts";
 import {
@@ -46,7 +46,15 @@ import {
   trainMilHead,
 } from "./mil-head.ts";
 import { opusRoundTrip } from "./opus-round-trip.ts";
-import { type DayFigures, dayEvents, dayFigures, embedDay, joinDays, planDay } from "./pendant-day.ts";
+import {
+  type DayFigures,
+  dayEvents,
+  dayFigures,
+  embedDay,
+  joinDays,
+  type PendantDay,
+  planDay,
+} from "./pendant-day.ts";
 import { groupedFolds, loadTrainingPool, type PoolRecording } from "./training-pool.ts";
 
 export const SEED = 20261201;
@@ -60,6 +68,15 @@ export const L2_GRID: readonly number[] = Object.freeze([0.01, 0.03]);
 export const SUSPECT_IN_TRAINING_GRID: readonly boolean[] = Object.freeze([true, false]);
 const SPEECH_LABELS = new Set(["speech", "speech_child", "conversation"]);
 const MIX_PAD_SAMPLES = Math.round(1.44 * SAMPLE_RATE_HZ);
+/** SNRs (the sound over its background, dB) a mix over speech, over pink noise, over room tone is made at. */
+const SPEECH_SNRS_DB: readonly number[] = [0, 5, 10];
+const NOISE_SNRS_DB: readonly number[] = [5, 10, 20];
+const ROOM_TONE_SNR_DB = 25;
+const BACKGROUND_SAMPLES = 20 * SAMPLE_RATE_HZ;
+const pinkBackground = (seed: number): Float32Array => pinkNoise(BACKGROUND_SAMPLES, -30, seed);
+const roomBackground = (seed: number): Float32Array => roomTone(BACKGROUND_SAMPLES, -50, seed);
+/** Overall level of a mix, dBFS: −35 to −20. */
+const mixLevelDb = (random: () => number): number => -35 + 15 * random();
 const ROOM_TONE_CLIPS_PER_FOLD = 6;
 const ROOM_TONE_CLIP_SAMPLES = 10 * SAMPLE_RATE_HZ;
 
@@ -70,6 +87,8 @@ export interface PoolItem extends TrainingItem {
   suspect: boolean;
   /** Original recordings are evaluated; mixes only train. */
   original?: PoolRecording;
+  /** Which optional copy (AugmentOptions) this is; none for originals, laugh mixes and room tone. */
+  copy?: { kind: "negative-mix" } | { kind: "pendant-copy" } | { kind: "speed"; factor: number };
   recipe: string;
 }
 
@@ -154,25 +173,25 @@ export async function buildItems(
     if (!r.isLaughter) continue;
     const fold = folds[k];
     const speech = pool.filter((s, j) => folds[j] === fold && SPEECH_LABELS.has(s.label));
-    const levelDb = -35 + 15 * random();
+    const levelDb = mixLevelDb(random);
     const recipes: { name: string; snrDb: number; background: () => Promise<Float32Array> }[] = [];
-    const speechSnr = pickOf([0, 5, 10]);
+    const speechSnr = pickOf(SPEECH_SNRS_DB);
     if (speech.length > 0) {
       const bg = pickOf(speech);
       recipes.push({ name: `speech:${bg.sha256}`, snrDb: speechSnr, background: () => samplesOf(bg) });
     }
     const noiseSeed = Math.floor(random() * 2 ** 31);
-    const noiseSnr = pickOf([5, 10, 20]);
+    const noiseSnr = pickOf(NOISE_SNRS_DB);
     recipes.push({
       name: `pink:${noiseSeed}`,
       snrDb: noiseSnr,
-      background: async () => pinkNoise(20 * SAMPLE_RATE_HZ, -30, noiseSeed),
+      background: async () => pinkBackground(noiseSeed),
     });
     const toneSeed = Math.floor(random() * 2 ** 31);
     recipes.push({
       name: `room:${toneSeed}`,
-      snrDb: 25,
-      background: async () => roomTone(20 * SAMPLE_RATE_HZ, -50, toneSeed),
+      snrDb: ROOM_TONE_SNR_DB,
+      background: async () => roomBackground(toneSeed),
     });
     for (const recipe of recipes) {
       const offset = Math.floor(random() * 5 * SAMPLE_RATE_HZ);
@@ -214,7 +233,7 @@ export async function buildItems(
       if (r.isLaughter) continue;
       const fold = folds[k];
       const speech = pool.filter((s, j) => folds[j] === fold && SPEECH_LABELS.has(s.label) && s.id !== r.id);
-      const levelDb = -35 + 15 * negRandom();
+      const levelDb = mixLevelDb(negRandom);
       const kind = pick(["speech", "pink", "room"] as const);
       const offset = Math.floor(negRandom() * 5 * SAMPLE_RATE_HZ);
       const seed = Math.floor(negRandom() * 2 ** 31);
@@ -224,16 +243,16 @@ export async function buildItems(
       if (kind === "speech" && speech.length > 0 && !SPEECH_LABELS.has(r.label)) {
         const bg = pick(speech);
         name = `speech:${bg.sha256}`;
-        snrDb = pick([0, 5, 10]);
+        snrDb = pick(SPEECH_SNRS_DB);
         background = () => samplesOf(bg);
       } else if (kind === "room") {
         name = `room:${seed}`;
-        snrDb = 25;
-        background = async () => roomTone(20 * SAMPLE_RATE_HZ, -50, seed);
+        snrDb = ROOM_TONE_SNR_DB;
+        background = async () => roomBackground(seed);
       } else {
         name = `pink:${seed}`;
-        snrDb = pick([5, 10, 20]);
-        background = async () => pinkNoise(20 * SAMPLE_RATE_HZ, -30, seed);
+        snrDb = pick(NOISE_SNRS_DB);
+        background = async () => pinkBackground(seed);
       }
       const key = `negmix:v1:${r.sha256}:${name}:${snrDb}:${offset}:${levelDb.toFixed(3)}`;
       const features = await embedder.embed(key, async () =>
@@ -243,7 +262,14 @@ export async function buildItems(
           offset,
         }),
       );
-      items.push({ isLaughter: false, features, fold, suspect: false, recipe: key });
+      items.push({
+        isLaughter: false,
+        features,
+        fold,
+        suspect: false,
+        recipe: key,
+        copy: { kind: "negative-mix" },
+      });
       made++;
     }
     log(`built ${made} negative mixes`);
@@ -268,6 +294,7 @@ export async function buildItems(
         fold: folds[k],
         suspect: r.suspect,
         recipe: key,
+        copy: { kind: "pendant-copy" },
         ...(r.isLaughter ? { laughPatches: laughPatchRange(MIX_PAD_SAMPLES, originalSamples) } : {}),
       });
     }
@@ -277,15 +304,18 @@ export async function buildItems(
     for (const [k, r] of pool.entries()) {
       const key = `speed:v1:${r.sha256}:${factor}`;
       const features = await embedder.embed(key, async () => changeSpeed(await samplesOf(r), factor));
-      items.push({ isLaughter: r.isLaughter, features, fold: folds[k], suspect: r.suspect, recipe: key });
+      items.push({
+        isLaughter: r.isLaughter,
+        features,
+        fold: folds[k],
+        suspect: r.suspect,
+        recipe: key,
+        copy: { kind: "speed", factor },
+      });
     }
     log(`built ${pool.length} copies at speed ${factor}`);
   }
   return items;
-}
-
-function scoreRows(features: PatchFeatures): Float32Array[] {
-  return Array.from({ length: features.patchCount }, (_, i) => scoreRow(features, i));
 }
 
 /** An original recording as the clip-level evaluation sees it, with its out-of-fold head probabilities. */
@@ -323,6 +353,19 @@ export function outOfFold(
     }
   }
   return { probabilities, heads };
+}
+
+/** Fold `fold`'s pendant day: its held-out originals laid out among room tone (seeded), then embedded. */
+export async function foldDay(
+  items: readonly PoolItem[],
+  fold: number,
+  embedder: Embedder,
+): Promise<PendantDay> {
+  const held = items.filter((item) => item.fold === fold && item.original);
+  const durations = new Map(held.map((item) => [item.original as PoolRecording, item.features.durationMs]));
+  const seed = SEED + 7 * fold;
+  const plan = planDay([...durations.keys()], durations, seed);
+  return { plan, features: await embedDay(embedder, plan, fold, seed) };
 }
 
 /** Everything METRICS.md reports. */
@@ -474,12 +517,8 @@ export async function train(sharedDir: string, log: (message: string) => void) {
   // trained without that fold with the event parameters chosen without it.
   const days: { plan: ReturnType<typeof planDay>; events: Record<"head" | "today", LaughterEvent[]> }[] = [];
   for (let fold = 0; fold < FOLD_COUNT; fold++) {
-    const held = items.filter((item) => item.fold === fold && item.original);
-    const durations = new Map(held.map((item) => [item.original as PoolRecording, item.features.durationMs]));
-    const seed = SEED + 7 * fold;
-    const plan = planDay([...durations.keys()], durations, seed);
     const started = performance.now();
-    const features = await embedDay(embedder, plan, fold, seed);
+    const { plan, features } = await foldDay(items, fold, embedder);
     days.push({ plan, events: dayEvents(features, best.heads[fold], perFold[fold].chosen) });
     log(
       `pendant day, fold ${fold}: ${(plan.totalMs / 60_000).toFixed(1)} min (${Math.round(performance.now() - started)} ms)`,
