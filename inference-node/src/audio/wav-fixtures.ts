@@ -121,7 +121,7 @@ export async function* chunked(bytes: Uint8Array, chunkBytes: number): AsyncGene
   for (let at = 0; at < bytes.byteLength; at += chunkBytes) yield bytes.subarray(at, at + chunkBytes);
 }
 
-/** Drains a decoder into one array (tests only: real callers must stream). */
+/** Drains a decoder into one array (tests and offline tooling only: real callers must stream). */
 export async function collectSamples(chunks: AsyncIterable<Float32Array>): Promise<Float32Array> {
   const parts: Float32Array[] = [];
   let total = 0;

@@ -10,6 +10,7 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writ
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { decodeTo16kMono } from "../../../inference-node/src/audio/decode-stream.ts";
+import { collectSamples } from "../../../inference-node/src/audio/wav-fixtures.ts";
 import { createPatchStream, PATCH_VALUES } from "../../../inference-node/src/features/patch-stream.ts";
 import {
   CLASS_COUNT,
@@ -50,13 +51,7 @@ export function embeddingRow(features: PatchFeatures, i: number): Float32Array {
 
 /** Decodes a whole file to 16 kHz mono (the engine's decoders and resampler). */
 export async function decodeFile(path: string): Promise<Float32Array> {
-  const chunks: Float32Array[] = [];
-  let length = 0;
-  for await (const chunk of decodeTo16kMono(createReadStream(path))) {
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  return concat(chunks, length);
+  return collectSamples(decodeTo16kMono(createReadStream(path)));
 }
 
 /** A YAMNet session returning scores and embeddings, with a content-keyed disk cache. */

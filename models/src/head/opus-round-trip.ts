@@ -5,8 +5,8 @@
  * decoder. Training on such copies lets the head see the codec's smearing it meets in production.
  */
 import { decodeTo16kMono } from "../../../inference-node/src/audio/decode-stream.ts";
+import { collectSamples } from "../../../inference-node/src/audio/wav-fixtures.ts";
 import { PENDANT_OPUS_KBPS, spawnOpusEncoder } from "../../../test/bench/opus-encoder.ts";
-import { concat } from "./embedder.ts";
 
 /**
  * `samples` through Opus at `bitrateKbps` and back (16 kHz mono, same start; the encoder's pre-skip is
@@ -21,19 +21,10 @@ export async function opusRoundTrip(
   const encoder = spawnOpusEncoder("-", samples.length, bitrateKbps);
   const stdout = encoder.stdout;
   if (stdout === null) throw new Error("opusRoundTrip: the encoder has no stdout");
-  const decode = async (): Promise<Float32Array> => {
-    const chunks: Float32Array[] = [];
-    let length = 0;
-    for await (const chunk of decodeTo16kMono(stdout)) {
-      chunks.push(chunk);
-      length += chunk.length;
-    }
-    return concat(chunks, length);
-  };
   const encode = async (): Promise<void> => {
     await encoder.write(samples);
     await encoder.end();
   };
-  const [decoded] = await Promise.all([decode(), encode()]);
+  const [decoded] = await Promise.all([collectSamples(decodeTo16kMono(stdout)), encode()]);
   return decoded;
 }
