@@ -71,6 +71,40 @@ CREATE SCHEMA user_api;
 COMMENT ON SCHEMA user_api IS 'Per-user API used by the `me` Edge Function with the caller''s JWT claims; not exposed by PostgREST.';
 
 
+--
+-- Name: clear_foreign_clip_keys(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.clear_foreign_clip_keys() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  fits text;
+  cleared integer;
+begin
+  select pg_catalog.pg_get_expr(c.conbin, c.conrelid) into strict fits
+  from pg_catalog.pg_constraint c
+  where c.conrelid = 'public.laughter_events'::regclass
+    and c.conname = 'laughter_events_clip_object_key_own_prefix';
+  -- A CHECK passes when its expression is true or null: a row violates it exactly when it is false.
+  execute pg_catalog.format($sql$
+    with bad as (
+      select id, user_id, recording_id, clip_object_key from public.laughter_events where (%s) is false
+    ), kept as (
+      insert into private.clip_keys_cleared (event_id, user_id, recording_id, clip_object_key)
+      select id, user_id, recording_id, clip_object_key from bad
+      on conflict (event_id) do update set clip_object_key = excluded.clip_object_key, cleared_at = now()
+      returning event_id
+    )
+    update public.laughter_events e set clip_object_key = null from kept where e.id = kept.event_id
+  $sql$, fits);
+  get diagnostics cleared = row_count;
+  return cleared;
+end
+$_$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -1651,13 +1685,20 @@ $$;
 --
 
 CREATE FUNCTION user_api.delete_event(event_id uuid, OUT deleted boolean, OUT clip_object_key text) RETURNS record
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+  uid uuid := user_api.current_user_id();
 begin
-  delete from public.laughter_events e where e.id = delete_event.event_id
+  delete from public.laughter_events e
+  where e.id = delete_event.event_id and e.user_id = uid
   returning e.clip_object_key into delete_event.clip_object_key;
   deleted := found;
+  -- The validated constraint already guarantees it; the object store is not the place to find out.
+  if not pg_catalog.starts_with(delete_event.clip_object_key, uid::text || '/') then
+    delete_event.clip_object_key := null;
+  end if;
 end
 $$;
 
@@ -1807,6 +1848,26 @@ $$;
 
 
 --
+-- Name: clip_keys_cleared; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.clip_keys_cleared (
+    event_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    recording_id uuid NOT NULL,
+    clip_object_key text NOT NULL,
+    cleared_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE clip_keys_cleared; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.clip_keys_cleared IS 'Clip keys cleared from laughter_events because they lay outside the event''s own <user_id>/<recording_id>/ (rows stored before laughter_events_clip_object_key_own_prefix). Kept for operators; no API access.';
+
+
+--
 -- Name: limitless_keys; Type: TABLE; Schema: private; Owner: -
 --
 
@@ -1854,6 +1915,7 @@ CREATE TABLE public.laughter_events (
     model_version text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     note text,
+    CONSTRAINT laughter_events_clip_object_key_own_prefix CHECK (((clip_object_key IS NULL) OR (starts_with(clip_object_key, ((((user_id)::text || '/'::text) || (recording_id)::text) || '/'::text)) AND (length(clip_object_key) <= 1024) AND (substr(clip_object_key, (length(((user_id)::text || (recording_id)::text)) + 3)) ~ '^[A-Za-z0-9_-][A-Za-z0-9._-]*$'::text)))),
     CONSTRAINT laughter_events_ends_after_starts CHECK ((ends_at > starts_at)),
     CONSTRAINT laughter_events_mean_probability_range CHECK (((mean_probability >= (0)::double precision) AND (mean_probability <= (1)::double precision))),
     CONSTRAINT laughter_events_note_length CHECK (((note IS NULL) OR (char_length(note) <= 1000))),
@@ -1923,6 +1985,13 @@ COMMENT ON COLUMN public.laughter_events.model_version IS 'Engine.modelVersion t
 --
 
 COMMENT ON COLUMN public.laughter_events.note IS 'The user''s note on this laugh (at most 1000 characters). A reprocess replaces the recording''s events and so drops their notes.';
+
+
+--
+-- Name: CONSTRAINT laughter_events_clip_object_key_own_prefix ON laughter_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT laughter_events_clip_object_key_own_prefix ON public.laughter_events IS 'clip_object_key is null or <user_id>/<recording_id>/<name>, name of [A-Za-z0-9._-] not starting with ".".';
 
 
 --
@@ -2407,6 +2476,14 @@ ALTER TABLE queue.upload_deletions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
 
 
 --
+-- Name: clip_keys_cleared clip_keys_cleared_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.clip_keys_cleared
+    ADD CONSTRAINT clip_keys_cleared_pkey PRIMARY KEY (event_id);
+
+
+--
 -- Name: limitless_keys limitless_keys_pkey; Type: CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -2420,21 +2497,6 @@ ALTER TABLE ONLY private.limitless_keys
 
 ALTER TABLE ONLY public.job_runs
     ADD CONSTRAINT job_runs_pkey PRIMARY KEY (id);
-
-
---
--- Name: laughter_events laughter_events_clip_object_key_own_prefix; Type: CHECK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE public.laughter_events
-    ADD CONSTRAINT laughter_events_clip_object_key_own_prefix CHECK (((clip_object_key IS NULL) OR (starts_with(clip_object_key, ((((user_id)::text || '/'::text) || (recording_id)::text) || '/'::text)) AND (length(clip_object_key) <= 1024) AND (substr(clip_object_key, (length(((user_id)::text || (recording_id)::text)) + 3)) ~ '^[A-Za-z0-9_-][A-Za-z0-9._-]*$'::text)))) NOT VALID;
-
-
---
--- Name: CONSTRAINT laughter_events_clip_object_key_own_prefix ON laughter_events; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON CONSTRAINT laughter_events_clip_object_key_own_prefix ON public.laughter_events IS 'clip_object_key is null or <user_id>/<recording_id>/<name>, name of [A-Za-z0-9._-] not starting with ".".';
 
 
 --
@@ -2833,13 +2895,6 @@ ALTER TABLE public.job_runs ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.laughter_events ENABLE ROW LEVEL SECURITY;
-
---
--- Name: laughter_events laughter_events_delete_own; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY laughter_events_delete_own ON public.laughter_events FOR DELETE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
-
 
 --
 -- Name: laughter_events laughter_events_select_own; Type: POLICY; Schema: public; Owner: -

@@ -221,6 +221,25 @@ describe("notes and deleting one laugh", () => {
     expect(await objectExists(s3.buckets.clips, second.clip_object_key)).toBe(true);
     expect((await call(user, "DELETE", `/events/${first.id}`)).status).toBe(404);
   });
+
+  it("cannot delete another user's clip through a laugh stored before the clip-key check (issue 21)", async () => {
+    const victim = await createUser(db.sql, "UTC");
+    const attacker = await createUser(db.sql, "UTC");
+    await processed(victim, "2026-11-16T08:00:00Z", [1_000]);
+    await processed(attacker, "2026-11-16T08:00:00Z", [1_000]);
+    const [victims] = await eventsOf(victim);
+    const [old] = await eventsOf(attacker);
+    // A row as stored before 20261201002010 (which added the check NOT VALID): it names the victim's clip.
+    await db.sql.begin(async (tx) => {
+      await tx`alter table public.laughter_events drop constraint laughter_events_clip_object_key_own_prefix`;
+      await tx`update public.laughter_events set clip_object_key = ${victims.clip_object_key} where id = ${old.id}`;
+      await tx.file("supabase/migrations/20261201002010_clip_key_prefix.sql");
+    });
+    expect((await call(attacker, "DELETE", `/events/${old.id}`)).status).toBe(204);
+    expect(await eventsOf(attacker)).toEqual([]);
+    expect(await objectExists(s3.buckets.clips, victims.clip_object_key)).toBe(true);
+    await db.sql`alter table public.laughter_events validate constraint laughter_events_clip_object_key_own_prefix`;
+  });
 });
 
 describe("reprocess and process today", () => {

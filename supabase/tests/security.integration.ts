@@ -89,21 +89,18 @@ describe("RLS and privileges", () => {
         );
         expect(new Set(b.map((r) => r.user_id))).toEqual(new Set([userB]));
       });
-      it("users cannot insert or move rows; only laughs may be deleted, and only one's own", async () => {
+      it("users cannot insert, move or delete rows", async () => {
         expect(
           await asA((tx) => attempt(() => tx`update ${tx("public." + table)} set user_id = user_id`)),
         ).toBe(PERMISSION_DENIED);
         expect(
           await asA((tx) => attempt(() => tx`insert into ${tx("public." + table)} default values`)),
         ).toBe(PERMISSION_DENIED);
-        if (table === "recordings") {
-          expect(await asA((tx) => attempt(() => tx`delete from public.recordings`))).toBe(PERMISSION_DENIED);
-        } else {
-          // `me` deletes one laugh under RLS: a blanket delete reaches only the caller's rows.
-          const deleted = await asA((tx) => tx`delete from public.laughter_events returning user_id`);
-          expect(deleted.length).toBeGreaterThan(0);
-          expect(new Set(deleted.map((r) => r.user_id))).toEqual(new Set([userA]));
-        }
+        // Issue 21: a laugh deleted directly (PostgREST) left its clip object behind; only `me` deletes
+        // laughs (user_api.delete_event), row and clip together.
+        expect(await asA((tx) => attempt(() => tx`delete from ${tx("public." + table)}`))).toBe(
+          PERMISSION_DENIED,
+        );
       });
     });
   }
@@ -207,11 +204,11 @@ describe("RLS and privileges", () => {
     expect(defaults).toEqual([]);
   });
 
-  it("authenticated has SELECT, DELETE on laughter_events, UPDATE(time_zone) and UPDATE(note) only", async () => {
+  it("authenticated has SELECT, UPDATE(time_zone) and UPDATE(note) only", async () => {
     const grants = await db.sql`
       select table_name, privilege_type from information_schema.role_table_grants
       where grantee = 'authenticated' and table_schema = 'public' and privilege_type <> 'SELECT' order by 1, 2`;
-    expect(grants).toEqual([{ table_name: "laughter_events", privilege_type: "DELETE" }]);
+    expect(grants).toEqual([]);
     const columns = await db.sql`
       select table_name, column_name, privilege_type from information_schema.column_privileges
       where grantee = 'authenticated' and table_schema = 'public' and privilege_type <> 'SELECT'
@@ -247,6 +244,60 @@ describe("RLS and privileges", () => {
     expect(await asA((tx) => attempt(() => tx`update public.laughter_events set peak_probability = 1`))).toBe(
       PERMISSION_DENIED,
     );
+  });
+
+  it("user_api.delete_event deletes only the caller's laugh", async () => {
+    const [theirs] = await db.sql`select id from public.laughter_events where user_id = ${userB} limit 1`;
+    const [mine] = await db.sql`select id from public.laughter_events where user_id = ${userA} limit 1`;
+    const other = await asA((tx) => tx`select * from user_api.delete_event(${theirs.id})`);
+    expect(other).toEqual([{ deleted: false, clip_object_key: null }]);
+    const own = await asA((tx) => tx`select * from user_api.delete_event(${mine.id})`);
+    expect(own).toEqual([{ deleted: true, clip_object_key: null }]);
+  });
+
+  it("clip keys stored before the prefix check are cleared (kept aside), and the check is validated", async () => {
+    const [{ validated }] = await db.sql`
+      select convalidated as validated from pg_constraint where conname = 'laughter_events_clip_object_key_own_prefix'`;
+    expect(validated).toBe(true);
+    const [recordingB] = await db.sql`select id from public.recordings where user_id = ${userB}`;
+    const own = `${userB}/${recordingB.id}/100.wav`;
+    const foreign = `${userA}/${recordingA}/100.wav`;
+    const climbing = `${userB}/${recordingB.id}/../../${userA}/x.wav`;
+    // Rows as they could be stored before 20261201002010: the check dropped, written, then re-added NOT VALID
+    // (as that migration left it), all in a transaction that is rolled back.
+    const rollback = new Error("rollback");
+    const after = await db.sql
+      .begin(async (tx) => {
+        await tx`alter table public.laughter_events drop constraint laughter_events_clip_object_key_own_prefix`;
+        const inserted = await tx<{ id: string; clip_object_key: string }[]>`
+          insert into public.laughter_events (user_id, recording_id, starts_at, ends_at, start_offset_ms,
+            end_offset_ms, peak_probability, mean_probability, class_id, class_name, clip_object_key, model_version)
+          select ${userB}, ${recordingB.id}, now(), now() + interval '1 s', o, o + 1000, 0.9, 0.5, 13, 'Laughter', k, 'old'
+          from unnest(${[own, foreign, climbing]}::text[], array[200000, 300000, 400000]) as t(k, o)
+          returning id, clip_object_key`;
+        await tx.file("supabase/migrations/20261201002010_clip_key_prefix.sql");
+        const [{ cleared }] = await tx`select private.clear_foreign_clip_keys() as cleared`;
+        await tx`alter table public.laughter_events validate constraint laughter_events_clip_object_key_own_prefix`;
+        const rows = await tx`
+          select e.clip_object_key as key, c.clip_object_key as kept
+          from unnest(${inserted.map((row) => row.id)}::uuid[]) with ordinality as i(id, n)
+          join public.laughter_events e on e.id = i.id
+          left join private.clip_keys_cleared c on c.event_id = i.id
+          order by i.n`;
+        throw Object.assign(rollback, { result: { cleared, rows } });
+      })
+      .catch((error: unknown) => {
+        if (error !== rollback) throw error;
+        return (rollback as Error & { result: unknown }).result;
+      });
+    expect(after).toEqual({
+      cleared: 2,
+      rows: [
+        { key: own, kept: null },
+        { key: null, kept: foreign },
+        { key: null, kept: climbing },
+      ],
+    });
   });
 
   it("service_role writes recordings and events", async () => {
