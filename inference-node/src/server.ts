@@ -121,13 +121,18 @@ process.on("SIGINT", shutdown);
 try {
   const loadStartedMs = Date.now();
   const loaded = await createEngine({
+    workers: config.NODE_INFERENCE_WORKERS,
     ...(config.NODE_MODEL_PATH === undefined ? {} : { modelPath: config.NODE_MODEL_PATH }),
     ...(config.NODE_INTRA_OP_THREADS === undefined ? {} : { intraOpThreads: config.NODE_INTRA_OP_THREADS }),
   });
   if (shuttingDown) await loaded.dispose();
   else {
     engine = loaded;
-    logger.info("model_loaded", { modelVersion: loaded.modelVersion, loadMs: Date.now() - loadStartedMs });
+    logger.info("model_loaded", {
+      modelVersion: loaded.modelVersion,
+      loadMs: Date.now() - loadStartedMs,
+      inferenceWorkers: config.NODE_INFERENCE_WORKERS,
+    });
   }
 } catch (error) {
   logger.error("model_load_failed", { error });

@@ -1,34 +1,69 @@
 /**
  * `npm run bench`: end-to-end engine figures on a 30-minute and a 4-hour Ogg Opus recording (24 kbit/s
- * mono, built from ../shared/audio/dev and silence), plus model-only throughput on the same number of
- * patches. Prints figures; asserts nothing (targets are checked by reading them).
+ * mono, built from ../shared/audio/dev and silence), for each worker layout side by side (default 1 and 2
+ * inference workers of one intra-op thread each, on the same build and the same input files), plus
+ * model-only throughput on the same number of patches. Each run is a fresh process, so peak RSS is its
+ * own. The load average is printed with every row: on a shared machine the figures are depressed, and a
+ * row taken at load 3 cannot be compared with one taken at load 1. Prints figures; asserts nothing
+ * (targets are checked by reading them).
  *
- * Options (env): BENCH_MINUTES="30,240", BENCH_WORKERS=1, BENCH_THREADS=1, BENCH_DIR=.tmp/bench
+ * Options (env): BENCH_MINUTES="30,240", BENCH_LAYOUTS="1x1,2x1" (workers × intra-op threads; "1x2" is
+ * one worker with two ONNX Runtime threads), BENCH_ROUNDS=1 (the layouts run alternately this many times,
+ * so that a change of load on a shared machine hits them alike), BENCH_DIR=.tmp/bench
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
 import { resolve } from "node:path";
+import { z } from "zod";
 import { makeBenchOpus } from "./make-bench-audio.ts";
 
-const minutesList = (process.env.BENCH_MINUTES ?? "30,240").split(",").map(Number);
-const workers = process.env.BENCH_WORKERS ?? "1";
-const threads = process.env.BENCH_THREADS ?? "1";
-// One worker: the calling thread decodes and computes log-mel on the other core.
-const dir = resolve(process.env.BENCH_DIR ?? ".tmp/bench");
+const layoutSchema = z
+  .string()
+  .regex(/^\d+x\d+$/, 'BENCH_LAYOUTS: each layout is "<workers>x<intraOpThreads>", e.g. "2x1"')
+  .transform((layout) => {
+    const [workers, threads] = layout.split("x").map(Number);
+    return { name: layout, workers, threads };
+  });
+const envSchema = z.object({
+  BENCH_MINUTES: z
+    .string()
+    .default("30,240")
+    .transform((list) => list.split(",").map(Number))
+    .pipe(z.array(z.number().int().positive("BENCH_MINUTES: whole minutes, e.g. 30,240"))),
+  BENCH_LAYOUTS: z
+    .string()
+    .default("1x1,2x1")
+    .transform((list) => list.split(","))
+    .pipe(z.array(layoutSchema).min(1)),
+  BENCH_ROUNDS: z.coerce.number().int().positive("BENCH_ROUNDS: a positive integer").default(1),
+  BENCH_DIR: z.string().default(".tmp/bench"),
+});
+const env = envSchema.parse(process.env);
+const dir = resolve(env.BENCH_DIR);
 mkdirSync(dir, { recursive: true });
 
 /**
  * The end-to-end run uses the production bundle (`npm run build`) with the production runtime settings of
- * infra/node/giggles-node.service: a 1 MB V8 semi-space and two glibc malloc arenas.
+ * infra/node/giggles-inference-node.service: a 1 MB V8 semi-space and two glibc malloc arenas.
  */
 const PRODUCTION_NODE_FLAGS = ["--max-semi-space-size=1"];
 const PRODUCTION_ENV = { ...process.env, MALLOC_ARENA_MAX: "2" };
 
-function lastJsonLine(out: string): Record<string, number> {
-  return JSON.parse(out.trim().split("\n").at(-1)!);
+const runSchema = z.object({
+  wallMs: z.number(),
+  audioMs: z.number(),
+  patches: z.number(),
+  events: z.number().optional(),
+  peakRssBytes: z.number().optional(),
+  cpuMs: z.number().optional(),
+});
+
+function lastJsonLine(out: string) {
+  return runSchema.parse(JSON.parse(out.trim().split("\n").at(-1) ?? "null"));
 }
 
-function runBundle(bundle: string, args: string[]): Record<string, number> {
+function runBundle(bundle: string, args: string[]) {
   const out = execFileSync(process.execPath, [...PRODUCTION_NODE_FLAGS, bundle, ...args], {
     encoding: "utf8",
     env: PRODUCTION_ENV,
@@ -36,28 +71,37 @@ function runBundle(bundle: string, args: string[]): Record<string, number> {
   return lastJsonLine(out);
 }
 
-function runChild(script: string, args: string[]): Record<string, number> {
+function runChild(script: string, args: string[]) {
   return lastJsonLine(
     execFileSync(process.execPath, ["bin/run-ts.mjs", script, ...args], { encoding: "utf8" }),
   );
 }
 
-const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-const rows: Record<string, number>[] = [];
-for (const minutes of minutesList) {
+const mb = (bytes: number | undefined) => ((bytes ?? 0) / 1024 / 1024).toFixed(1);
+const load = () => loadavg()[0].toFixed(2);
+
+console.log(
+  "| input | workers × threads | wall | real time | peak RSS | CPU s per audio hour | events | model-only | e2e / model-only | e2e / first layout | load (1 min) |",
+);
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const minutes of env.BENCH_MINUTES) {
   const file = await makeBenchOpus(dir, minutes);
-  const e2e = runBundle("inference-node/dist/bench-run-detect.mjs", [file, workers, threads]);
-  const model = runChild("test/bench/model-only.ts", [String(e2e.patches), workers, threads]);
-  const rtf = e2e.audioMs / e2e.wallMs;
-  const modelRtf = model.audioMs / model.wallMs;
-  rows.push({ minutes, ...e2e, rtf, modelRtf });
-  console.log(
-    `${minutes} min: wall ${(e2e.wallMs / 1000).toFixed(1)} s, ${rtf.toFixed(0)}× real time, peak RSS ${mb(e2e.peakRssBytes)} MB, ` +
-      `${e2e.events} events; model only ${modelRtf.toFixed(0)}× real time (end-to-end / model-only = ${(rtf / modelRtf).toFixed(2)})`,
-  );
+  for (let round = 0; round < env.BENCH_ROUNDS; round++) {
+    let firstRtf: number | undefined;
+    for (const layout of env.BENCH_LAYOUTS) {
+      const loadBefore = load();
+      const args = [String(layout.workers), String(layout.threads)];
+      const e2e = runBundle("inference-node/dist/bench-run-detect.mjs", [file, ...args]);
+      const model = runChild("test/bench/model-only.ts", [String(e2e.patches), ...args]);
+      const rtf = e2e.audioMs / e2e.wallMs;
+      const modelRtf = model.audioMs / model.wallMs;
+      const cpuPerAudioHour = e2e.cpuMs === undefined ? "?" : ((e2e.cpuMs / e2e.audioMs) * 3600).toFixed(1);
+      firstRtf ??= rtf;
+      console.log(
+        `| ${minutes} min | ${layout.workers} × ${layout.threads} | ${(e2e.wallMs / 1000).toFixed(1)} s | ${rtf.toFixed(0)}× | ` +
+          `${mb(e2e.peakRssBytes)} MB | ${cpuPerAudioHour} | ${e2e.events ?? "?"} | ${modelRtf.toFixed(0)}× | ` +
+          `${(rtf / modelRtf).toFixed(2)} | ${(rtf / firstRtf).toFixed(2)} | ${loadBefore} → ${load()} |`,
+      );
+    }
+  }
 }
-if (rows.length >= 2) {
-  const ratio = rows.at(-1)!.peakRssBytes / rows[0].peakRssBytes;
-  console.log(`peak RSS ratio ${rows.at(-1)!.minutes} min / ${rows[0].minutes} min = ${ratio.toFixed(3)}`);
-}
-console.log(`workers=${workers} intraOpThreads=${threads} (BENCH_WORKERS / BENCH_THREADS)`);

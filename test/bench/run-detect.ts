@@ -1,6 +1,6 @@
 /**
  * Child process of the benchmark: runs the engine on one file and prints one JSON line with wall time,
- * audio duration and this process's peak RSS (worker threads included). A fresh process per input keeps
+ * audio duration, this process's peak RSS and CPU time (worker threads included). A fresh process per input keeps
  * peak RSS honest. Usage: node bin/run-ts.mjs test/bench/run-detect.ts <file> <workers> <intraOpThreads>
  */
 import { createReadStream } from "node:fs";
@@ -16,6 +16,7 @@ const result = await engine.detect(createReadStream(file, { highWaterMark: 64 * 
   },
 });
 const wallMs = performance.now() - started;
+const usage = process.resourceUsage();
 await engine.dispose();
 console.log(
   JSON.stringify({
@@ -25,5 +26,8 @@ console.log(
     events: result.events.length,
     clips,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    // CPU time of every thread (user + system, includes the model load): on a busy machine the wall time
+    // says little, the CPU seconds per audio hour still do.
+    cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
   }),
 );

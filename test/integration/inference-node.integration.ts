@@ -6,7 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -64,6 +64,11 @@ describe.skipIf(!engineAvailable || !soxAvailable)("inference node (real engine,
     await receiver?.close();
     await s3?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("loads one inference worker per core by default (NODE_INFERENCE_WORKERS, issue 21)", () => {
+    const loaded = node.logs().find((line) => line.event === "model_loaded");
+    expect(loaded?.inferenceWorkers).toBe(availableParallelism());
   });
 
   it("processes a 10-minute night: Range resume, clips in storage, signed report, /healthz responsive", async () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError, configSchema, parseConfig } from "./config.ts";
 
@@ -19,6 +20,8 @@ describe("parseConfig", () => {
     expect(config).toMatchObject({
       NODE_PORT: 8080,
       NODE_CONCURRENCY: 1,
+      // One inference worker per core the process may use (2 on the VPS), not 1 (issue 21).
+      NODE_INFERENCE_WORKERS: availableParallelism(),
       NODE_MAX_QUEUED_JOBS: 8,
       NODE_MAX_RSS_MB: 768,
     });
@@ -49,9 +52,17 @@ describe("parseConfig", () => {
   });
 
   it("coerces numbers", () => {
-    expect(parseConfig({ ...minimal, NODE_MAX_RSS_MB: "512", NODE_INTRA_OP_THREADS: "2" })).toMatchObject({
+    expect(
+      parseConfig({
+        ...minimal,
+        NODE_MAX_RSS_MB: "512",
+        NODE_INTRA_OP_THREADS: "2",
+        NODE_INFERENCE_WORKERS: "3",
+      }),
+    ).toMatchObject({
       NODE_MAX_RSS_MB: 512,
       NODE_INTRA_OP_THREADS: 2,
+      NODE_INFERENCE_WORKERS: 3,
     });
   });
 

@@ -9,6 +9,7 @@
  * const config = parseConfig(process.env); // throws ConfigError naming each bad variable
  * ```
  */
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 
 const positiveInt = z.coerce.number<string>().int().positive();
@@ -42,14 +43,24 @@ export const configSchema = z
     NODE_REPLAY_WINDOW_MS: positiveInt.default(300_000),
     /** Jobs waiting behind the running ones; more gets 429. */
     NODE_MAX_QUEUED_JOBS: nonNegativeInt.default(8),
-    /** Jobs inferring at once. The engine serialises ONNX runs, so >1 only overlaps fetch/upload. */
+    /**
+     * Jobs inferring at once. One job already keeps every inference worker busy (its batches go to the
+     * least-loaded worker), so >1 only overlaps one job's fetch/upload with another's inference.
+     */
     NODE_CONCURRENCY: positiveInt.default(1),
+    /**
+     * Inference worker threads, each with its own ONNX session (about 40 MB each), shared by the running
+     * jobs. Default: the machine's `os.availableParallelism()` (2 on the 2-vCPU VPS), because workers beat
+     * intra-op threads on this model (README "Benchmark": 2 workers × 1 thread against 1 × 2).
+     */
+    NODE_INFERENCE_WORKERS: positiveInt.default(() => availableParallelism()),
     /** Recent jobId+leaseToken pairs remembered to drop duplicate deliveries. */
     NODE_DEDUPE_CAPACITY: positiveInt.default(4096),
     /** Memory guard: above this resident set size the node refuses new work (503) and /readyz fails. */
     NODE_MAX_RSS_MB: positiveInt.default(768),
     /** ONNX model file; the engine's default when unset. */
     NODE_MODEL_PATH: z.string().min(1).optional(),
+    /** ONNX Runtime intra-op threads per inference worker (engine default: 1). */
     NODE_INTRA_OP_THREADS: positiveInt.optional(),
     /** Consecutive failed attempts (without progress) before the audio fetch gives up. */
     NODE_AUDIO_FETCH_RETRIES: nonNegativeInt.default(5),
