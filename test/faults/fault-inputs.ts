@@ -3,10 +3,13 @@
  * Inputs for the fault suite and the decoder fuzz, built in memory from the dev recordings (which are
  * never copied into the repository).
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
 import { encodeWav16 } from "../../inference-node/src/clips/wav-writer.ts";
+import { spawnOpusEncoder } from "../bench/opus-encoder.ts";
+import { seededRandom } from "../harness/seeded-random.ts";
 import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
 
 /** Bytes of one dev recording, e.g. `devAudio("laugh_040.wav")`. */
@@ -71,4 +74,31 @@ function joinArrays<T extends Uint8Array | Float32Array>(
     at += part.length;
   }
   return out;
+}
+
+/** 72 s of noise at 256 kbit/s: about 2.2 MB, decoded in well under a second. */
+export const MULTI_MEGABYTE_OPUS_SECONDS = 72;
+const OPUS_KBPS = 256;
+const MIN_BYTES = 2_000_000;
+
+/** Seeded noise encoded by opusenc at a high bit rate, so a short recording is several MB. */
+export async function multiMegabyteOpus(): Promise<Uint8Array> {
+  const random = seededRandom(19_8);
+  const samples = Float32Array.from(
+    { length: MULTI_MEGABYTE_OPUS_SECONDS * 16_000 },
+    () => 0.6 * (random() - 0.5),
+  );
+  const dir = mkdtempSync(join(tmpdir(), "giggles-url-reads-"));
+  try {
+    const path = join(dir, "noise.opus");
+    const encoder = spawnOpusEncoder(path, samples.length, OPUS_KBPS);
+    await encoder.write(samples);
+    await encoder.end();
+    const bytes = new Uint8Array(readFileSync(path));
+    if (bytes.length < MIN_BYTES)
+      throw new Error(`opusenc wrote ${bytes.length} bytes; expected ≥ ${MIN_BYTES}`);
+    return bytes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

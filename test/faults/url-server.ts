@@ -1,8 +1,10 @@
 /**
  * @module
  * A local HTTP server for the URL-input faults: serves one body at `/audio`, redirects `/moved` there
- * (302), cuts the connection halfway at `/cut`, and at `/exact` sends the whole body chunked (no
- * Content-Length), drops the socket after the last byte, then answers any Range with 416 `bytes STAR/N`.
+ * (302), cuts the connection halfway at `/cut`, at `/exact` sends the whole body chunked (no
+ * Content-Length), drops the socket after the last byte, then answers any Range with 416 `bytes STAR/N`, and at
+ * `/close` sends it whole with `Connection: close`, so the socket ends (FIN) right after the last byte, as
+ * an HTTP/1.0 server (`python3 -m http.server`) does: the case that crashed undici < 8.6 (issue 19 item 8).
  */
 import { once } from "node:events";
 import { createServer } from "node:http";
@@ -22,6 +24,8 @@ export async function startUrlServer(body: Uint8Array): Promise<UrlServer> {
       res.writeHead(302, { location: "/audio" }).end();
     } else if (path === "/audio") {
       res.writeHead(200, { "content-length": String(body.length) }).end(body);
+    } else if (path === "/close") {
+      res.writeHead(200, { "content-length": String(body.length), connection: "close" }).end(body);
     } else if (path === "/cut") {
       res.writeHead(200, { "content-length": String(body.length) });
       res.write(body.subarray(0, body.length >> 1), () => res.destroy());
