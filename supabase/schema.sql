@@ -1820,6 +1820,26 @@ $$;
 
 
 --
+-- Name: limitless_key_state(); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.limitless_key_state() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce((select k.status from private.limitless_keys k
+                   where k.user_id = user_api.current_user_id()), 'none')
+$$;
+
+
+--
+-- Name: FUNCTION limitless_key_state(); Type: COMMENT; Schema: user_api; Owner: -
+--
+
+COMMENT ON FUNCTION user_api.limitless_key_state() IS 'The caller''s Limitless key state: none | valid | invalid (401) | forbidden (403); both re-checked every few hours.';
+
+
+--
 -- Name: process_today(); Type: FUNCTION; Schema: user_api; Owner: -
 --
 
