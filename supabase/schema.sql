@@ -499,7 +499,7 @@ COMMENT ON FUNCTION queue.claim(batch_size integer, lease interval, node_id text
 -- Name: claim_ingest(integer, interval, text); Type: FUNCTION; Schema: queue; Owner: -
 --
 
-CREATE FUNCTION queue.claim_ingest(batch_size integer, lease interval DEFAULT '00:05:00'::interval, worker_id text DEFAULT NULL::text) RETURNS TABLE(job_id bigint, lease_token uuid, lease_expires_at timestamp with time zone, attempt integer, max_attempts integer, window_id bigint, user_id uuid, starts_at timestamp with time zone, ends_at timestamp with time zone, object_key text, key_id uuid, ciphertext bytea, iv bytea, kek_version integer)
+CREATE FUNCTION queue.claim_ingest(batch_size integer, lease interval DEFAULT '00:05:00'::interval, worker_id text DEFAULT NULL::text) RETURNS TABLE(job_id bigint, lease_token uuid, lease_expires_at timestamp with time zone, attempt integer, max_attempts integer, window_id bigint, user_id uuid, starts_at timestamp with time zone, ends_at timestamp with time zone, object_key text, audio_ms integer, key_id uuid, key_status text, ciphertext bytea, iv bytea, kek_version integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -510,6 +510,7 @@ declare
   running integer;
   per_user jsonb;
   user_running integer;
+  probed uuid[] := '{}';
   claimed integer := 0;
   job queue.jobs;
 begin
@@ -528,17 +529,27 @@ begin
         where j.kind = 'ingest' and j.status = 'processing' group by j.user_id) x;
 
   for candidate in
-    select j.id, j.user_id
+    select j.id, j.user_id, k.key_id, k.status as key_status
     from queue.jobs j
     join queue.ingest_windows w on w.id = j.window_id and w.recording_id is null
-    join private.limitless_keys k on k.user_id = j.user_id and k.status = 'valid'
+    join private.limitless_keys k on k.user_id = j.user_id
     where j.kind = 'ingest' and j.status = 'queued' and j.run_at <= pg_catalog.now()
+      and (k.rate_limited_until is null or k.rate_limited_until <= pg_catalog.now())
+      and (k.status = 'valid'
+           or k.checked_at is null or k.checked_at <= pg_catalog.now() - settings.key_recheck_every)
     order by j.run_at, j.id
     for update of j skip locked
   loop
     exit when claimed >= claim_ingest.batch_size or running >= settings.global_concurrency;
     user_running := coalesce((per_user ->> candidate.user_id::text)::integer, 0);
     continue when user_running >= settings.per_user_concurrency;
+    continue when candidate.key_status <> 'valid' and candidate.key_id = any (probed);
+    if candidate.key_status <> 'valid' then
+      -- One probe per key and period: the probe's answer settles the key (limitless_key_accepted or
+      -- ingest_key_rejected), the other windows keep waiting.
+      probed := probed || candidate.key_id;
+      update private.limitless_keys k set checked_at = pg_catalog.now() where k.key_id = candidate.key_id;
+    end if;
     update queue.jobs j
     set status = 'processing', lease_token = gen_random_uuid(),
         lease_expires_at = pg_catalog.now() + claim_ingest.lease, attempts = j.attempts + 1,
@@ -550,7 +561,8 @@ begin
     claimed := claimed + 1;
     return query
       select job.id, job.lease_token, job.lease_expires_at, job.attempts, job.max_attempts, w.id, w.user_id,
-             w.starts_at, w.ends_at, w.object_key, k.key_id, k.ciphertext, k.iv, k.kek_version
+             w.starts_at, w.ends_at, w.object_key, w.audio_ms, k.key_id, k.status, k.ciphertext, k.iv,
+             k.kek_version
       from queue.ingest_windows w join private.limitless_keys k on k.user_id = w.user_id
       where w.id = job.window_id;
   end loop;
@@ -562,7 +574,7 @@ $$;
 -- Name: FUNCTION claim_ingest(batch_size integer, lease interval, worker_id text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.claim_ingest(batch_size integer, lease interval, worker_id text) IS 'Leases runnable ingest jobs of users with a valid key, within the per-user and global concurrency limits.';
+COMMENT ON FUNCTION queue.claim_ingest(batch_size integer, lease interval, worker_id text) IS 'Leases runnable ingest jobs of users whose key may be used now (valid and not rate-limited, or due for a re-check), within the per-user and global concurrency limits.';
 
 
 --
@@ -666,10 +678,10 @@ $$;
 
 
 --
--- Name: complete_ingest(bigint, uuid, bigint); Type: FUNCTION; Schema: queue; Owner: -
+-- Name: complete_ingest(bigint, uuid, bigint, integer); Type: FUNCTION; Schema: queue; Owner: -
 --
 
-CREATE FUNCTION queue.complete_ingest(job_id bigint, lease_token uuid, size_bytes bigint) RETURNS jsonb
+CREATE FUNCTION queue.complete_ingest(job_id bigint, lease_token uuid, size_bytes bigint, duration_ms integer DEFAULT NULL::integer) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -678,6 +690,7 @@ declare
   job queue.jobs := private.lock_ingest_job(complete_ingest.job_id, complete_ingest.lease_token);
   win queue.ingest_windows;
   new_recording_id uuid;
+  overlapping uuid;
   created boolean := false;
   result jsonb;
 begin
@@ -687,12 +700,31 @@ begin
   if complete_ingest.size_bytes is null or complete_ingest.size_bytes <= 0 then
     raise exception 'INVALID_ARGUMENT: size_bytes must be positive' using errcode = '22023';
   end if;
+  if complete_ingest.duration_ms is not null and complete_ingest.duration_ms < 0 then
+    raise exception 'INVALID_ARGUMENT: duration_ms must not be negative' using errcode = '22023';
+  end if;
   select * into win from queue.ingest_windows w where w.id = job.window_id;
+  -- Same lock as register_recording: one registration per user at a time, so the overlap check holds.
+  perform 1 from public.profiles p where p.user_id = win.user_id for update;
+  if not exists (select 1 from private.limitless_keys k where k.user_id = win.user_id) then
+    raise exception 'KEY_NOT_FOUND: user % has no Limitless key any more; the download is dropped', win.user_id
+      using errcode = 'GQ007', hint = 'Delete the uploaded object; the window waits for a new key.';
+  end if;
   new_recording_id := win.recording_id;
   if new_recording_id is null then
     select r.id into new_recording_id from public.recordings r where r.object_key = win.object_key;
   end if;
   if new_recording_id is null then
+    select r.id into overlapping from public.recordings r
+    where r.user_id = win.user_id
+      and r.started_at > win.starts_at - interval '24 hours'
+      and r.started_at < win.ends_at and r.ended_at > win.starts_at
+      and r.status <> 'failed'
+    limit 1;
+    if overlapping is not null then
+      raise exception 'RECORDING_OVERLAP: window % – % overlaps recording %', win.starts_at, win.ends_at,
+        overlapping using errcode = 'GQ011';
+    end if;
     insert into public.recordings (user_id, object_key, started_at, ended_at, format, size_bytes, source, status)
     values (win.user_id, win.object_key, win.starts_at, win.ends_at, 'ogg-opus', complete_ingest.size_bytes,
             'limitless', 'pending')
@@ -702,10 +734,12 @@ begin
   end if;
   update queue.ingest_windows w
   set recording_id = new_recording_id, downloaded_at = pg_catalog.now(), no_audio_since = null,
-      last_checked_at = pg_catalog.now(), checks = w.checks + 1
+      last_checked_at = pg_catalog.now(), checks = w.checks + 1,
+      audio_ms = coalesce(complete_ingest.duration_ms, w.audio_ms)
   where w.id = win.id;
   result := pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', win.id, 'status', 'done',
-    'recording_id', new_recording_id, 'created', created, 'size_bytes', complete_ingest.size_bytes);
+    'recording_id', new_recording_id, 'created', created, 'size_bytes', complete_ingest.size_bytes,
+    'duration_ms', complete_ingest.duration_ms);
   perform private.finish_job(job, result);
   return result;
 end
@@ -959,10 +993,35 @@ COMMENT ON FUNCTION queue.heartbeat(job_id bigint, lease_token uuid, lease inter
 
 
 --
--- Name: ingest_key_rejected(bigint, uuid, uuid); Type: FUNCTION; Schema: queue; Owner: -
+-- Name: ingest_failed(bigint, uuid, text, boolean); Type: FUNCTION; Schema: queue; Owner: -
 --
 
-CREATE FUNCTION queue.ingest_key_rejected(job_id bigint, lease_token uuid, key_id uuid) RETURNS void
+CREATE FUNCTION queue.ingest_failed(job_id bigint, lease_token uuid, error text, retryable boolean DEFAULT true) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  settings queue.ingest_settings;
+begin
+  select * into settings from queue.ingest_settings;
+  return queue.fail(ingest_failed.job_id, ingest_failed.lease_token, ingest_failed.error, ingest_failed.retryable,
+                    '{}'::jsonb, settings.backoff_base, settings.backoff_max);
+end
+$$;
+
+
+--
+-- Name: FUNCTION ingest_failed(job_id bigint, lease_token uuid, error text, retryable boolean); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.ingest_failed(job_id bigint, lease_token uuid, error text, retryable boolean) IS 'A failed ingest attempt: queue.fail with the backoff of queue.ingest_settings (permanent when not retryable).';
+
+
+--
+-- Name: ingest_key_rejected(bigint, uuid, uuid, text); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.ingest_key_rejected(job_id bigint, lease_token uuid, key_id uuid, status text DEFAULT 'invalid'::text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -970,15 +1029,22 @@ CREATE FUNCTION queue.ingest_key_rejected(job_id bigint, lease_token uuid, key_i
 declare
   job queue.jobs := private.lock_ingest_job(ingest_key_rejected.job_id, ingest_key_rejected.lease_token);
 begin
+  if ingest_key_rejected.status is null or ingest_key_rejected.status not in ('invalid', 'forbidden') then
+    raise exception 'INVALID_ARGUMENT: status must be invalid or forbidden' using errcode = '22023';
+  end if;
   if job.status = 'done' then
     raise exception 'JOB_ALREADY_DONE: job % is already complete', job.id using errcode = 'GQ004';
   end if;
   update private.limitless_keys k
-  set status = 'invalid', invalid_since = coalesce(k.invalid_since, pg_catalog.now())
+  set status = ingest_key_rejected.status, invalid_since = coalesce(k.invalid_since, pg_catalog.now()),
+      checked_at = pg_catalog.now()
   where k.user_id = job.user_id and k.key_id = ingest_key_rejected.key_id;
   update queue.jobs j
   set status = 'queued', attempts = greatest(j.attempts - 1, 0), lease_token = null, lease_expires_at = null,
-      run_at = pg_catalog.now(), last_error = 'KEY_INVALID: upstream answered 401/403; waiting for a new key'
+      run_at = pg_catalog.now(),
+      last_error = pg_catalog.format('KEY_%s: upstream answered %s; re-checked every few hours',
+                                     pg_catalog.upper(ingest_key_rejected.status),
+                                     case ingest_key_rejected.status when 'invalid' then 401 else 403 end)
   where j.id = job.id;
 end
 $$;
@@ -1006,6 +1072,24 @@ begin
   perform private.finish_job(job,
     pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', job.window_id, 'status', 'no_audio'),
     'NO_AUDIO: upstream answered 404');
+end
+$$;
+
+
+--
+-- Name: ingest_rate_limited(bigint, uuid, uuid, interval); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.ingest_rate_limited(job_id bigint, lease_token uuid, key_id uuid, delay interval) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform queue.release(ingest_rate_limited.job_id, ingest_rate_limited.lease_token, ingest_rate_limited.delay);
+  update private.limitless_keys k
+  set rate_limited_until = greatest(coalesce(k.rate_limited_until, pg_catalog.now()),
+                                    pg_catalog.now() + greatest(ingest_rate_limited.delay, interval '0'))
+  where k.key_id = ingest_rate_limited.key_id;
 end
 $$;
 
@@ -1068,14 +1152,19 @@ CREATE FUNCTION queue.kick_ingest() RETURNS text
     SET search_path TO ''
     AS $_$
 declare
+  settings queue.ingest_settings;
   runnable integer;
   url text;
   token text;
   body jsonb;
 begin
+  select * into settings from queue.ingest_settings;
   select count(*) into runnable
   from queue.jobs j
-  left join private.limitless_keys k on k.user_id = j.user_id and k.status = 'valid'
+  left join private.limitless_keys k on k.user_id = j.user_id
+    and (k.rate_limited_until is null or k.rate_limited_until <= pg_catalog.now())
+    and (k.status = 'valid' or k.checked_at is null
+         or k.checked_at <= pg_catalog.now() - settings.key_recheck_every)
   where j.status = 'queued' and j.run_at <= pg_catalog.now()
     and ((j.kind = 'ingest' and k.user_id is not null) or j.kind = 'delete');
   if runnable = 0 then
@@ -1107,6 +1196,23 @@ $_$;
 --
 
 COMMENT ON FUNCTION queue.kick_ingest() IS 'If claimable ingest jobs exist: pg_net POST to the ingest Edge Function (Vault URL/token), else NOTIFY giggles_ingest.';
+
+
+--
+-- Name: limitless_key_accepted(uuid); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.limitless_key_accepted(key_id uuid) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with revived as (
+    update private.limitless_keys k set status = 'valid', invalid_since = null, checked_at = pg_catalog.now()
+    where k.key_id = limitless_key_accepted.key_id and k.status <> 'valid'
+    returning 1
+  )
+  select exists (select 1 from revived)
+$$;
 
 
 --
@@ -1161,7 +1267,7 @@ COMMENT ON FUNCTION queue.plan_audio_deletion(now timestamp with time zone) IS '
 -- Name: plan_ingest(timestamp with time zone, uuid); Type: FUNCTION; Schema: queue; Owner: -
 --
 
-CREATE FUNCTION queue.plan_ingest(now timestamp with time zone DEFAULT now(), user_id uuid DEFAULT NULL::uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer) RETURNS record
+CREATE FUNCTION queue.plan_ingest(now timestamp with time zone DEFAULT now(), user_id uuid DEFAULT NULL::uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer, OUT dead_revived integer) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -1185,12 +1291,31 @@ begin
     cross join lateral pg_catalog.generate_series(u.today - settings.backfill_days, u.today - 1,
                                                   interval '1 day') as d
   ),
-  windows as (
+  candidates as (
     select d.user_id, d.local_date, s as starts_at, least(s + interval '2 hours', d.day_end) as ends_at
     from days d
     cross join lateral pg_catalog.generate_series(d.day_start, d.day_end - interval '1 microsecond',
                                                   interval '2 hours') as s
     where d.day_end + settings.day_grace <= plan_ingest.now
+  ),
+  -- The uncovered parts of each candidate: windows are at most 2 h, so only windows starting less
+  -- than 2 h before the candidate can overlap it.
+  uncovered as (
+    select c.user_id, c.local_date, piece
+    from candidates c
+    cross join lateral (
+      select pg_catalog.tstzmultirange(pg_catalog.tstzrange(c.starts_at, c.ends_at))
+             - coalesce(pg_catalog.range_agg(pg_catalog.tstzrange(x.starts_at, x.ends_at)),
+                        '{}'::pg_catalog.tstzmultirange) as free
+      from queue.ingest_windows x
+      where x.user_id = c.user_id and x.starts_at > c.starts_at - interval '2 hours'
+        and x.starts_at < c.ends_at and x.ends_at > c.starts_at
+    ) f
+    cross join lateral pg_catalog.unnest(f.free) as piece
+  ),
+  windows as (
+    select u.user_id, u.local_date, pg_catalog.lower(u.piece) as starts_at, pg_catalog.upper(u.piece) as ends_at
+    from uncovered u
   )
   insert into queue.ingest_windows (user_id, local_date, starts_at, ends_at, object_key)
   select w.user_id, w.local_date, w.starts_at, w.ends_at,
@@ -1220,15 +1345,27 @@ begin
     and (w.last_checked_at is null or w.last_checked_at <= plan_ingest.now - settings.no_audio_recheck_every)
     and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id);
   get diagnostics no_audio_requeued = row_count;
+
+  update queue.jobs j
+  set status = 'queued', run_at = pg_catalog.now(), attempts = 0, max_attempts = settings.max_attempts,
+      lease_token = null, lease_expires_at = null, claimed_by = null, claimed_at = null, outcome = null,
+      finished_at = null
+  from queue.ingest_windows w
+  where j.window_id = w.id and j.kind = 'ingest' and j.status = 'dead'
+    and w.recording_id is null
+    and j.finished_at <= plan_ingest.now - settings.dead_revive_after
+    and w.ends_at + settings.dead_revive_for > plan_ingest.now
+    and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id);
+  get diagnostics dead_revived = row_count;
 end
 $$;
 
 
 --
--- Name: FUNCTION plan_ingest(now timestamp with time zone, user_id uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer); Type: COMMENT; Schema: queue; Owner: -
+-- Name: FUNCTION plan_ingest(now timestamp with time zone, user_id uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer, OUT dead_revived integer); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.plan_ingest(now timestamp with time zone, user_id uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer) IS 'Hourly (and when a key is stored): plans ≤ 2 h windows of finished local days of the last backfill_days as ingest jobs; re-queues 404 windows within no_audio_recheck_for.';
+COMMENT ON FUNCTION queue.plan_ingest(now timestamp with time zone, user_id uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer, OUT dead_revived integer) IS 'Hourly (and when a key is stored): plans the uncovered UTC time of finished local days of the last backfill_days as ≤ 2 h ingest windows; re-queues 404 windows within no_audio_recheck_for and revives dead ones.';
 
 
 --
@@ -1724,6 +1861,26 @@ $$;
 
 
 --
+-- Name: limitless_key_state(); Type: FUNCTION; Schema: user_api; Owner: -
+--
+
+CREATE FUNCTION user_api.limitless_key_state() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce((select k.status from private.limitless_keys k
+                   where k.user_id = user_api.current_user_id()), 'none')
+$$;
+
+
+--
+-- Name: FUNCTION limitless_key_state(); Type: COMMENT; Schema: user_api; Owner: -
+--
+
+COMMENT ON FUNCTION user_api.limitless_key_state() IS 'The caller''s Limitless key state: none | valid | invalid (401) | forbidden (403); both re-checked every few hours.';
+
+
+--
 -- Name: process_today(); Type: FUNCTION; Schema: user_api; Owner: -
 --
 
@@ -1881,10 +2038,12 @@ CREATE TABLE private.limitless_keys (
     invalid_since timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT limitless_keys_invalid_since CHECK (((status = 'invalid'::text) = (invalid_since IS NOT NULL))),
+    checked_at timestamp with time zone,
+    rate_limited_until timestamp with time zone,
+    CONSTRAINT limitless_keys_invalid_since CHECK (((status = 'valid'::text) = (invalid_since IS NULL))),
     CONSTRAINT limitless_keys_iv_length CHECK ((octet_length(iv) = 12)),
     CONSTRAINT limitless_keys_kek_version_check CHECK ((kek_version >= 1)),
-    CONSTRAINT limitless_keys_status_check CHECK ((status = ANY (ARRAY['valid'::text, 'invalid'::text])))
+    CONSTRAINT limitless_keys_status_check CHECK ((status = ANY (ARRAY['valid'::text, 'invalid'::text, 'forbidden'::text])))
 );
 
 
@@ -1893,6 +2052,27 @@ CREATE TABLE private.limitless_keys (
 --
 
 COMMENT ON TABLE private.limitless_keys IS 'Per-user Limitless API key, AES-256-GCM ciphertext (+tag) with AAD "giggles/limitless-key/v<kek_version>/<user_id>". key_id changes with every stored key, so a 401 seen with an old key never invalidates a newer one.';
+
+
+--
+-- Name: COLUMN limitless_keys.status; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON COLUMN private.limitless_keys.status IS 'valid; invalid (Limitless answered 401); forbidden (403: the key is known but may not download). Both are probed again every ingest_settings.key_recheck_every.';
+
+
+--
+-- Name: COLUMN limitless_keys.checked_at; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON COLUMN private.limitless_keys.checked_at IS 'Last 401/403 seen with this key (the probe clock).';
+
+
+--
+-- Name: COLUMN limitless_keys.rate_limited_until; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON COLUMN private.limitless_keys.rate_limited_until IS 'Limitless answered 429 for this key: no claim before.';
 
 
 --
@@ -2296,10 +2476,16 @@ CREATE TABLE queue.ingest_settings (
     no_audio_recheck_for interval DEFAULT '72:00:00'::interval NOT NULL,
     no_audio_recheck_every interval DEFAULT '00:55:00'::interval NOT NULL,
     raw_audio_retention interval DEFAULT '7 days'::interval NOT NULL,
-    max_attempts integer DEFAULT 5 NOT NULL,
+    max_attempts integer DEFAULT 21 NOT NULL,
     per_user_concurrency integer DEFAULT 2 NOT NULL,
     global_concurrency integer DEFAULT 8 NOT NULL,
+    backoff_base interval DEFAULT '00:01:00'::interval NOT NULL,
+    backoff_max interval DEFAULT '06:00:00'::interval NOT NULL,
+    dead_revive_after interval DEFAULT '24:00:00'::interval NOT NULL,
+    dead_revive_for interval DEFAULT '14 days'::interval NOT NULL,
+    key_recheck_every interval DEFAULT '06:00:00'::interval NOT NULL,
     CONSTRAINT ingest_settings_backfill_days_check CHECK (((backfill_days >= 1) AND (backfill_days <= 60))),
+    CONSTRAINT ingest_settings_backoff CHECK (((backoff_base > '00:00:00'::interval) AND (backoff_max >= backoff_base))),
     CONSTRAINT ingest_settings_global_concurrency_check CHECK ((global_concurrency >= 1)),
     CONSTRAINT ingest_settings_id_check CHECK (id),
     CONSTRAINT ingest_settings_max_attempts_check CHECK ((max_attempts >= 1)),
@@ -2311,7 +2497,7 @@ CREATE TABLE queue.ingest_settings (
 -- Name: TABLE ingest_settings; Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON TABLE queue.ingest_settings IS 'Ingestion settings (one row): backfill_days (days re-planned on every sweep and ingested for a new key), day_grace (a local day is planned once it ended this long ago), no_audio_recheck_for (404 windows are asked again until their end + this), raw_audio_retention (raw objects deleted this long after detection), max_attempts for 5xx/network, per_user/global_concurrency of downloads.';
+COMMENT ON TABLE queue.ingest_settings IS 'Ingestion settings (one row): backfill_days (days re-planned on every sweep and ingested for a new key), day_grace (a local day is planned once it ended this long ago), no_audio_recheck_for (404 windows are asked again until their end + this), raw_audio_retention (raw objects deleted this long after detection), max_attempts, backoff_base and backoff_max for 5xx/network/bad bodies (base × 2^(attempt-1), capped), dead_revive_after/dead_revive_for (the planner revives dead windows), key_recheck_every (an invalid or forbidden key is probed again), per_user/global_concurrency of downloads.';
 
 
 --
@@ -2332,6 +2518,8 @@ CREATE TABLE queue.ingest_windows (
     checks integer DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    audio_ms integer,
+    CONSTRAINT ingest_windows_audio_ms_check CHECK ((audio_ms >= 0)),
     CONSTRAINT ingest_windows_span CHECK (((ends_at > starts_at) AND ((ends_at - starts_at) <= '02:00:00'::interval)))
 );
 
@@ -2355,6 +2543,13 @@ COMMENT ON COLUMN queue.ingest_windows.object_key IS 'Where its audio goes in th
 --
 
 COMMENT ON COLUMN queue.ingest_windows.no_audio_since IS 'First 404 (no audio yet); null once audio arrived.';
+
+
+--
+-- Name: COLUMN ingest_windows.audio_ms; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.ingest_windows.audio_ms IS 'Duration of the stored audio (Ogg granule of the last page − pre-skip), checked against the window.';
 
 
 --

@@ -19,6 +19,7 @@ export const ingestSummarySchema = z.object({
   rateLimited: count,
   retried: count,
   dead: count,
+  dropped: count,
   errors: count,
   bytes: count,
   deleted: count,

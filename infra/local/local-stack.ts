@@ -109,7 +109,7 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Port of the gateway (default: a free one). */
   gatewayPort?: number;
-  /** Extra settings of the ingest function (e.g. a short INGEST_BACKOFF_BASE_SECONDS in tests). */
+  /** Extra settings of the ingest function (e.g. a larger INGEST_MAX_BITRATE_FACTOR in the bench). */
   ingestEnv?: Record<string, string>;
 }
 

@@ -4,6 +4,7 @@ import {
   downloadAudioUrl,
   hasOggMagic,
   keyCheckUrl,
+  rateLimitSeconds,
   retryAfterSeconds,
 } from "./limitless-contract.ts";
 
@@ -18,15 +19,18 @@ describe("Limitless contract", () => {
   });
 
   it("classifies every answer of the contract", () => {
-    expect([200, 404, 401, 403, 429, 500, 502, 503, 400].map(classifyDownloadStatus)).toEqual([
+    expect([200, 404, 401, 403, 429, 500, 502, 503, 400, 302, 307, 408].map(classifyDownloadStatus)).toEqual([
       "audio",
       "no_audio",
       "key_invalid",
-      "key_invalid",
+      "key_forbidden",
       "rate_limited",
       "transient",
       "transient",
       "transient",
+      "bad_request",
+      "redirect",
+      "redirect",
       "transient",
     ]);
   });
@@ -37,6 +41,15 @@ describe("Limitless contract", () => {
     expect(retryAfterSeconds("Mon, 30 Nov 2026 10:00:30 GMT", now)).toBe(30);
     expect(retryAfterSeconds(null, now)).toBeUndefined();
     expect(retryAfterSeconds("soon", now)).toBeUndefined();
+  });
+
+  it("reads a 429's wait from the header, else from the body's retryAfter", () => {
+    const now = Date.parse("2026-11-30T10:00:00Z");
+    expect(rateLimitSeconds("7", '{"retryAfter":90}', now)).toBe(7);
+    expect(rateLimitSeconds(null, '{"error":"rate limited","retryAfter":90}', now)).toBe(90);
+    expect(rateLimitSeconds(null, '{"retryAfter":"12.5"}', now)).toBe(13);
+    expect(rateLimitSeconds(null, '{"retryAfter":-1}', now)).toBeUndefined();
+    expect(rateLimitSeconds(null, "<html>busy</html>", now)).toBeUndefined();
   });
 
   it("recognises the Ogg capture pattern", () => {

@@ -4,9 +4,15 @@
  * or a log), then every upstream answer: 200 (multipart into the bucket, verified, recording + detection
  * job), 404 then 200, 401 (key invalid, windows wait, a new key resumes them), 429 (released until
  * Retry-After), 5xx (backoff, then dead and listed), slow (timeout), truncated and non-Ogg bodies (never
- * registered), the raw-audio deletion, and no window downloaded twice.
+ * registered), the raw-audio deletion, and no window downloaded twice. Then the faults of issues 19/21:
+ * a 60-minute outage with the production backoff, 400, 403, a 401 re-checked later, a per-key 429 with
+ * the body's retryAfter, redirects (never followed with the key), an endless body (byte cap), a cut
+ * Ogg whose Content-Length matches, an HTML 200, and delete-all during a download held open.
  */
 import { execFileSync } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,9 +43,10 @@ beforeAll(async () => {
   [db, s3, limitless] = await Promise.all([startTestDatabase(), startS3(), startLimitlessServer()]);
   auth = await startTestAuth(db.sql);
   await pauseCron(db.sql);
-  // Yesterday only, due at once, two attempts for transient failures.
+  // Yesterday only, due at once, two attempts 1 s apart for transient failures.
   await db.sql`update queue.ingest_settings
-               set backfill_days = 1, day_grace = '0 seconds', max_attempts = 2, global_concurrency = 4`;
+               set backfill_days = 1, day_grace = '0 seconds', max_attempts = 2, global_concurrency = 4,
+                   backoff_base = '1 second', backoff_max = '1 second'`;
   oggAudio = await windowOggOpus([join(DEV_AUDIO_DIR, "laugh_001.wav")]);
   const env = {
     SUPABASE_DB_URL: db.url,
@@ -48,9 +55,9 @@ beforeAll(async () => {
     LIMITLESS_KEKS: KEKS,
     INGEST_TOKEN,
     INGEST_CONCURRENCY: "3",
-    INGEST_BACKOFF_BASE_SECONDS: "1",
-    INGEST_BACKOFF_MAX_SECONDS: "1",
     INGEST_DOWNLOAD_TIMEOUT_MS: "1500",
+    // A 2 h window's cap: 21.6 MB + 1 MiB (the endless-body test streams that much).
+    INGEST_MAX_BITRATE_FACTOR: "1",
     ...storageEnv(s3),
   };
   [keyFn, ingestFn] = await Promise.all([
@@ -172,10 +179,12 @@ describe("limitless-key", () => {
 describe("ingest: every upstream answer", () => {
   it("200 streams into the bucket (multipart), registers a limitless recording and queues detection", async () => {
     const user = await newUser();
-    // A body larger than two parts: Ogg magic, then seeded bytes (the function checks magic and size).
-    const big = new Uint8Array(2 * PART_BYTES + 12345);
-    big.set(new TextEncoder().encode("OggS"));
-    for (let i = 4; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+    // A body larger than two parts: Ogg Opus at 128 kbit/s chained again and again (whole pages, ≈ 11
+    // minutes: the function checks pages and duration as well as size).
+    const dense = await windowOggOpus([join(DEV_AUDIO_DIR, "laugh_001.wav")], 2, 128);
+    const copies = Math.ceil((2 * PART_BYTES + 12345) / dense.byteLength);
+    const big = new Uint8Array(copies * dense.byteLength);
+    for (let i = 0; i < copies; i++) big.set(dense, i * dense.byteLength);
     limitless.setDefault(user.apiKey, (startMs) =>
       new Date(startMs).getUTCHours() === 0 ? { audio: big } : { audio: oggAudio },
     );
@@ -356,5 +365,220 @@ describe("ingest: every upstream answer", () => {
       body: '{"runnable":"lots"}',
     });
     expect(bad.status).toBe(400);
+  });
+});
+
+/** A server that records every request it gets (the target of a redirect). */
+async function startCaptureServer() {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    res.writeHead(200, { "content-type": "audio/ogg" }).end(oggAudio);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/stolen`,
+    seen,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+async function objectsOf(userId: string): Promise<number> {
+  const listed = await s3.client.send(
+    new ListObjectsV2Command({ Bucket: "recordings", Prefix: `${userId}/` }),
+  );
+  return listed.KeyCount ?? 0;
+}
+
+async function recordingsOf(userId: string): Promise<number> {
+  const [{ n }] = await db.sql`select count(*)::int as n from public.recordings where user_id = ${userId}`;
+  return n;
+}
+
+describe("ingest under upstream faults (issues 19 and 21)", () => {
+  it("a 60-minute outage with the production backoff kills no window; they download once it ends", async () => {
+    await db.sql`update queue.ingest_settings
+                 set max_attempts = default, backoff_base = default, backoff_max = default`;
+    try {
+      const user = await newUser();
+      limitless.setDefault(user.apiKey, () => ({ status: 503 }));
+      await keyRequest(user, "PUT", { apiKey: user.apiKey });
+      // Simulated time: each pass jumps to the earliest retry, until the outage has lasted 60 minutes.
+      let simulatedMs = 0;
+      while (simulatedMs < 60 * 60_000) {
+        expect((await ingest()).dead).toBe(0);
+        const [{ wait_ms }] = await db.sql`
+          select extract(epoch from min(run_at) - now()) * 1000 as wait_ms from queue.jobs j
+          join queue.ingest_windows w on w.id = j.window_id
+          where w.user_id = ${user.id} and j.status = 'queued'`;
+        expect(Number(wait_ms)).toBeGreaterThan(0);
+        simulatedMs += Number(wait_ms);
+        await runnableNow();
+      }
+      expect((await windowsOf(user.id)).filter((w) => w.state === "failed")).toHaveLength(0);
+      limitless.setDefault(user.apiKey, () => ({ audio: oggAudio }));
+      expect(await ingest()).toMatchObject({ downloaded: 12, dead: 0 });
+    } finally {
+      await db.sql`update queue.ingest_settings
+                   set max_attempts = 2, backoff_base = '1 second', backoff_max = '1 second'`;
+    }
+  });
+
+  it("400 is permanent at once; 3xx is never followed with the key (download and key check)", async () => {
+    const capture = await startCaptureServer();
+    try {
+      const user = await newUser();
+      limitless.setDefault(user.apiKey, (startMs) =>
+        new Date(startMs).getUTCHours() < 12 ? { status: 400 } : { redirect: capture.url },
+      );
+      await keyRequest(user, "PUT", { apiKey: user.apiKey });
+      await ingest();
+      const windows = await windowsOf(user.id);
+      const early = windows.filter((w) => w.starts_at.getUTCHours() < 12);
+      expect(early.map((w) => [w.state, w.attempts, w.last_error?.split(":")[0]])).toEqual(
+        Array(6).fill(["failed", 1, "UPSTREAM_400"]),
+      );
+      const late = windows.filter((w) => w.starts_at.getUTCHours() >= 12);
+      expect(late.map((w) => [w.state, w.last_error?.split(":")[0]])).toEqual(
+        Array(6).fill(["pending", "UPSTREAM_REDIRECT"]),
+      );
+      expect(capture.seen).toHaveLength(0);
+      expect(await recordingsOf(user.id)).toBe(0);
+      expect(await objectsOf(user.id)).toBe(0);
+
+      const other = await newUser();
+      limitless.programKeyCheck([{ redirect: capture.url, status: 307 }]);
+      const refused = await keyRequest(other, "PUT", { apiKey: other.apiKey });
+      expect(refused).toMatchObject({ status: 503, body: { error: { code: "UPSTREAM_UNAVAILABLE" } } });
+      expect(capture.seen).toHaveLength(0);
+      await db.sql`delete from queue.ingest_windows where user_id = ${user.id}`;
+    } finally {
+      await capture.close();
+    }
+  });
+
+  it("403 is its own key state; a 401 or 403 key is probed again later and resumes when it works", async () => {
+    const forbidden = await newUser();
+    const revoked = await newUser();
+    for (const user of [forbidden, revoked]) {
+      limitless.setDefault(user.apiKey, () => ({ audio: oggAudio }));
+      await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    }
+    limitless.forbidKey(forbidden.apiKey);
+    limitless.revokeKey(revoked.apiKey);
+    await ingest();
+    expect((await keyRequest(forbidden, "GET")).body).toMatchObject({ status: "forbidden" });
+    expect((await keyRequest(revoked, "GET")).body).toMatchObject({ status: "invalid" });
+    // Before the re-check period nothing is asked again.
+    expect((await ingest()).claimed).toBe(0);
+    // The key works again upstream; once the re-check period has passed, one probe revives it.
+    limitless.addKey(forbidden.apiKey);
+    limitless.addKey(revoked.apiKey);
+    await db.sql`update private.limitless_keys set checked_at = now() - interval '7 hours'
+                 where user_id in (${forbidden.id}, ${revoked.id})`;
+    await ingest();
+    await ingest();
+    for (const user of [forbidden, revoked]) {
+      expect((await keyRequest(user, "GET")).body).toMatchObject({
+        status: "valid",
+        invalidSince: null,
+        windows: { downloaded: 12 },
+      });
+    }
+  });
+
+  it("a 429 holds back that key only, for the body's retryAfter; other users download in the same run", async () => {
+    const limited = await newUser();
+    const other = await newUser();
+    limitless.setDefault(limited.apiKey, () => ({
+      status: 429,
+      body: JSON.stringify({ error: "Too many requests", retryAfter: 600 }),
+    }));
+    limitless.setDefault(other.apiKey, () => ({ audio: oggAudio }));
+    await keyRequest(limited, "PUT", { apiKey: limited.apiKey });
+    await keyRequest(other, "PUT", { apiKey: other.apiKey });
+    const summary = await ingest();
+    expect(summary.downloaded).toBe(12);
+    const waiting = (await windowsOf(limited.id)).filter((w) => w.run_at.getTime() > Date.now());
+    expect(waiting.length).toBe(summary.rateLimited);
+    for (const w of waiting) {
+      expect(w.attempts).toBe(0);
+      expect(w.run_at.getTime() - Date.now()).toBeGreaterThan(500_000);
+    }
+    expect((await ingest()).claimed).toBe(0);
+    await db.sql`delete from queue.ingest_windows where user_id = ${limited.id}`;
+  });
+
+  it("an endless body is cut at the window's byte cap; a cut Ogg and an HTML 200 are retried; nothing stored", async () => {
+    const user = await newUser();
+    const starts = [...oggAudio.keys()].filter((i) => oggAudio[i] === 0x4f && oggAudio[i + 1] === 0x67);
+    // Cut before the last (end-of-stream) page; the stand-in sends Content-Length of what it sends.
+    const cut = oggAudio.slice(0, starts.at(-1));
+    const html = new TextEncoder().encode("<!DOCTYPE html><html><body>Bad gateway</body></html>");
+    limitless.setDefault(user.apiKey, (startMs) => {
+      const hour = new Date(startMs).getUTCHours();
+      if (hour === 0) return { endless: oggAudio };
+      return hour === 2 ? { audio: cut } : { audio: html };
+    });
+    await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    limitless.program(user.apiKey, (await windowsOf(user.id))[1].starts_at.getTime(), [
+      { audio: cut },
+      { audio: oggAudio },
+    ]);
+    limitless.program(user.apiKey, (await windowsOf(user.id))[2].starts_at.getTime(), [
+      { audio: html },
+      { audio: oggAudio },
+    ]);
+    await ingest();
+    const windows = await windowsOf(user.id);
+    expect(windows.slice(0, 3).map((w) => w.last_error?.split(":")[0])).toEqual([
+      "TOO_LARGE",
+      "CUT_AUDIO",
+      "NOT_OGG",
+    ]);
+    expect(windows.slice(0, 3).map((w) => w.state)).toEqual(["pending", "pending", "pending"]);
+    expect(await objectsOf(user.id)).toBe(0);
+    const endless = limitless.requests.find(
+      (r) => r.key === user.apiKey && r.startMs === windows[0].starts_at.getTime(),
+    );
+    expect(endless?.bytes).toBeLessThan(40 * 1024 * 1024);
+    await runnableNow();
+    await ingest();
+    const after = await windowsOf(user.id);
+    expect(after.slice(1, 3).map((w) => w.state)).toEqual(["downloaded", "downloaded"]);
+    await db.sql`delete from queue.ingest_windows where user_id = ${user.id}`;
+  });
+
+  it("delete-all during a download held open: the download re-creates nothing, its object is deleted", async () => {
+    const user = await newUser();
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    limitless.setDefault(user.apiKey, () => ({ status: 404 }));
+    await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    const [first] = await windowsOf(user.id);
+    limitless.program(user.apiKey, first.starts_at.getTime(), [{ held, answer: { audio: oggAudio } }]);
+    const running = ingest();
+    while (
+      !limitless.requests.some((r) => r.key === user.apiKey && r.startMs === first.starts_at.getTime())
+    ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // What delete-all does to the user's rows: their data (user_api.delete_my_data as the user) and key.
+    await db.sql.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: user.id, role: "authenticated" })}, true)`;
+      await tx`set local role authenticated`;
+      await tx`select * from user_api.delete_my_data()`;
+    });
+    await db.sql`select queue.remove_limitless_key(${user.id}::uuid)`;
+    release();
+    const summary = await running;
+    expect(summary).toMatchObject({ dropped: 1, downloaded: 0, errors: 0 });
+    expect(await recordingsOf(user.id)).toBe(0);
+    expect(await objectsOf(user.id)).toBe(0);
+    await db.sql`delete from queue.ingest_windows where user_id = ${user.id}`;
   });
 });

@@ -107,7 +107,11 @@ describe("profile", () => {
     const got = await call(user, "GET", "/profile");
     expect(got.status).toBe(200);
     expect(got.headers.get("cache-control")).toBe("private, no-store");
-    expect(await got.json()).toMatchObject({ timeZone: "Asia/Tokyo" });
+    expect(await got.json()).toMatchObject({ timeZone: "Asia/Tokyo", limitlessKey: "none" });
+    // A key Limitless answered 403 to is its own state, visible to its owner.
+    await db.sql`insert into private.limitless_keys (user_id, ciphertext, iv, kek_version, status, invalid_since)
+                 values (${user}, decode('00', 'hex'), decode(repeat('00', 12), 'hex'), 1, 'forbidden', now())`;
+    expect(await (await call(user, "GET", "/profile")).json()).toMatchObject({ limitlessKey: "forbidden" });
 
     const put = await call(user, "PUT", "/profile", { timeZone: "America/New_York" });
     expect(put.status).toBe(200);

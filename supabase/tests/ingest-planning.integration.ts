@@ -28,7 +28,12 @@ async function storeKey(userId: string): Promise<number> {
 
 async function plan(now: string, userId: string | null = null) {
   const [row] = await db.sql`select * from queue.plan_ingest(${new Date(now)}, ${userId}::uuid)`;
-  return row as { windows_planned: number; jobs_enqueued: number; no_audio_requeued: number };
+  return row as {
+    windows_planned: number;
+    jobs_enqueued: number;
+    no_audio_requeued: number;
+    dead_revived: number;
+  };
 }
 
 interface WindowRow {
@@ -105,7 +110,12 @@ describe("queue.plan_ingest: windows of finished local days", () => {
                  values (${user}, ${FAKE_CIPHERTEXT}, ${FAKE_IV}, 1)`;
     const planned = await plan("2026-07-20T12:00:00Z", user);
     // Days 07-13 .. 07-19 (7 days × 12 windows); 07-20 has not ended.
-    expect(planned).toEqual({ windows_planned: 84, jobs_enqueued: 84, no_audio_requeued: 0 });
+    expect(planned).toEqual({
+      windows_planned: 84,
+      jobs_enqueued: 84,
+      no_audio_requeued: 0,
+      dead_revived: 0,
+    });
     const dates = [...new Set((await windows(user)).map((w) => w.local_date))];
     expect(dates).toEqual([
       "2026-07-13",
@@ -120,7 +130,44 @@ describe("queue.plan_ingest: windows of finished local days", () => {
       windows_planned: 0,
       jobs_enqueued: 0,
       no_audio_requeued: 0,
+      dead_revived: 0,
     });
+  });
+
+  it("a time-zone change after a week adds only uncovered UTC time: no overlapping windows or recordings", async () => {
+    // Only this user's windows are claimable.
+    await db.sql`update queue.jobs set status = 'done', lease_token = null where kind = 'ingest' and status <> 'done'`;
+    const user = await createUser(db.sql, "Europe/Berlin");
+    await db.sql`insert into private.limitless_keys (user_id, ciphertext, iv, kek_version)
+                 values (${user}, ${FAKE_CIPHERTEXT}, ${FAKE_IV}, 1)`;
+    expect((await plan("2026-07-20T12:00:00Z", user)).windows_planned).toBe(84);
+    // The week is downloaded.
+    for (const job of await claimAll()) {
+      await db.sql`select queue.complete_ingest(${job.job_id}, ${job.lease_token}, 1000, 7200000)`;
+    }
+    const before = await windows(user);
+    await db.sql`update public.profiles set time_zone = 'America/Los_Angeles' where user_id = ${user}`;
+    const replanned = await plan("2026-07-21T12:00:00Z", user);
+    // Only the time after the last Berlin window (07-19 22:00Z) up to the end of LA's 07-20 (07-21 07:00Z).
+    const added = (await windows(user)).filter((w) => !before.some((b) => b.window_id === w.window_id));
+    expect(replanned.windows_planned).toBe(added.length);
+    expect(added[0].starts_at.toISOString()).toBe("2026-07-19T22:00:00.000Z");
+    expect(added.at(-1)?.ends_at.toISOString()).toBe("2026-07-21T07:00:00.000Z");
+    expect(added.reduce((ms, w) => ms + (w.ends_at.getTime() - w.starts_at.getTime()), 0)).toBe(33 * HOUR_MS);
+    expect(before.every((b) => b.state === "downloaded")).toBe(true);
+    for (const job of await claimAll()) {
+      expect(added.some((w) => w.window_id === String(job.window_id))).toBe(true);
+      await db.sql`select queue.complete_ingest(${job.job_id}, ${job.lease_token}, 1000)`;
+    }
+    const [{ windowPairs, recordingPairs }] = await db.sql`
+      select (select count(*)::int from queue.ingest_windows a join queue.ingest_windows b
+                on a.user_id = b.user_id and a.id < b.id and a.starts_at < b.ends_at and b.starts_at < a.ends_at
+              where a.user_id = ${user}) as "windowPairs",
+             (select count(*)::int from public.recordings a join public.recordings b
+                on a.user_id = b.user_id and a.id < b.id and a.started_at < b.ended_at and b.started_at < a.ended_at
+              where a.user_id = ${user}) as "recordingPairs"`;
+    expect({ windowPairs, recordingPairs }).toEqual({ windowPairs: 0, recordingPairs: 0 });
+    expect(await plan("2026-07-21T13:00:00Z", user)).toMatchObject({ windows_planned: 0, jobs_enqueued: 0 });
   });
 });
 
@@ -234,6 +281,50 @@ describe("window states after each answer", () => {
       select queue.retry_ingest_windows(${user}, ${failed.local_date}, ${failed.local_date}) as n`;
     expect(n).toBe(1);
     expect((await windows(user))[0].state).toBe("pending");
+  });
+
+  it("complete_ingest refuses a window another recording of the user overlaps (like uploads)", async () => {
+    await storeKey(user);
+    const [w] = await windows(user);
+    await db.sql`select * from queue.register_recording(${user}::uuid, ${new Date(w.starts_at.getTime() + 60_000)},
+                                                        ${new Date(w.starts_at.getTime() + 600_000)}, 'ogg-opus', 10)`;
+    const job = await claimWindow(w.window_id);
+    const refused = await db.sql`select queue.complete_ingest(${job.job_id}, ${job.lease_token}, 1234)`.catch(
+      (error: { code?: string }) => error.code,
+    );
+    expect(refused).toBe("GQ011");
+    const [{ n }] = await db.sql`select count(*)::int as n from public.recordings where user_id = ${user}`;
+    expect(n).toBe(1);
+  });
+
+  it("the production backoff spreads a window's attempts over about three days; the planner revives dead ones", async () => {
+    await db.sql`update queue.ingest_settings
+                 set max_attempts = default, backoff_base = default, backoff_max = default`;
+    await storeKey(user);
+    const [w] = await windows(user);
+    let simulatedMs = 0;
+    let state = "queued";
+    let failures = 0;
+    while (state !== "dead") {
+      await db.sql`update queue.jobs set run_at = now() where id = ${w.job_id}`;
+      const job = await claimWindow(w.window_id);
+      const [{ r }] = await db.sql`
+        select queue.ingest_failed(${job.job_id}, ${job.lease_token}, 'UPSTREAM_5XX: HTTP 503') as r`;
+      failures++;
+      state = r.status;
+      if (state === "queued") simulatedMs += new Date(r.run_at).getTime() - Date.now();
+      if (simulatedMs <= HOUR_MS) expect(state, `after ${failures} failures`).toBe("queued");
+    }
+    expect(simulatedMs).toBeGreaterThan(72 * HOUR_MS);
+    expect(simulatedMs).toBeLessThan(80 * HOUR_MS);
+    // Dead: left alone for dead_revive_after (24 h), then queued again with fresh attempts.
+    expect((await windows(user))[0].state).toBe("failed");
+    expect((await plan(new Date(Date.now() + HOUR_MS).toISOString(), user)).dead_revived).toBe(0);
+    expect((await plan(new Date(Date.now() + 25 * HOUR_MS).toISOString(), user)).dead_revived).toBe(1);
+    const [revived] = await windows(user);
+    expect(revived.state).toBe("pending");
+    const [{ attempts }] = await db.sql`select attempts from queue.jobs where id = ${revived.job_id}`;
+    expect(attempts).toBe(0);
   });
 
   it("per-user and global concurrency limits", async () => {

@@ -52,10 +52,10 @@ beforeAll(async () => {
   stack = await startLocalStack({
     cron: false,
     log: () => {},
-    ingestEnv: { INGEST_BACKOFF_BASE_SECONDS: "1", INGEST_BACKOFF_MAX_SECONDS: "1" },
   });
-  // Yesterday only, due at once; three attempts before a window is dead-lettered.
-  await stack.sql`update queue.ingest_settings set backfill_days = 1, day_grace = '0 seconds', max_attempts = 3`;
+  // Yesterday only, due at once; three attempts 1 s apart before a window is dead-lettered.
+  await stack.sql`update queue.ingest_settings set backfill_days = 1, day_grace = '0 seconds', max_attempts = 3,
+                    backoff_base = '1 second', backoff_max = '1 second'`;
   ana = await createUser(stack, "Ana", "America/Los_Angeles");
   ravi = await createUser(stack, "Ravi", "Asia/Kolkata");
   for (const key of Object.values(keys)) stack.limitless.addKey(key);

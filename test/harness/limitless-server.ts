@@ -7,7 +7,9 @@
  * - `GET /v1/download-audio?startMs&endMs` with `X-API-Key`: 401 for an unknown or revoked key, 400 for a
  *   window over 2 h; otherwise the next programmed answer for that (key, startMs), or the key's default
  *   (404 unless set). Answers: Ogg Opus audio, any status (with Retry-After), slow (a delay, then an
- *   answer) and truncated (Content-Length of the whole, then the connection is cut halfway).
+ *   answer), held (waits for a promise: a download kept open while a test acts), truncated
+ *   (Content-Length of the whole, then the connection is cut halfway), endless (no Content-Length, the
+ *   same bytes again and again until the client goes) and a redirect to any URL.
  *
  * Audio is whatever the test programs, normally Ogg Opus made from the dev recordings at test time by
  * window-audio.ts (cached under `.tmp/limitless-audio/`, never committed). Every request is logged, so tests can check that no window
@@ -29,9 +31,12 @@ const MAX_WINDOW_MS = 2 * 3600 * 1000;
 /** One programmed answer to a download. */
 export type LimitlessAnswer =
   | { audio: Uint8Array }
-  | { status: number; retryAfter?: string }
+  | { status: number; retryAfter?: string; body?: string }
   | { slowMs: number; answer: LimitlessAnswer }
-  | { truncated: Uint8Array };
+  | { held: Promise<void>; answer: LimitlessAnswer }
+  | { truncated: Uint8Array }
+  | { endless: Uint8Array }
+  | { redirect: string; status?: 301 | 302 | 307 | 308 };
 
 export interface LimitlessRequest {
   path: string;
@@ -51,6 +56,10 @@ export interface LimitlessStandIn {
   addKey(key: string): void;
   /** The key now answers 401 everywhere. */
   revokeKey(key: string): void;
+  /** The key now answers 403 everywhere (known, but may not download). */
+  forbidKey(key: string): void;
+  /** Answers of the key check (`/v1/lifelogs`) for every key, used in order before the normal answer. */
+  programKeyCheck(answers: LimitlessAnswer[]): void;
   /** Answers for the window of `key` starting at `startMs`, used in order; then the default. */
   program(key: string, startMs: number, answers: LimitlessAnswer[]): void;
   /** Default answer of a key's downloads (initially 404). */
@@ -62,7 +71,8 @@ export interface LimitlessStandIn {
 }
 
 export async function startLimitlessServer(): Promise<LimitlessStandIn> {
-  const keys = new Map<string, "valid" | "revoked">();
+  const keys = new Map<string, "valid" | "revoked" | "forbidden">();
+  const keyChecks: LimitlessAnswer[] = [];
   const programs = new Map<string, LimitlessAnswer[]>();
   const defaults = new Map<string, (startMs: number, endMs: number) => LimitlessAnswer>();
   const requests: LimitlessRequest[] = [];
@@ -73,11 +83,37 @@ export async function startLimitlessServer(): Promise<LimitlessStandIn> {
       if (res.destroyed) return;
       return await answer(res, reply.answer, log);
     }
+    if ("held" in reply) {
+      await reply.held;
+      if (res.destroyed) return;
+      return await answer(res, reply.answer, log);
+    }
+    if ("redirect" in reply) {
+      log.status = reply.status ?? 302;
+      res.writeHead(log.status, { location: reply.redirect }).end();
+      return;
+    }
     if ("status" in reply) {
       log.status = reply.status;
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (reply.retryAfter !== undefined) headers["retry-after"] = reply.retryAfter;
-      res.writeHead(reply.status, headers).end(JSON.stringify({ error: `stand-in ${reply.status}` }));
+      res
+        .writeHead(reply.status, headers)
+        .end(reply.body ?? JSON.stringify({ error: `stand-in ${reply.status}` }));
+      return;
+    }
+    if ("endless" in reply) {
+      log.status = 200;
+      res.writeHead(200, { "content-type": "audio/ogg" });
+      while (!res.destroyed && !res.writableEnded) {
+        log.bytes += reply.endless.byteLength;
+        if (!res.write(reply.endless)) {
+          await new Promise<void>((r) => {
+            res.once("drain", r);
+            res.once("close", r);
+          });
+        }
+      }
       return;
     }
     const bytes = "audio" in reply ? reply.audio : reply.truncated;
@@ -117,7 +153,9 @@ export async function startLimitlessServer(): Promise<LimitlessStandIn> {
       return;
     }
     if (url.pathname === "/v1/lifelogs") {
-      log.status = known ? 200 : 401;
+      const programmed = keyChecks.shift();
+      if (programmed !== undefined) return await answer(res, programmed, log);
+      log.status = known ? 200 : key !== null && keys.get(key) === "forbidden" ? 403 : 401;
       res
         .writeHead(log.status, { "content-type": "application/json" })
         .end(JSON.stringify(known ? { data: { lifelogs: [] } } : { error: "invalid API key" }));
@@ -132,6 +170,11 @@ export async function startLimitlessServer(): Promise<LimitlessStandIn> {
     const endMs = Number(url.searchParams.get("endMs"));
     log.startMs = startMs;
     log.endMs = endMs;
+    if (key !== null && keys.get(key) === "forbidden") {
+      log.status = 403;
+      res.writeHead(403, { "content-type": "application/json" }).end('{"error":"forbidden"}');
+      return;
+    }
     if (!known || key === null) {
       log.status = 401;
       res.writeHead(401, { "content-type": "application/json" }).end('{"error":"invalid API key"}');
@@ -164,6 +207,8 @@ export async function startLimitlessServer(): Promise<LimitlessStandIn> {
     url: `http://127.0.0.1:${port}`,
     addKey: (key) => keys.set(key, "valid"),
     revokeKey: (key) => keys.set(key, "revoked"),
+    forbidKey: (key) => keys.set(key, "forbidden"),
+    programKeyCheck: (answers) => keyChecks.push(...answers),
     program: (key, startMs, answers) => programs.set(`${key} ${startMs}`, [...answers]),
     setDefault: (key, fn) => defaults.set(key, fn),
     requests,

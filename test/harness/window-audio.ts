@@ -25,11 +25,19 @@ const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const CACHE_DIR = join(REPO_ROOT, ".tmp", "limitless-audio");
 const SAMPLE_RATE_HZ = 16_000;
 
-/** `paths` joined by `gapSeconds` of silence (and led by it), as Ogg Opus bytes. */
-export async function windowOggOpus(paths: readonly string[], gapSeconds = 2): Promise<Uint8Array> {
+/**
+ * `paths` joined by `gapSeconds` of silence (and led by it), as Ogg Opus bytes at `bitrateKbps` (the
+ * pendant's 24 by default; another rate is encoded hard-CBR, so a test knows what a second weighs).
+ */
+export async function windowOggOpus(
+  paths: readonly string[],
+  gapSeconds = 2,
+  bitrateKbps = 24,
+): Promise<Uint8Array> {
   mkdirSync(CACHE_DIR, { recursive: true });
+  const rate = bitrateKbps === 24 ? [] : [`cbr${bitrateKbps}`];
   const id = createHash("sha1")
-    .update(JSON.stringify([gapSeconds, ...paths.map((p) => `${basename(p)}:${statSync(p).size}`)]))
+    .update(JSON.stringify([gapSeconds, ...rate, ...paths.map((p) => `${basename(p)}:${statSync(p).size}`)]))
     .digest("hex")
     .slice(0, 16);
   const out = join(CACHE_DIR, `window-${id}.opus`);
@@ -49,7 +57,8 @@ export async function windowOggOpus(paths: readonly string[], gapSeconds = 2): P
     }
     const wav = `${out}.wav`;
     writeFileSync(wav, encodeWav16(samples));
-    execFileSync("opusenc", ["--quiet", "--bitrate", "24", wav, `${out}.part`]);
+    const cbr = bitrateKbps === 24 ? [] : ["--hard-cbr"];
+    execFileSync("opusenc", ["--quiet", "--bitrate", String(bitrateKbps), ...cbr, wav, `${out}.part`]);
     rmSync(wav);
     renameSync(`${out}.part`, out);
   }

@@ -50,7 +50,7 @@ const deletedSchema = z.object({
 });
 const limitlessStatusSchema = z
   .object({
-    status: z.enum(["none", "valid", "invalid"]),
+    status: z.enum(["none", "valid", "invalid", "forbidden"]),
     invalidSince: z.string().nullable(),
     storedAt: z.string().nullable(),
   })

@@ -47,6 +47,14 @@ function timeZoneForm(api: Api, timeZone: string, onChanged: (zone: string) => v
   return form;
 }
 
+/** What each key state means to the user (401 and 403 keys are re-checked every few hours). */
+const KEY_STATE_TEXT = {
+  none: "no key stored",
+  valid: "valid",
+  invalid: "rejected by Limitless (checked again every few hours; or save a new key)",
+  forbidden: "not allowed to download by Limitless (checked again every few hours)",
+} as const;
+
 async function limitlessSection(api: Api): Promise<HTMLElement> {
   const section = el("section", { class: "card", "aria-labelledby": "limitless-title" });
   const render = async () => {
@@ -68,7 +76,7 @@ async function limitlessSection(api: Api): Promise<HTMLElement> {
     replaceChildren(
       section,
       el("h3", { id: "limitless-title" }, "Limitless key"),
-      el("p", {}, `Status: ${status.status === "none" ? "no key stored" : status.status}`),
+      el("p", { "data-testid": "limitless-status" }, `Status: ${KEY_STATE_TEXT[status.status]}`),
       el("label", { for: "limitless-key" }, "New API key"),
       key,
       el(

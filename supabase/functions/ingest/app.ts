@@ -2,12 +2,13 @@
  * @module
  * `POST /ingest`: the pg_cron kick (`queue.kick_ingest()`, `Authorization: Bearer <INGEST_TOKEN>`) wakes
  * this function; it downloads claimable Limitless windows (see download-window.ts) with
- * INGEST_CONCURRENCY workers until none is left, the budget is spent or upstream says 429, then runs the
- * raw-audio deletions that are due.
+ * INGEST_CONCURRENCY workers until none is left or a new download would no longer fit the run's budget
+ * (`mayClaim`), then runs the raw-audio deletions that are due. A 429 holds back only that key's windows
+ * (in SQL); the other users' downloads go on.
  *
  * - 202 `{ started: true, workerId }` at once; the run continues after the response
  *   (`EdgeRuntime.waitUntil`, see `_shared/background.ts`), so pg_net's 5 s timeout never cuts a download.
- * - `?wait=1` (manual runs, the local stack, tests) runs before answering: 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, errors, bytes, deleted, wallMs,
+ * - `?wait=1` (manual runs, the local stack, tests) runs before answering: 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, dropped, errors, bytes, deleted, wallMs,
  *   memory: { heapUsedBytes, externalBytes, isolateBytes, rssBytes } }` (peaks during the run).
  * - 400 body is not the kick's shape; 401 bad or missing bearer; 405 other methods.
  */
@@ -18,7 +19,7 @@ import type { Keyring } from "../_shared/generated/limitless/api-key-crypto.ts";
 import { createErrorHandler, methodNotAllowed, notFound } from "../_shared/http-error.ts";
 import { readKick } from "../_shared/kick.ts";
 import { s3Credentials } from "../_shared/s3.ts";
-import type { IngestConfig } from "./config.ts";
+import { type IngestConfig, mayClaim } from "./config.ts";
 import { type ClaimedDeletion, deleteRawAudio } from "./delete-raw-audio.ts";
 import { type ClaimedWindow, type DownloadContext, downloadWindow } from "./download-window.ts";
 import { type MemoryPeaks, sampleMemory } from "./memory-sampler.ts";
@@ -32,6 +33,8 @@ export interface IngestSummary {
   rateLimited: number;
   retried: number;
   dead: number;
+  /** Downloads refused at registration (the user's data was deleted meanwhile, or an overlap): object deleted. */
+  dropped: number;
   /** Windows whose handling threw (left leased; the reaper returns them). */
   errors: number;
   bytes: number;
@@ -73,6 +76,7 @@ export async function runIngest(
     rateLimited: 0,
     retried: 0,
     dead: 0,
+    dropped: 0,
     errors: 0,
     bytes: 0,
     deleted: 0,
@@ -89,16 +93,14 @@ export async function runIngest(
     partBuffers,
     downloadTimeoutMs: config.INGEST_DOWNLOAD_TIMEOUT_MS,
     storageTimeoutMs: config.STORAGE_TIMEOUT_MS,
-    backoffBaseSeconds: config.INGEST_BACKOFF_BASE_SECONDS,
-    backoffMaxSeconds: Math.max(config.INGEST_BACKOFF_BASE_SECONDS, config.INGEST_BACKOFF_MAX_SECONDS),
+    maxBitrateFactor: config.INGEST_MAX_BITRATE_FACTOR,
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   };
   const lease = `${config.INGEST_LEASE_SECONDS} seconds`;
-  let rateLimited = false;
 
   // Each worker claims one window at a time, so a slow download never holds up the others.
   const worker = async () => {
-    while (!rateLimited && performance.now() - started < config.INGEST_BUDGET_MS) {
+    while (mayClaim(config, performance.now() - started)) {
       const [window] = await sql<ClaimedWindow[]>`
         select * from queue.claim_ingest(1, ${lease}::interval, ${workerId})`;
       if (window === undefined) return;
@@ -112,10 +114,10 @@ export async function runIngest(
           rate_limited: "rateLimited",
           retry: "retried",
           dead: "dead",
+          dropped: "dropped",
         } as const satisfies Record<typeof result.outcome, keyof IngestSummary>;
         summary[field[result.outcome]]++;
         summary.bytes += result.sizeBytes ?? 0;
-        if (result.outcome === "rate_limited") rateLimited = true;
         console.log(JSON.stringify({ level: "info", event: "ingest_window", ...result }));
       } catch (error) {
         summary.errors++;

@@ -5,26 +5,35 @@
  *
  * | upstream | what happens |
  * | --- | --- |
- * | 200 | body streamed into the recordings bucket (multipart, bounded memory), checked (Ogg magic, bytes = Content-Length, stored size), then `queue.complete_ingest` registers the recording and queues detection |
+ * | 200 | body streamed into the recordings bucket (multipart, bounded memory) and checked on the way (Ogg Opus pages whole and in order, ending on an end-of-stream page; at most the window's byte cap; bytes = Content-Length; duration from the last granule no longer than the window and not shorter than an earlier answer; stored size), then `queue.complete_ingest` registers the recording and queues detection |
  * | 404 | `queue.ingest_no_audio`: no audio yet; re-asked by later sweeps for 72 h |
- * | 401/403 | `queue.ingest_key_rejected`: key marked invalid, the job waits (attempt given back) |
- * | 429 | `queue.release` until Retry-After (attempt given back); the invocation stops claiming |
- * | 5xx, network, timeout, bad body | `queue.fail` (retryable): backoff, dead-lettered after the last attempt |
+ * | 401 / 403 | `queue.ingest_key_rejected` (invalid / forbidden): the job waits (attempt given back), the key is probed again later |
+ * | 429 | `queue.ingest_rate_limited`: that key waits `Retry-After` (or the body's `retryAfter`); other keys go on |
+ * | 400 | `queue.ingest_failed` permanent: dead at once (`UPSTREAM_400`) |
+ * | 3xx | never followed (the key would go to another host): retryable `UPSTREAM_REDIRECT` |
+ * | 5xx, network, timeout, bad body | `queue.ingest_failed` (retryable): backoff over days, dead after the last attempt, revived by the planner |
  *
  * Nothing about the key reaches a log line: only job and window ids, statuses and error codes.
  */
-import type { Sql } from "../_shared/db.ts";
+import { type Sql, sqlState } from "../_shared/db.ts";
 import { type Keyring, openApiKey } from "../_shared/generated/limitless/api-key-crypto.ts";
 import {
   classifyDownloadStatus,
   downloadAudioUrl,
-  hasOggMagic,
   LIMITLESS_KEY_HEADER,
-  retryAfterSeconds,
+  PENDANT_BITRATE_BPS,
+  rateLimitSeconds,
 } from "../_shared/generated/limitless/limitless-contract.ts";
 import type { S3Credentials } from "../_shared/generated/s3/presign-v4.ts";
+import { OggOpusCheck } from "./ogg-check.ts";
 import type { PartBufferPool } from "./part-buffer-pool.ts";
-import { BadAudioError, type MultipartTarget, storedSize, uploadStream } from "./s3-multipart.ts";
+import {
+  BadAudioError,
+  deleteObject,
+  type MultipartTarget,
+  storedSize,
+  uploadStream,
+} from "./s3-multipart.ts";
 
 /** A row of `queue.claim_ingest(...)`. postgres.js returns bigint as a string of digits. */
 export interface ClaimedWindow {
@@ -37,13 +46,24 @@ export interface ClaimedWindow {
   starts_at: Date;
   ends_at: Date;
   object_key: string;
+  /** Duration of the longest earlier answer stored for this window, if any. */
+  audio_ms: number | null;
   key_id: string;
+  /** The key's state when claimed: a non-valid key is being probed again. */
+  key_status: "valid" | "invalid" | "forbidden";
   ciphertext: Uint8Array;
   iv: Uint8Array;
   kek_version: number;
 }
 
-export type WindowOutcome = "downloaded" | "no_audio" | "key_invalid" | "rate_limited" | "retry" | "dead";
+export type WindowOutcome =
+  | "downloaded"
+  | "no_audio"
+  | "key_invalid"
+  | "rate_limited"
+  | "retry"
+  | "dead"
+  | "dropped";
 
 export interface WindowResult {
   jobId: string;
@@ -53,6 +73,8 @@ export interface WindowResult {
   error?: string;
   /** For 429: how long the job waits. */
   retryAfterSeconds?: number;
+  /** Duration of the stored audio. */
+  durationMs?: number;
 }
 
 export interface DownloadContext {
@@ -66,14 +88,48 @@ export interface DownloadContext {
   partBuffers: PartBufferPool;
   downloadTimeoutMs: number;
   storageTimeoutMs: number;
-  backoffBaseSeconds: number;
-  backoffMaxSeconds: number;
+  /** A window's byte cap is its length at this many times the pendant's bitrate, plus CAP_SLACK_BYTES. */
+  maxBitrateFactor: number;
   fetch?: typeof fetch;
 }
 
 /** Default wait after a 429 without Retry-After, and the longest wait honoured. */
 const DEFAULT_RATE_LIMIT_SECONDS = 60;
 const MAX_RATE_LIMIT_SECONDS = 3600;
+/** Added to every window's byte cap (Ogg/Opus headers, a short window's framing). */
+const CAP_SLACK_BYTES = 1024 * 1024;
+/** Audio may run this much longer than its window (encoder padding, clock rounding upstream). */
+const DURATION_TOLERANCE_MS = 60_000;
+/** An answer this much shorter than an earlier one for the same window is refused (retried). */
+const SHORTER_TOLERANCE_MS = 1000;
+/** Bytes of a non-audio answer body read for its message (a 429's retryAfter). */
+const ERROR_BODY_BYTES = 4096;
+
+/** The most bytes a window's answer may have: its length at `factor` × the pendant's bitrate, plus slack. */
+export function windowByteCap(spanMs: number, factor: number): number {
+  return Math.ceil(((spanMs / 1000) * PENDANT_BITRATE_BPS * factor) / 8) + CAP_SLACK_BYTES;
+}
+
+async function readSmallBody(res: Response): Promise<string> {
+  if (res.body === null) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < ERROR_BODY_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel().catch(() => {});
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes.subarray(0, ERROR_BODY_BYTES));
+}
 
 function describe(error: unknown): string {
   if (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError")) {
@@ -84,11 +140,15 @@ function describe(error: unknown): string {
   return /^[A-Z_]+:/.test(message) ? message : `NETWORK_ERROR: ${message}`;
 }
 
-async function fail(window: ClaimedWindow, error: string, ctx: DownloadContext): Promise<WindowResult> {
+async function fail(
+  window: ClaimedWindow,
+  error: string,
+  ctx: DownloadContext,
+  retryable = true,
+): Promise<WindowResult> {
   const [{ result }] = await ctx.sql<{ result: { status: string } }[]>`
-    select queue.fail(${window.job_id}::bigint, ${window.lease_token}::uuid, ${error}, true, '{}'::jsonb,
-                      ${`${ctx.backoffBaseSeconds} seconds`}::interval,
-                      ${`${ctx.backoffMaxSeconds} seconds`}::interval) as result`;
+    select queue.ingest_failed(${window.job_id}::bigint, ${window.lease_token}::uuid, ${error},
+                               ${retryable}) as result`;
   return {
     jobId: window.job_id,
     windowId: window.window_id,
@@ -119,31 +179,48 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
   try {
     res = await (ctx.fetch ?? fetch)(
       downloadAudioUrl(ctx.limitlessUrl, window.starts_at.getTime(), window.ends_at.getTime()),
-      { headers: { [LIMITLESS_KEY_HEADER]: apiKey, accept: "audio/ogg" }, signal },
+      // A redirect is answered, never followed: following it would send the key to whatever host it names.
+      { headers: { [LIMITLESS_KEY_HEADER]: apiKey, accept: "audio/ogg" }, signal, redirect: "manual" },
     );
   } catch (error) {
     return await fail(window, describe(error), ctx);
   }
 
   const answer = classifyDownloadStatus(res.status);
+  const errorBody = answer === "rate_limited" ? await readSmallBody(res).catch(() => "") : "";
   if (answer !== "audio") await res.body?.cancel().catch(() => {});
+  // A probe of an invalid or forbidden key that got anything but 401/403: the key works again.
+  if (window.key_status !== "valid" && answer !== "key_invalid" && answer !== "key_forbidden") {
+    await ctx.sql`select queue.limitless_key_accepted(${window.key_id}::uuid)`;
+  }
   switch (answer) {
     case "no_audio":
       await ctx.sql`select queue.ingest_no_audio(${window.job_id}::bigint, ${window.lease_token}::uuid)`;
       return { ...base, outcome: "no_audio" };
     case "key_invalid":
+    case "key_forbidden": {
+      const state = answer === "key_invalid" ? "invalid" : "forbidden";
       await ctx.sql`select queue.ingest_key_rejected(${window.job_id}::bigint, ${window.lease_token}::uuid,
-                                                     ${window.key_id}::uuid)`;
-      return { ...base, outcome: "key_invalid", error: `KEY_INVALID: HTTP ${res.status}` };
+                                                     ${window.key_id}::uuid, ${state})`;
+      return { ...base, outcome: "key_invalid", error: `KEY_${state.toUpperCase()}: HTTP ${res.status}` };
+    }
     case "rate_limited": {
       const wait = Math.min(
-        retryAfterSeconds(res.headers.get("retry-after")) ?? DEFAULT_RATE_LIMIT_SECONDS,
+        rateLimitSeconds(res.headers.get("retry-after"), errorBody) ?? DEFAULT_RATE_LIMIT_SECONDS,
         MAX_RATE_LIMIT_SECONDS,
       );
-      await ctx.sql`select queue.release(${window.job_id}::bigint, ${window.lease_token}::uuid,
-                                         ${`${wait} seconds`}::interval)`;
+      await ctx.sql`select queue.ingest_rate_limited(${window.job_id}::bigint, ${window.lease_token}::uuid,
+                                                     ${window.key_id}::uuid, ${`${wait} seconds`}::interval)`;
       return { ...base, outcome: "rate_limited", retryAfterSeconds: wait };
     }
+    case "bad_request":
+      return await fail(window, `UPSTREAM_400: Limitless refused the request (HTTP 400)`, ctx, false);
+    case "redirect":
+      return await fail(
+        window,
+        `UPSTREAM_REDIRECT: HTTP ${res.status} refused (the key is never sent to a redirect target)`,
+        ctx,
+      );
     case "transient":
       return await fail(
         window,
@@ -164,11 +241,19 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
     ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }),
   };
   const announced = res.headers.get("content-length");
+  const spanMs = window.ends_at.getTime() - window.starts_at.getTime();
+  const ogg = new OggOpusCheck();
+  let durationMs = 0;
   let sizeBytes: number;
   try {
     if (res.body === null) throw new BadAudioError("EMPTY_BODY", "upstream sent 200 with no body");
     const uploaded = await uploadStream(res.body, target, {
-      isValidHead: hasOggMagic,
+      maxBytes: windowByteCap(spanMs, ctx.maxBitrateFactor),
+      inspect: ogg,
+      beforeComplete: () => {
+        durationMs = ogg.end().durationMs;
+        checkDuration(durationMs, spanMs, window.audio_ms);
+      },
       ...(announced !== null && /^\d+$/.test(announced) ? { expectedBytes: Number(announced) } : {}),
     });
     const stored = await storedSize(target);
@@ -181,6 +266,47 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
   } catch (error) {
     return await fail(window, describe(error), ctx);
   }
-  await ctx.sql`select queue.complete_ingest(${window.job_id}::bigint, ${window.lease_token}::uuid, ${sizeBytes})`;
-  return { ...base, outcome: "downloaded", sizeBytes };
+  try {
+    await ctx.sql`select queue.complete_ingest(${window.job_id}::bigint, ${window.lease_token}::uuid,
+                                               ${sizeBytes}, ${durationMs})`;
+  } catch (error) {
+    return await refused(window, target, error, ctx);
+  }
+  return { ...base, outcome: "downloaded", sizeBytes, durationMs };
+}
+
+/** Refuses audio longer than its window, or shorter than an answer already stored for it. */
+function checkDuration(durationMs: number, spanMs: number, earlierMs: number | null): void {
+  if (durationMs > spanMs + DURATION_TOLERANCE_MS) {
+    throw new BadAudioError("DURATION_MISMATCH", `${durationMs} ms of audio in a window of ${spanMs} ms`);
+  }
+  if (earlierMs !== null && durationMs + SHORTER_TOLERANCE_MS < earlierMs) {
+    throw new BadAudioError(
+      "DURATION_MISMATCH",
+      `${durationMs} ms of audio, shorter than the ${earlierMs} ms answered before`,
+    );
+  }
+}
+
+/**
+ * `complete_ingest` refused the stored audio: the user's data is gone (their key, or the window and its
+ * job: delete-all ran during the download) or another recording covers the window. The object is
+ * deleted so nothing of it stays; an overlapping window's job is dead (it can never be registered).
+ */
+async function refused(
+  window: ClaimedWindow,
+  target: MultipartTarget,
+  error: unknown,
+  ctx: DownloadContext,
+): Promise<WindowResult> {
+  const state = sqlState(error);
+  // GQ001: the job (and its window) is gone; GQ007: the user's key is gone; GQ011: overlap.
+  if (state !== "GQ001" && state !== "GQ007" && state !== "GQ011") throw error;
+  await deleteObject(target);
+  const message = error instanceof Error ? error.message : String(error);
+  if (state === "GQ011") return await fail(window, message, ctx, false);
+  if (state === "GQ007") {
+    await ctx.sql`select queue.release(${window.job_id}::bigint, ${window.lease_token}::uuid)`;
+  }
+  return { jobId: window.job_id, windowId: window.window_id, outcome: "dropped", error: message };
 }

@@ -30,9 +30,19 @@ export interface UploadedObject {
   parts: number;
 }
 
-/** Thrown for content that must not be stored (empty, not Ogg, shorter than announced). */
+/**
+ * Thrown for content that must not be stored: empty, not Ogg, shorter than announced, cut or corrupt
+ * Ogg (ogg-check.ts), larger than the window's byte cap, or a duration that does not fit the window.
+ */
 export class BadAudioError extends Error {
-  readonly code: "EMPTY_BODY" | "NOT_OGG" | "TRUNCATED";
+  readonly code:
+    | "EMPTY_BODY"
+    | "NOT_OGG"
+    | "TRUNCATED"
+    | "CUT_AUDIO"
+    | "CORRUPT_OGG"
+    | "TOO_LARGE"
+    | "DURATION_MISMATCH";
 
   constructor(code: BadAudioError["code"], message: string) {
     super(`${code}: ${message}`);
@@ -74,14 +84,28 @@ async function expectOk(res: Response, step: string): Promise<string> {
   return text;
 }
 
+/** What `uploadStream` checks on the way; any failed check aborts the upload (nothing is stored). */
+export interface UploadChecks {
+  /** The first 4 bytes are acceptable (e.g. the Ogg capture pattern). */
+  isValidHead?: (head: Uint8Array) => boolean;
+  /** Exactly this many bytes must arrive (the answer's Content-Length). */
+  expectedBytes?: number;
+  /** More bytes than this abort the read at once (an endless or oversized body). */
+  maxBytes?: number;
+  /** Sees every byte in order while it streams; throws to refuse the body. */
+  inspect?: { push(bytes: Uint8Array): void };
+  /** Runs after the last byte, before the object is completed; throws to refuse the body. */
+  beforeComplete?: () => void;
+}
+
 /**
- * Uploads `body` to `target.key`, checking on the way that it starts with `isValidHead` (first 4 bytes)
- * and, when `expectedBytes` is known, that exactly that many bytes arrived.
+ * Uploads `body` to `target.key`, checking on the way (`checks`) that it is what it should be; the
+ * object only exists once every check passed.
  */
 export async function uploadStream(
   body: ReadableStream<Uint8Array>,
   target: MultipartTarget,
-  checks: { isValidHead: (head: Uint8Array) => boolean; expectedBytes?: number },
+  checks: UploadChecks,
 ): Promise<UploadedObject> {
   const created = await expectOk(await signedFetch(target, "POST", { uploads: "" }), "CreateMultipartUpload");
   const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created)?.[1];
@@ -128,10 +152,14 @@ export async function uploadStream(
       buffer = result.filled.buffer;
       filled += result.filled.byteLength;
       sizeBytes += result.filled.byteLength;
+      if (checks.maxBytes !== undefined && sizeBytes > checks.maxBytes) {
+        throw new BadAudioError("TOO_LARGE", `the body passed the window's cap of ${checks.maxBytes} bytes`);
+      }
+      checks.inspect?.push(result.filled);
       // Parts are ≥ 5 MiB, so the first 4 bytes are still in the buffer when they arrive.
       if (!headChecked && sizeBytes >= 4) {
         headChecked = true;
-        if (!checks.isValidHead(new Uint8Array(buffer, 0, 4))) {
+        if (checks.isValidHead !== undefined && !checks.isValidHead(new Uint8Array(buffer, 0, 4))) {
           throw new BadAudioError("NOT_OGG", "the body does not start with the Ogg capture pattern");
         }
       }
@@ -146,6 +174,7 @@ export async function uploadStream(
         `received ${sizeBytes} of ${checks.expectedBytes} announced bytes`,
       );
     }
+    checks.beforeComplete?.();
     if (filled > 0) await putPart();
     const xml = `<CompleteMultipartUpload>${etags
       .map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`)

@@ -6,7 +6,8 @@
  *   means valid), seals it (AES-256-GCM, AAD = user id + KEK version), stores it and plans the backfill
  *   of the last N days → 200 `{ status: "valid", windowsPlanned }`. 422 `KEY_REJECTED` when upstream
  *   refuses it (nothing stored); 503 `UPSTREAM_UNAVAILABLE` when upstream cannot answer (try again).
- * - `GET /limitless-key` → 200 `{ status: "none" | "valid" | "invalid", invalidSince, storedAt, windows }`
+ * - `GET /limitless-key` → 200 `{ status: "none" | "valid" | "invalid" | "forbidden", invalidSince, storedAt, windows }`
+ *   (invalid: Limitless answered 401; forbidden: 403; both are re-checked every few hours)
  *   (`windows`: counts per state: pending, downloaded, no_audio, failed). The key itself is never returned.
  * - `DELETE /limitless-key` → 200 `{ removed }`. Planned windows stay and wait for a new key.
  *
@@ -37,7 +38,7 @@ export const storeKeySchema = z.object({
 });
 
 export interface KeyStatus {
-  status: "none" | "valid" | "invalid";
+  status: "none" | "valid" | "invalid" | "forbidden";
   invalidSince: string | null;
   storedAt: string | null;
   windows: Record<string, number>;
@@ -58,6 +59,8 @@ async function checkUpstream(apiKey: string, deps: LimitlessKeyAppDeps): Promise
     res = await (deps.fetch ?? fetch)(keyCheckUrl(deps.config.LIMITLESS_API_URL), {
       headers: { [LIMITLESS_KEY_HEADER]: apiKey, accept: "application/json" },
       signal: AbortSignal.timeout(deps.config.LIMITLESS_TIMEOUT_MS),
+      // Never followed: a redirect would carry the key to whatever host it names.
+      redirect: "manual",
     });
   } catch (cause) {
     throw new HttpError(503, {
@@ -70,6 +73,13 @@ async function checkUpstream(apiKey: string, deps: LimitlessKeyAppDeps): Promise
   await res.body?.cancel();
   if (res.status === 200) return true;
   if (res.status === 401 || res.status === 403) return false;
+  if (res.status >= 300 && res.status < 400) {
+    throw new HttpError(503, {
+      code: "UPSTREAM_UNAVAILABLE",
+      message: `Limitless answered the key check with a redirect (HTTP ${res.status}), which is never followed; nothing was stored, try again later`,
+      headers: { "retry-after": "30" },
+    });
+  }
   throw new HttpError(503, {
     code: "UPSTREAM_UNAVAILABLE",
     message: `Limitless answered HTTP ${res.status} to the key check; nothing was stored, try again`,

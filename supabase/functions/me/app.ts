@@ -5,7 +5,8 @@
  * Every query runs as the caller under RLS (`asUser`); the few SQL functions that must reach the private
  * queue act on `auth.uid()` only. SQL lives in `user_api.*` (migration 20261201005000).
  *
- * - `GET /me/profile` → `{ timeZone, createdAt }`
+ * - `GET /me/profile` → `{ timeZone, createdAt, limitlessKey }` (`limitlessKey`: none | valid | invalid |
+ *   forbidden, from `user_api.limitless_key_state()`)
  * - `PUT /me/profile` `{ timeZone }` → `{ timeZone }` (400 INVALID_TIME_ZONE). Re-dating rule: a zone change
  *   applies to recordings registered from then on; days already recorded keep their dates.
  * - `GET /me/days?from=YYYY-MM-DD&to=YYYY-MM-DD` (≤ 366 days) → `{ timeZone, days: [{ date, laughs,
@@ -138,12 +139,17 @@ export function createMeApp({ config, sql, verifyUser, storage }: MeAppDeps) {
     const [profile] = await asUser(
       sql,
       c.get("user"),
-      (tx) => tx<{ time_zone: string; created_at: Date }[]>`select * from user_api.profile()`,
+      (tx) => tx<{ time_zone: string; created_at: Date; limitless_key: string }[]>`
+        select p.*, user_api.limitless_key_state() as limitless_key from user_api.profile() p`,
     );
     if (profile === undefined) {
       throw new HttpError(403, { code: "PROFILE_NOT_FOUND", message: "this account has no profile" });
     }
-    return c.json({ timeZone: profile.time_zone, createdAt: profile.created_at.toISOString() });
+    return c.json({
+      timeZone: profile.time_zone,
+      createdAt: profile.created_at.toISOString(),
+      limitlessKey: profile.limitless_key,
+    });
   });
   app.put("/profile", async (c) => {
     const body = parseOrThrow(

@@ -5,8 +5,11 @@
  * test/harness/limitless-server.ts follows it):
  *
  * - `GET /v1/download-audio?startMs=<epoch ms>&endMs=<epoch ms>` with `X-API-Key`; a window is at most
- *   2 h. 200: one Ogg Opus stream. 404: no audio in that window (yet). 401/403: key invalid or revoked.
- *   429: rate limited (`Retry-After`). 5xx and network errors: transient.
+ *   2 h. 200: one Ogg Opus stream (the pendant records at 24 kbit/s). 404: no audio in that window (yet).
+ *   401: key invalid or revoked. 403: the key is known but may not download (its own state, re-checked).
+ *   400: the request is wrong (permanent). 429: rate limited for this key (`Retry-After` header or the
+ *   body's `retryAfter` seconds). 5xx and network errors: transient. 3xx: never followed (the key must not
+ *   reach another host).
  * - `GET /v1/lifelogs?limit=1` with the key: only 200 means the key is valid.
  *
  * Production base URL: https://api.limitless.ai
@@ -16,6 +19,8 @@ export const LIMITLESS_API_URL = "https://api.limitless.ai";
 export const LIMITLESS_KEY_HEADER = "X-API-Key";
 /** Longest window `download-audio` serves. */
 export const MAX_WINDOW_MS = 2 * 3600 * 1000;
+/** The pendant's Opus bitrate: what a window of audio weighs, give or take the Ogg framing. */
+export const PENDANT_BITRATE_BPS = 24_000;
 
 function endpoint(baseUrl: string, path: string): URL {
   return new URL(path, baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
@@ -41,15 +46,45 @@ export function keyCheckUrl(baseUrl: string): URL {
 }
 
 /** What an upstream status means for a window. */
-export type DownloadAnswer = "audio" | "no_audio" | "key_invalid" | "rate_limited" | "transient";
+export type DownloadAnswer =
+  | "audio"
+  | "no_audio"
+  | "key_invalid"
+  | "key_forbidden"
+  | "rate_limited"
+  | "bad_request"
+  | "redirect"
+  | "transient";
 
 export function classifyDownloadStatus(status: number): DownloadAnswer {
   if (status === 200) return "audio";
   if (status === 404) return "no_audio";
-  if (status === 401 || status === 403) return "key_invalid";
+  if (status === 401) return "key_invalid";
+  if (status === 403) return "key_forbidden";
   if (status === 429) return "rate_limited";
-  // 5xx, and anything the contract does not name (3xx, 400, 408…): retry with backoff, dead-letter at the end.
+  if (status === 400) return "bad_request";
+  if (status >= 300 && status < 400) return "redirect";
+  // 5xx, and anything else the contract does not name (408, 409…): retry with backoff, dead-letter at the end.
   return "transient";
+}
+
+/**
+ * How long a 429 asks to wait, in seconds: the `Retry-After` header, else the JSON body's `retryAfter`
+ * (seconds), else undefined.
+ */
+export function rateLimitSeconds(header: string | null, body: string, nowMs = Date.now()): number | undefined {
+  const fromHeader = retryAfterSeconds(header, nowMs);
+  if (fromHeader !== undefined) return fromHeader;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || !("retryAfter" in parsed)) return undefined;
+  const value = parsed.retryAfter;
+  const seconds = typeof value === "string" && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+  return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
 }
 
 /** `Retry-After` as seconds (delta or HTTP date), or undefined. */
