@@ -106,9 +106,11 @@ describe("queue API", () => {
     expect(await sqlState(db.sql`select queue.heartbeat(${jobId}, ${claim.lease_token})`)).toBe("GQ003");
   });
 
-  it("an expired lease is reaped and reclaimed; the old token is then stale", async () => {
+  it("an expired lease of a started job is reaped and reclaimed; the old token is then stale", async () => {
     const { jobId, recordingId } = await queued();
     const first = await claimOnly(jobId, "200 milliseconds");
+    // The node began the work (a lease that expires unstarted keeps its attempt: queue-fairness.integration.ts).
+    await db.sql`select queue.start(${jobId}, ${first.lease_token})`;
     await new Promise((r) => setTimeout(r, 400));
     const [{ reaped }] = await db.sql`select queue.reap_expired_leases() as reaped`;
     expect(reaped).toBeGreaterThanOrEqual(1);
@@ -300,7 +302,8 @@ describe("queue API", () => {
   it("reaping after max attempts dead-letters the job", async () => {
     const { jobId, recordingId } = await queued();
     await db.sql`update queue.jobs set max_attempts = 1 where id = ${jobId}`;
-    await claimOnly(jobId);
+    const claim = await claimOnly(jobId);
+    await db.sql`select queue.start(${jobId}, ${claim.lease_token})`;
     const [{ reaped }] = await db.sql`select queue.reap_expired_leases(now() + interval '1 hour') as reaped`;
     expect(reaped).toBeGreaterThanOrEqual(1);
     expect((await job(jobId)).status).toBe("dead");
