@@ -818,6 +818,36 @@ COMMENT ON FUNCTION queue.confirm_recording_upload(recording_id uuid, user_id uu
 
 
 --
+-- Name: discard_clips(text[]); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.discard_clips(object_keys text[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  queued integer;
+begin
+  insert into queue.upload_deletions (bucket, object_key)
+  select 'clips', k.key
+  from pg_catalog.unnest(discard_clips.object_keys) as k (key)
+  where k.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[^/]+$'
+    and not exists (select 1 from public.recordings r where r.id = pg_catalog.split_part(k.key, '/', 2)::uuid)
+  on conflict (object_key) do nothing;
+  get diagnostics queued = row_count;
+  return queued;
+end
+$_$;
+
+
+--
+-- Name: FUNCTION discard_clips(object_keys text[]); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.discard_clips(object_keys text[]) IS 'Queues for deletion the clips (<user_id>/<recording_id>/<name>) of recordings that no longer exist.';
+
+
+--
 -- Name: enqueue(uuid, boolean, text); Type: FUNCTION; Schema: queue; Owner: -
 --
 
@@ -1407,8 +1437,14 @@ begin
       register_recording.ended_at, overlapping using errcode = 'GQ011';
   end if;
 
-  select count(*), coalesce(sum(r.size_bytes), 0) into recent_count, recent_bytes from public.recordings r
-  where r.user_id = register_recording.user_id and r.created_at > pg_catalog.now() - interval '24 hours';
+  select count(*), coalesce(sum(x.size_bytes), 0) into recent_count, recent_bytes
+  from (
+    select r.size_bytes from public.recordings r
+    where r.user_id = register_recording.user_id and r.created_at > pg_catalog.now() - interval '24 hours'
+    union all
+    select d.size_bytes from queue.deleted_registrations d
+    where d.user_id = register_recording.user_id and d.registered_at > pg_catalog.now() - interval '24 hours'
+  ) x;
   if recent_count >= register_recording.max_daily_recordings then
     raise exception 'QUOTA_EXCEEDED: at most % recordings in 24 hours', register_recording.max_daily_recordings
       using errcode = 'GQ012';
@@ -1434,7 +1470,7 @@ $$;
 -- Name: FUNCTION register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) IS 'Registers a recording about to be uploaded (status uploading) after range, overlap and quota checks; returns its object key.';
+COMMENT ON FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) IS 'Registers a recording about to be uploaded (status uploading) after range, overlap and quota checks (deleted registrations of the last 24 hours count); returns its object key.';
 
 
 --
@@ -1770,7 +1806,7 @@ COMMENT ON FUNCTION queue.sweep(now timestamp with time zone, grace interval, OU
 -- Name: take_upload_deletions(integer, interval); Type: FUNCTION; Schema: queue; Owner: -
 --
 
-CREATE FUNCTION queue.take_upload_deletions(max_count integer DEFAULT 20, retry_after interval DEFAULT '00:10:00'::interval) RETURNS TABLE(deletion_id bigint, object_key text)
+CREATE FUNCTION queue.take_upload_deletions(max_count integer DEFAULT 20, retry_after interval DEFAULT '00:10:00'::interval) RETURNS TABLE(deletion_id bigint, bucket text, object_key text)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -1783,7 +1819,7 @@ CREATE FUNCTION queue.take_upload_deletions(max_count integer DEFAULT 20, retry_
     limit max_count
     for update skip locked
   )
-  returning d.id, d.object_key
+  returning d.id, d.bucket, d.object_key
 $$;
 
 
@@ -1791,7 +1827,7 @@ $$;
 -- Name: FUNCTION take_upload_deletions(max_count integer, retry_after interval); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.take_upload_deletions(max_count integer, retry_after interval) IS 'Leases up to max_count due object deletions of expired uploads.';
+COMMENT ON FUNCTION queue.take_upload_deletions(max_count integer, retry_after interval) IS 'Leases up to max_count due object deletions (expired uploads, discarded clips) with their bucket.';
 
 
 --
@@ -1913,7 +1949,17 @@ CREATE FUNCTION user_api.delete_my_data(OUT recordings integer, OUT events integ
 declare
   uid uuid := user_api.current_user_id();
 begin
+  perform 1 from public.profiles p where p.user_id = uid for update;
+  delete from queue.deleted_registrations d
+  where d.user_id = uid and d.registered_at <= pg_catalog.now() - interval '24 hours';
+  insert into queue.deleted_registrations (user_id, registered_at, size_bytes)
+  select r.user_id, r.created_at, coalesce(r.size_bytes, 0) from public.recordings r
+  where r.user_id = uid and r.created_at > pg_catalog.now() - interval '24 hours';
+
   select count(*)::integer into events from public.laughter_events e where e.user_id = uid;
+  delete from private.limitless_keys k where k.user_id = uid;
+  delete from queue.ingest_windows w where w.user_id = uid;
+  delete from queue.jobs j where j.user_id = uid;
   delete from public.recordings r where r.user_id = uid;
   get diagnostics recordings = row_count;
   delete from queue.swept_days s where s.user_id = uid;
@@ -2455,6 +2501,24 @@ COMMENT ON TABLE public.reprocess_requests IS 'One row per "reprocess these days
 
 
 --
+-- Name: deleted_registrations; Type: TABLE; Schema: queue; Owner: -
+--
+
+CREATE TABLE queue.deleted_registrations (
+    user_id uuid NOT NULL,
+    registered_at timestamp with time zone NOT NULL,
+    size_bytes bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE deleted_registrations; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON TABLE queue.deleted_registrations IS 'Registrations of the last 24 hours whose recordings were deleted by the user: they still count against the daily quota (queue.register_recording). Rows older than 24 hours are pruned on delete.';
+
+
+--
 -- Name: ingest_settings; Type: TABLE; Schema: queue; Owner: -
 --
 
@@ -2641,7 +2705,9 @@ CREATE TABLE queue.upload_deletions (
     requested_at timestamp with time zone DEFAULT now() NOT NULL,
     next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
     attempts integer DEFAULT 0 NOT NULL,
-    last_error text
+    last_error text,
+    bucket text DEFAULT 'recordings'::text NOT NULL,
+    CONSTRAINT upload_deletions_bucket_check CHECK ((bucket = ANY (ARRAY['recordings'::text, 'clips'::text])))
 );
 
 
@@ -2649,7 +2715,7 @@ CREATE TABLE queue.upload_deletions (
 -- Name: TABLE upload_deletions; Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON TABLE queue.upload_deletions IS 'Objects of expired uploads still to delete from the recordings bucket (drained by the dispatch function).';
+COMMENT ON TABLE queue.upload_deletions IS 'Objects still to delete (drained by the dispatch function): expired uploads in the recordings bucket, clips uploaded by a job whose recording was deleted while it ran in the clips bucket.';
 
 
 --
@@ -2898,6 +2964,13 @@ CREATE INDEX reprocess_requests_user_id_idx ON public.reprocess_requests USING b
 
 
 --
+-- Name: deleted_registrations_user_id_idx; Type: INDEX; Schema: queue; Owner: -
+--
+
+CREATE INDEX deleted_registrations_user_id_idx ON queue.deleted_registrations USING btree (user_id, registered_at);
+
+
+--
 -- Name: ingest_windows_user_id_local_date_idx; Type: INDEX; Schema: queue; Owner: -
 --
 
@@ -3041,6 +3114,14 @@ ALTER TABLE ONLY public.recordings
 
 ALTER TABLE ONLY public.reprocess_requests
     ADD CONSTRAINT reprocess_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
+
+
+--
+-- Name: deleted_registrations deleted_registrations_user_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.deleted_registrations
+    ADD CONSTRAINT deleted_registrations_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
 
 
 --

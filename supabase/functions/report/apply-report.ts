@@ -5,7 +5,9 @@
  * becomes a per-item result.
  *
  * - A stale lease (GQ002), a deleted job (GQ001), a failure reported for a job already done (GQ004):
- *   harmless, reported per item, nothing changes.
+ *   harmless, reported per item, nothing changes. Except storage: the clips a completed report names
+ *   for a deleted job (the user deleted everything while it ran) are queued for deletion
+ *   (`queue.discard_clips`, only keys of recordings that no longer exist).
  * - The same completed report twice: `queue.complete` is idempotent per lease and returns the stored
  *   outcome, so the answer is the same and no row is written.
  * - Events the database refuses (bad offsets, two events at one start, …): the job is failed
@@ -137,6 +139,11 @@ async function complete(sql: Sql, report: CompletedReport): Promise<ItemResult> 
     };
   } catch (error) {
     const state = sqlState(error);
+    if (state === "GQ001") {
+      const clipKeys = report.events.map((event) => event.clipKey);
+      if (clipKeys.length > 0) await sql`select queue.discard_clips(${clipKeys}::text[])`;
+      throw error;
+    }
     if (state === undefined || !PAYLOAD_ERRORS.has(state)) throw error;
     // complete() changed nothing and the lease is still ours: record a permanent failure.
     const message = `INVALID_REPORT: the database refused the events (${state}): ${sqlMessage(error)}`.slice(
