@@ -949,20 +949,25 @@ CREATE FUNCTION queue.fail(job_id bigint, lease_token uuid, error text, retryabl
 #variable_conflict use_column
 declare
   job queue.jobs := private.lock_leased_job(fail.job_id, fail.lease_token);
+  forgiven boolean;
   is_dead boolean;
   next_run_at timestamptz;
 begin
   if job.status = 'done' then
     raise exception 'JOB_ALREADY_DONE: job % is already complete', job.id using errcode = 'GQ004';
   end if;
-  is_dead := not coalesce(fail.retryable, false) or job.attempts >= job.max_attempts;
+  forgiven := coalesce(fail.retryable, false) and job.kind = 'detect' and job.started_at is null
+              and job.unstarted_expiries < 3 * job.max_attempts;
+  is_dead := not forgiven and (not coalesce(fail.retryable, false) or job.attempts >= job.max_attempts);
   -- Exponent capped so 2^n cannot overflow an interval; backoff_max bounds the delay anyway.
-  next_run_at := case when is_dead then pg_catalog.now() else
+  next_run_at := case when is_dead or forgiven then pg_catalog.now() else
     pg_catalog.now() + least(fail.backoff_base * power(2, least(greatest(job.attempts - 1, 0), 30)), fail.backoff_max)
   end;
 
   update queue.jobs j
   set status = case when is_dead then 'dead' else 'queued' end,
+      attempts = case when forgiven then greatest(j.attempts - 1, 0) else j.attempts end,
+      unstarted_expiries = j.unstarted_expiries + case when forgiven then 1 else 0 end,
       run_at = next_run_at, lease_token = null, lease_expires_at = null,
       last_error = coalesce(fail.error, 'unknown error'),
       finished_at = case when is_dead then pg_catalog.now() end
@@ -976,7 +981,8 @@ begin
                                  coalesce(fail.error, 'unknown error'));
   return pg_catalog.jsonb_build_object(
     'job_id', job.id, 'status', case when is_dead then 'dead' else 'queued' end,
-    'attempts', job.attempts, 'max_attempts', job.max_attempts, 'run_at', next_run_at
+    'attempts', case when forgiven then greatest(job.attempts - 1, 0) else job.attempts end,
+    'max_attempts', job.max_attempts, 'run_at', next_run_at
   );
 end
 $$;
@@ -986,7 +992,7 @@ $$;
 -- Name: FUNCTION fail(job_id bigint, lease_token uuid, error text, retryable boolean, run_stats jsonb, backoff_base interval, backoff_max interval); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.fail(job_id bigint, lease_token uuid, error text, retryable boolean, run_stats jsonb, backoff_base interval, backoff_max interval) IS 'Records a failed attempt: exponential backoff while retryable and attempts remain, else dead.';
+COMMENT ON FUNCTION queue.fail(job_id bigint, lease_token uuid, error text, retryable boolean, run_stats jsonb, backoff_base interval, backoff_max interval) IS 'Records a failed attempt: exponential backoff while retryable and attempts remain, else dead; a retryable failure of a detect job that never started keeps its attempt.';
 
 
 --

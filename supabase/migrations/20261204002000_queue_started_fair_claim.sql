@@ -4,8 +4,10 @@
 --
 -- * started_at: a node tells the queue when it begins a job (queue.start, through the `report` function).
 --   A detect job whose lease expires before it started (it only waited in a node's queue when the node
---   died) does not lose an attempt: the reaper gives the attempt back. So that a poison input whose
---   start notice never arrives cannot loop for ever, only 3 × max_attempts such expiries are forgiven.
+--   died) does not lose an attempt: the reaper gives the attempt back; so does queue.fail for a retryable
+--   failure of a job that never started (SHUTTING_DOWN or DEADLINE_EXCEEDED while it waited). So that a
+--   poison input whose start notice never arrives cannot loop for ever, only 3 × max_attempts of these
+--   are forgiven per job.
 -- * queue.claim orders runnable jobs by each user's rank (their jobs already running + their position
 --   among their own runnable jobs), then by run_at: one user's thousands of jobs cannot starve the rest.
 -- * enqueue(reprocess => true) on a processing job sets rerun_requested instead of voiding the lease: the
@@ -212,6 +214,66 @@ $$;
 comment on function queue.reap_expired_leases(timestamptz) is
   'Requeues (or dead-letters after max_attempts) processing jobs whose lease expired; a detect job that '
   'never started keeps its attempt. Returns the count.';
+
+-- queue.fail as in 20261128001000_queue_complete_fail.sql, plus: a retryable failure of a detect job that
+-- never started (it waited in the node's queue) keeps its attempt and is runnable again at once.
+create or replace function queue.fail(
+  job_id bigint,
+  lease_token uuid,
+  error text,
+  retryable boolean,
+  run_stats jsonb default '{}'::jsonb,
+  backoff_base interval default interval '30 seconds',
+  backoff_max interval default interval '1 hour'
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  job queue.jobs := private.lock_leased_job(fail.job_id, fail.lease_token);
+  forgiven boolean;
+  is_dead boolean;
+  next_run_at timestamptz;
+begin
+  if job.status = 'done' then
+    raise exception 'JOB_ALREADY_DONE: job % is already complete', job.id using errcode = 'GQ004';
+  end if;
+  forgiven := coalesce(fail.retryable, false) and job.kind = 'detect' and job.started_at is null
+              and job.unstarted_expiries < 3 * job.max_attempts;
+  is_dead := not forgiven and (not coalesce(fail.retryable, false) or job.attempts >= job.max_attempts);
+  -- Exponent capped so 2^n cannot overflow an interval; backoff_max bounds the delay anyway.
+  next_run_at := case when is_dead or forgiven then pg_catalog.now() else
+    pg_catalog.now() + least(fail.backoff_base * power(2, least(greatest(job.attempts - 1, 0), 30)), fail.backoff_max)
+  end;
+
+  update queue.jobs j
+  set status = case when is_dead then 'dead' else 'queued' end,
+      attempts = case when forgiven then greatest(j.attempts - 1, 0) else j.attempts end,
+      unstarted_expiries = j.unstarted_expiries + case when forgiven then 1 else 0 end,
+      run_at = next_run_at, lease_token = null, lease_expires_at = null,
+      last_error = coalesce(fail.error, 'unknown error'),
+      finished_at = case when is_dead then pg_catalog.now() end
+  where j.id = job.id;
+  if job.kind = 'detect' then
+    update public.recordings r set status = case when is_dead then 'failed' else 'queued' end
+    where r.id = job.recording_id;
+  end if;
+
+  perform private.insert_job_run(job, case when is_dead then 'dead' else 'retry' end, fail.run_stats, null,
+                                 coalesce(fail.error, 'unknown error'));
+  return pg_catalog.jsonb_build_object(
+    'job_id', job.id, 'status', case when is_dead then 'dead' else 'queued' end,
+    'attempts', case when forgiven then greatest(job.attempts - 1, 0) else job.attempts end,
+    'max_attempts', job.max_attempts, 'run_at', next_run_at
+  );
+end
+$$;
+comment on function queue.fail(bigint, uuid, text, boolean, jsonb, interval, interval) is
+  'Records a failed attempt: exponential backoff while retryable and attempts remain, else dead; a retryable '
+  'failure of a detect job that never started keeps its attempt.';
 
 -- private.reprocess_job(job, since) -> what happened: 'coalesced' | 'rerun' | 'requeued' | 'retried' | 'dead'
 --   The caller holds the job's row lock. since (null: now) is when the reprocess was asked for: a job

@@ -29,7 +29,7 @@ afterAll(async () => {
   await db?.stop();
 });
 
-/** A recording with a claimed (leased) job. */
+/** A recording with a claimed (leased) job that its node has started. */
 async function leasedJob(
   startedAt: string,
 ): Promise<{ jobId: string; leaseToken: string; recordingId: string }> {
@@ -40,6 +40,8 @@ async function leasedJob(
   const [job] =
     await db.sql`select job_id::text, lease_token::text from queue.claim(1, '10 minutes', 'node-1')`;
   expect(job).toBeDefined();
+  // The node began it (a started notice): from now on failures count as attempts.
+  await db.sql`select queue.start(${job.job_id}::bigint, ${job.lease_token}::uuid)`;
   return { jobId: job.job_id, leaseToken: job.lease_token, recordingId: recording.id };
 }
 

@@ -107,6 +107,26 @@ describe("leases count only started work", () => {
     ]);
   });
 
+  it("5 graceful restarts (queued jobs reported SHUTTING_DOWN) cost only the started job attempts", async () => {
+    const userId = await createUser(db.sql, "Europe/London");
+    const ids = await queuedJobs(userId, 9);
+    for (let restart = 1; restart <= 5; restart++) {
+      const held = await claim(9);
+      expect(held).toHaveLength(9);
+      for (const job of held) {
+        if (Number(job.job_id) === ids[0])
+          await db.sql`select queue.start(${job.job_id}::bigint, ${job.lease_token}::uuid)`;
+        await db.sql`select queue.fail(${job.job_id}::bigint, ${job.lease_token}::uuid,
+                                       'SHUTTING_DOWN: the node is shutting down', true)`;
+      }
+      // Skip the started job's backoff.
+      await db.sql`update queue.jobs set run_at = now() where id = ${ids[0]} and status = 'queued'`;
+    }
+    const jobs = await db.sql`select status, attempts from queue.jobs where id in ${db.sql(ids)} order by id`;
+    expect(jobs[0]).toEqual({ status: "dead", attempts: 5 });
+    expect(jobs.slice(1)).toEqual(Array(8).fill({ status: "queued", attempts: 0 }));
+  });
+
   it("a job whose start notice never arrives is forgiven at most 3 × max_attempts times", async () => {
     const userId = await createUser(db.sql, "UTC");
     const [jobId] = await queuedJobs(userId, 1);

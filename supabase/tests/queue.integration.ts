@@ -247,6 +247,8 @@ describe("queue API", () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const claim = await claimOnly(jobId);
       expect(claim.attempt).toBe(attempt);
+      // A retryable failure counts once the node began the job (before, it keeps its attempt).
+      await db.sql`select queue.start(${jobId}, ${claim.lease_token})`;
       const [{ fail }] = await db.sql`
         select queue.fail(${jobId}, ${claim.lease_token}, ${`HTTP 503 attempt ${attempt}`}, true,
                           ${db.sql.json({ wall_ms: 10 })}, '30 seconds', '50 seconds')`;
