@@ -132,6 +132,10 @@ CREATE TABLE queue.jobs (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     finished_at timestamp with time zone,
     window_id bigint,
+    started_at timestamp with time zone,
+    unstarted_expiries integer DEFAULT 0 NOT NULL,
+    rerun_requested boolean DEFAULT false NOT NULL,
+    retries integer DEFAULT 0 NOT NULL,
     CONSTRAINT jobs_attempts_range CHECK (((attempts >= 0) AND (max_attempts >= 1))),
     CONSTRAINT jobs_kind_known CHECK ((kind = ANY (ARRAY['detect'::text, 'ingest'::text, 'delete'::text]))),
     CONSTRAINT jobs_lease_when_processing CHECK ((((status = 'processing'::text) = ((lease_token IS NOT NULL) AND (lease_expires_at IS NOT NULL))) OR (status = 'done'::text))),
@@ -177,6 +181,34 @@ COMMENT ON COLUMN queue.jobs.outcome IS 'The jsonb complete() returned; returned
 --
 
 COMMENT ON COLUMN queue.jobs.window_id IS 'The ingest window of an `ingest` job (recording_id is null for those).';
+
+
+--
+-- Name: COLUMN jobs.started_at; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.jobs.started_at IS 'When the node holding the current lease began the work (queue.start); null while it only waits there.';
+
+
+--
+-- Name: COLUMN jobs.unstarted_expiries; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.jobs.unstarted_expiries IS 'Leases that expired before the job started (not counted as attempts, at most 3 × max_attempts forgiven).';
+
+
+--
+-- Name: COLUMN jobs.rerun_requested; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.jobs.rerun_requested IS 'A reprocess arrived while the job ran: its report is stored, then the job is queued once more.';
+
+
+--
+-- Name: COLUMN jobs.retries; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.jobs.retries IS 'Explicit retries of this job after it was dead (reprocess).';
 
 
 --
@@ -413,6 +445,50 @@ $$;
 
 
 --
+-- Name: reprocess_job(queue.jobs, timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.reprocess_job(job queue.jobs, since timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  max_retries integer;
+begin
+  if job.status = 'queued' then
+    return 'coalesced';
+  end if;
+  if job.status = 'processing' then
+    if since is not null and job.claimed_at >= since or job.rerun_requested then
+      return 'coalesced';
+    end if;
+    update queue.jobs j set rerun_requested = true where j.id = job.id;
+    return 'rerun';
+  end if;
+  if since is not null and job.finished_at >= since then
+    return case when job.status = 'dead' then 'dead' else 'coalesced' end;
+  end if;
+  if job.status = 'dead' then
+    select s.max_dead_retries into max_retries from queue.queue_settings s;
+    if job.retries >= max_retries then
+      return 'dead';
+    end if;
+  end if;
+  update queue.jobs j
+  set status = 'queued', run_at = pg_catalog.now(), attempts = 0, lease_token = null,
+      lease_expires_at = null, claimed_by = null, claimed_at = null, started_at = null, last_error = null,
+      outcome = null, finished_at = null, unstarted_expiries = 0,
+      retries = j.retries + case when job.status = 'dead' then 1 else 0 end
+  where j.id = job.id;
+  if job.kind = 'detect' then
+    update public.recordings r set status = 'queued' where r.id = job.recording_id and r.status <> 'queued';
+  end if;
+  return case when job.status = 'dead' then 'retried' else 'requeued' end;
+end
+$$;
+
+
+--
 -- Name: touch_updated_at(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -453,13 +529,27 @@ begin
   end if;
 
   return query
-  with picked as (
+  with running as (
+    select j.user_id, count(*) as n
+    from queue.jobs j
+    where j.status = 'processing' and j.kind = claim.kind
+    group by j.user_id
+  ),
+  ranked as (
+    select j.id, j.run_at,
+           coalesce(rn.n, 0) + row_number() over (partition by j.user_id order by j.run_at, j.id) as user_rank
+    from queue.jobs j
+    left join running rn on rn.user_id = j.user_id
+    where j.status = 'queued' and j.kind = claim.kind and j.run_at <= pg_catalog.now()
+  ),
+  picked as (
     select j.id
     from queue.jobs j
-    where j.status = 'queued' and j.kind = claim.kind and j.run_at <= pg_catalog.now()
-    order by j.run_at, j.id
+    join ranked rk on rk.id = j.id
+    where j.status = 'queued'
+    order by rk.user_rank, rk.run_at, rk.id
     limit claim.batch_size
-    for update skip locked
+    for update of j skip locked
   ),
   claimed as (
     update queue.jobs j
@@ -468,7 +558,9 @@ begin
         lease_expires_at = pg_catalog.now() + claim.lease,
         attempts = j.attempts + 1,
         claimed_by = claim.node_id,
-        claimed_at = pg_catalog.now()
+        claimed_at = pg_catalog.now(),
+        started_at = null,
+        rerun_requested = false
     from picked
     where j.id = picked.id
     returning j.*
@@ -492,7 +584,7 @@ $$;
 -- Name: FUNCTION claim(batch_size integer, lease interval, node_id text, kind text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.claim(batch_size integer, lease interval, node_id text, kind text) IS 'Leases up to batch_size runnable jobs (SKIP LOCKED); returns job id, lease token/expiry and the recording.';
+COMMENT ON FUNCTION queue.claim(batch_size integer, lease interval, node_id text, kind text) IS 'Leases up to batch_size runnable jobs (SKIP LOCKED), interleaving users (fewest running + queued ahead first); returns job id, lease token/expiry and the recording.';
 
 
 --
@@ -624,7 +716,8 @@ begin
   get diagnostics inserted = row_count;
 
   update public.recordings r
-  set status = 'done', model_version = complete.model_version, processed_at = pg_catalog.now(),
+  set status = case when job.rerun_requested then 'queued' else 'done' end,
+      model_version = complete.model_version, processed_at = pg_catalog.now(),
       duration_ms = coalesce(r.duration_ms, round((complete.run_stats ->> 'audio_seconds')::numeric * 1000)::bigint),
       decode_warning = pg_catalog.left(nullif(complete.run_stats ->> 'decode_warning', ''), 1000)
   where r.id = recording.id;
@@ -634,9 +727,17 @@ begin
     'model_version', complete.model_version, 'events_inserted', inserted, 'events_replaced', replaced,
     'completed_at', pg_catalog.now()
   );
-  update queue.jobs j
-  set status = 'done', outcome = result, finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now()
-  where j.id = job.id;
+  if job.rerun_requested then
+    update queue.jobs j
+    set status = 'queued', run_at = pg_catalog.now(), attempts = 0, lease_token = null, lease_expires_at = null,
+        claimed_by = null, claimed_at = null, started_at = null, outcome = null, finished_at = null,
+        last_error = null, rerun_requested = false, unstarted_expiries = 0
+    where j.id = job.id;
+  else
+    update queue.jobs j
+    set status = 'done', outcome = result, finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now()
+    where j.id = job.id;
+  end if;
 
   perform private.insert_job_run(job, 'done', complete.run_stats, complete.model_version, null);
   return result;
@@ -648,7 +749,7 @@ $$;
 -- Name: FUNCTION complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text) IS 'Atomically replaces a recording''s events for a model version and marks it done (storing run_stats ->> decode_warning on the recording); idempotent per lease.';
+COMMENT ON FUNCTION queue.complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text) IS 'Atomically replaces a recording''s events for a model version and marks it done (storing run_stats ->> decode_warning on the recording), or queues it again when a rerun was requested while it ran; idempotent per lease.';
 
 
 --
@@ -785,6 +886,36 @@ COMMENT ON FUNCTION queue.confirm_recording_upload(recording_id uuid, user_id uu
 
 
 --
+-- Name: discard_clips(text[]); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.discard_clips(object_keys text[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  queued integer;
+begin
+  insert into queue.upload_deletions (bucket, object_key)
+  select 'clips', k.key
+  from pg_catalog.unnest(discard_clips.object_keys) as k (key)
+  where k.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[^/]+$'
+    and not exists (select 1 from public.recordings r where r.id = pg_catalog.split_part(k.key, '/', 2)::uuid)
+  on conflict (object_key) do nothing;
+  get diagnostics queued = row_count;
+  return queued;
+end
+$_$;
+
+
+--
+-- Name: FUNCTION discard_clips(object_keys text[]); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.discard_clips(object_keys text[]) IS 'Queues for deletion the clips (<user_id>/<recording_id>/<name>) of recordings that no longer exist.';
+
+
+--
 -- Name: enqueue(uuid, boolean, text); Type: FUNCTION; Schema: queue; Owner: -
 --
 
@@ -812,14 +943,10 @@ begin
     select * into job from queue.jobs j
     where j.kind = enqueue.kind and j.recording_id = recording.id
     for update;
-    if not (enqueue.reprocess and job.status in ('done', 'dead', 'processing')) then
-      return job.id;
+    if enqueue.reprocess then
+      perform private.reprocess_job(job);
     end if;
-    update queue.jobs j
-    set status = 'queued', run_at = pg_catalog.now(), attempts = 0, lease_token = null,
-        lease_expires_at = null, claimed_by = null, claimed_at = null, last_error = null, outcome = null,
-        finished_at = null
-    where j.id = job.id;
+    return job.id;
   end if;
 
   if enqueue.kind = 'detect' then
@@ -834,7 +961,7 @@ $$;
 -- Name: FUNCTION enqueue(recording_id uuid, reprocess boolean, kind text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.enqueue(recording_id uuid, reprocess boolean, kind text) IS 'Idempotently queues a job for a recording; returns the job id. reprocess => re-run a done/dead/processing job.';
+COMMENT ON FUNCTION queue.enqueue(recording_id uuid, reprocess boolean, kind text) IS 'Idempotently queues a job for a recording; returns the job id. reprocess => re-run a done job, re-run a running one after it completes, retry a dead one (counted, at most max_dead_retries).';
 
 
 --
@@ -890,20 +1017,25 @@ CREATE FUNCTION queue.fail(job_id bigint, lease_token uuid, error text, retryabl
 #variable_conflict use_column
 declare
   job queue.jobs := private.lock_leased_job(fail.job_id, fail.lease_token);
+  forgiven boolean;
   is_dead boolean;
   next_run_at timestamptz;
 begin
   if job.status = 'done' then
     raise exception 'JOB_ALREADY_DONE: job % is already complete', job.id using errcode = 'GQ004';
   end if;
-  is_dead := not coalesce(fail.retryable, false) or job.attempts >= job.max_attempts;
+  forgiven := coalesce(fail.retryable, false) and job.kind = 'detect' and job.started_at is null
+              and job.unstarted_expiries < 3 * job.max_attempts;
+  is_dead := not forgiven and (not coalesce(fail.retryable, false) or job.attempts >= job.max_attempts);
   -- Exponent capped so 2^n cannot overflow an interval; backoff_max bounds the delay anyway.
-  next_run_at := case when is_dead then pg_catalog.now() else
+  next_run_at := case when is_dead or forgiven then pg_catalog.now() else
     pg_catalog.now() + least(fail.backoff_base * power(2, least(greatest(job.attempts - 1, 0), 30)), fail.backoff_max)
   end;
 
   update queue.jobs j
   set status = case when is_dead then 'dead' else 'queued' end,
+      attempts = case when forgiven then greatest(j.attempts - 1, 0) else j.attempts end,
+      unstarted_expiries = j.unstarted_expiries + case when forgiven then 1 else 0 end,
       run_at = next_run_at, lease_token = null, lease_expires_at = null,
       last_error = coalesce(fail.error, 'unknown error'),
       finished_at = case when is_dead then pg_catalog.now() end
@@ -917,7 +1049,8 @@ begin
                                  coalesce(fail.error, 'unknown error'));
   return pg_catalog.jsonb_build_object(
     'job_id', job.id, 'status', case when is_dead then 'dead' else 'queued' end,
-    'attempts', job.attempts, 'max_attempts', job.max_attempts, 'run_at', next_run_at
+    'attempts', case when forgiven then greatest(job.attempts - 1, 0) else job.attempts end,
+    'max_attempts', job.max_attempts, 'run_at', next_run_at
   );
 end
 $$;
@@ -927,7 +1060,7 @@ $$;
 -- Name: FUNCTION fail(job_id bigint, lease_token uuid, error text, retryable boolean, run_stats jsonb, backoff_base interval, backoff_max interval); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.fail(job_id bigint, lease_token uuid, error text, retryable boolean, run_stats jsonb, backoff_base interval, backoff_max interval) IS 'Records a failed attempt: exponential backoff while retryable and attempts remain, else dead.';
+COMMENT ON FUNCTION queue.fail(job_id bigint, lease_token uuid, error text, retryable boolean, run_stats jsonb, backoff_base interval, backoff_max interval) IS 'Records a failed attempt: exponential backoff while retryable and attempts remain, else dead; a retryable failure of a detect job that never started keeps its attempt.';
 
 
 --
@@ -1381,6 +1514,7 @@ declare
   job queue.jobs;
   reaped integer := 0;
   is_dead boolean;
+  forgiven boolean;
   message text;
 begin
   for job in
@@ -1389,11 +1523,20 @@ begin
     order by j.lease_expires_at
     for update skip locked
   loop
-    is_dead := job.attempts >= job.max_attempts;
-    message := pg_catalog.format('LEASE_EXPIRED: lease of node %s expired at %s (attempt %s of %s)',
-      coalesce(job.claimed_by, 'unknown'), job.lease_expires_at, job.attempts, job.max_attempts);
+    forgiven := job.kind = 'detect' and job.started_at is null
+                and job.unstarted_expiries < 3 * job.max_attempts;
+    is_dead := not forgiven and job.attempts >= job.max_attempts;
+    message := case when forgiven then
+      pg_catalog.format('LEASE_EXPIRED_UNSTARTED: lease of node %s expired at %s before the job started '
+                        '(attempt not counted)', coalesce(job.claimed_by, 'unknown'), job.lease_expires_at)
+    else
+      pg_catalog.format('LEASE_EXPIRED: lease of node %s expired at %s (attempt %s of %s)',
+        coalesce(job.claimed_by, 'unknown'), job.lease_expires_at, job.attempts, job.max_attempts)
+    end;
     update queue.jobs j
     set status = case when is_dead then 'dead' else 'queued' end,
+        attempts = case when forgiven then greatest(j.attempts - 1, 0) else j.attempts end,
+        unstarted_expiries = j.unstarted_expiries + case when forgiven then 1 else 0 end,
         run_at = pg_catalog.now(), lease_token = null, lease_expires_at = null, last_error = message,
         finished_at = case when is_dead then pg_catalog.now() end
     where j.id = job.id;
@@ -1404,7 +1547,8 @@ begin
     insert into public.job_runs (job_id, job_kind, recording_id, user_id, attempt, outcome, node_id, error,
                                  started_at)
     values (job.id, job.kind, job.recording_id, job.user_id, job.attempts,
-            case when is_dead then 'dead' else 'lease_expired' end, job.claimed_by, message, job.claimed_at);
+            case when is_dead then 'dead' else 'lease_expired' end, job.claimed_by, message,
+            coalesce(job.started_at, job.claimed_at));
     reaped := reaped + 1;
   end loop;
   return reaped;
@@ -1416,7 +1560,7 @@ $$;
 -- Name: FUNCTION reap_expired_leases(now timestamp with time zone); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.reap_expired_leases(now timestamp with time zone) IS 'Requeues (or dead-letters after max_attempts) processing jobs whose lease expired; returns the count.';
+COMMENT ON FUNCTION queue.reap_expired_leases(now timestamp with time zone) IS 'Requeues (or dead-letters after max_attempts) processing jobs whose lease expired; a detect job that never started keeps its attempt. Returns the count.';
 
 
 --
@@ -1470,8 +1614,14 @@ begin
       register_recording.ended_at, overlapping using errcode = 'GQ011';
   end if;
 
-  select count(*), coalesce(sum(r.size_bytes), 0) into recent_count, recent_bytes from public.recordings r
-  where r.user_id = register_recording.user_id and r.created_at > pg_catalog.now() - interval '24 hours';
+  select count(*), coalesce(sum(x.size_bytes), 0) into recent_count, recent_bytes
+  from (
+    select r.size_bytes from public.recordings r
+    where r.user_id = register_recording.user_id and r.created_at > pg_catalog.now() - interval '24 hours'
+    union all
+    select d.size_bytes from queue.deleted_registrations d
+    where d.user_id = register_recording.user_id and d.registered_at > pg_catalog.now() - interval '24 hours'
+  ) x;
   if recent_count >= register_recording.max_daily_recordings then
     raise exception 'QUOTA_EXCEEDED: at most % recordings in 24 hours', register_recording.max_daily_recordings
       using errcode = 'GQ012';
@@ -1497,7 +1647,7 @@ $$;
 -- Name: FUNCTION register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) IS 'Registers a recording about to be uploaded (status uploading) after range, overlap and quota checks; returns its object key.';
+COMMENT ON FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) IS 'Registers a recording about to be uploaded (status uploading) after range, overlap and quota checks (deleted registrations of the last 24 hours count); returns its object key.';
 
 
 --
@@ -1587,6 +1737,108 @@ COMMENT ON FUNCTION queue.reprocess(user_id uuid, from_date date, to_date date) 
 
 
 --
+-- Name: request_reprocess(uuid, date, date); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.request_reprocess(user_id uuid, from_date date, to_date date, OUT request_id uuid, OUT recordings integer, OUT scheduled integer, OUT coalesced integer, OUT dead_skipped integer) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  settings queue.queue_settings;
+  joined public.reprocess_requests;
+  since timestamptz;
+  outstanding integer;
+  target record;
+  job queue.jobs;
+  outcome text;
+begin
+  if from_date is null or to_date is null or from_date > to_date then
+    raise exception 'INVALID_DATE_RANGE: from_date (%) must be on or before to_date (%)', from_date, to_date
+      using errcode = '22023';
+  end if;
+  perform 1 from public.profiles p where p.user_id = request_reprocess.user_id for update;
+  if not found then
+    raise exception 'PROFILE_NOT_FOUND: user % has no profile', request_reprocess.user_id using errcode = '23503';
+  end if;
+  select * into settings from queue.queue_settings;
+
+  select * into joined from public.reprocess_requests q
+  where q.user_id = request_reprocess.user_id
+    and q.from_date <= request_reprocess.to_date and q.to_date >= request_reprocess.from_date
+    and (q.created_at > pg_catalog.now() - settings.reprocess_coalesce_for
+         or exists (select 1 from public.recordings r
+                    join queue.jobs j on j.recording_id = r.id and j.kind = 'detect'
+                    where r.user_id = q.user_id and r.local_date between q.from_date and q.to_date
+                      and j.status in ('queued', 'processing')))
+  order by q.created_at desc
+  limit 1;
+  since := coalesce(joined.created_at, pg_catalog.now());
+
+  select count(*) into outstanding from queue.jobs j
+  where j.user_id = request_reprocess.user_id and j.kind = 'detect' and j.status in ('queued', 'processing');
+
+  scheduled := 0;
+  coalesced := 0;
+  dead_skipped := 0;
+  for target in
+    select r.id from public.recordings r
+    where r.user_id = request_reprocess.user_id
+      and r.local_date between request_reprocess.from_date and request_reprocess.to_date
+      and r.status <> 'uploading' and r.audio_deleted_at is null
+    order by r.started_at
+  loop
+    select * into job from queue.jobs j where j.kind = 'detect' and j.recording_id = target.id for update;
+    if not found then
+      perform queue.enqueue(target.id);
+      outcome := 'requeued';
+    else
+      outcome := private.reprocess_job(job, since);
+    end if;
+    case outcome
+      when 'requeued', 'retried' then scheduled := scheduled + 1; outstanding := outstanding + 1;
+      when 'rerun' then scheduled := scheduled + 1;
+      when 'dead' then dead_skipped := dead_skipped + 1;
+      else coalesced := coalesced + 1;
+    end case;
+    if outstanding > settings.max_outstanding_per_user then
+      raise exception 'REPROCESS_LIMIT: at most % queued or running recordings per user; wait for the '
+                      'current ones to finish or choose fewer days', settings.max_outstanding_per_user
+        using errcode = 'GQ013';
+    end if;
+  end loop;
+
+  if joined.id is null then
+    insert into public.reprocess_requests (user_id, from_date, to_date, recordings)
+    values (request_reprocess.user_id, request_reprocess.from_date, request_reprocess.to_date,
+            scheduled + coalesced + dead_skipped)
+    returning id into request_id;
+  else
+    update public.reprocess_requests q
+    set from_date = least(q.from_date, request_reprocess.from_date),
+        to_date = greatest(q.to_date, request_reprocess.to_date)
+    where q.id = joined.id
+    returning q.id into request_id;
+    update public.reprocess_requests q
+    set recordings = (select count(*) from public.recordings r
+                      where r.user_id = q.user_id and r.local_date between q.from_date and q.to_date
+                        and r.status <> 'uploading' and r.audio_deleted_at is null)
+    where q.id = request_id;
+  end if;
+  recordings := scheduled + coalesced + dead_skipped;
+end
+$$;
+
+
+--
+-- Name: FUNCTION request_reprocess(user_id uuid, from_date date, to_date date, OUT request_id uuid, OUT recordings integer, OUT scheduled integer, OUT coalesced integer, OUT dead_skipped integer); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.request_reprocess(user_id uuid, from_date date, to_date date, OUT request_id uuid, OUT recordings integer, OUT scheduled integer, OUT coalesced integer, OUT dead_skipped integer) IS 'A user''s reprocess request: joins an overlapping recent or unfinished request, queues only what it does not cover yet, counted dead retries; GQ013 REPROCESS_LIMIT beyond max_outstanding_per_user.';
+
+
+--
 -- Name: retry_ingest_windows(uuid, date, date); Type: FUNCTION; Schema: queue; Owner: -
 --
 
@@ -1613,6 +1865,36 @@ begin
   return requeued;
 end
 $$;
+
+
+--
+-- Name: start(bigint, uuid); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.start(job_id bigint, lease_token uuid) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  job queue.jobs := private.lock_leased_job(start.job_id, start.lease_token);
+  at timestamptz;
+begin
+  if job.status = 'done' then
+    raise exception 'JOB_ALREADY_DONE: job % is already complete', job.id using errcode = 'GQ004';
+  end if;
+  update queue.jobs j set started_at = coalesce(j.started_at, pg_catalog.now()) where j.id = job.id
+  returning j.started_at into at;
+  return at;
+end
+$$;
+
+
+--
+-- Name: FUNCTION start(job_id bigint, lease_token uuid); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.start(job_id bigint, lease_token uuid) IS 'Marks the leased job as started on its node: only then does an expired lease burn an attempt.';
 
 
 --
@@ -1701,7 +1983,7 @@ COMMENT ON FUNCTION queue.sweep(now timestamp with time zone, grace interval, OU
 -- Name: take_upload_deletions(integer, interval); Type: FUNCTION; Schema: queue; Owner: -
 --
 
-CREATE FUNCTION queue.take_upload_deletions(max_count integer DEFAULT 20, retry_after interval DEFAULT '00:10:00'::interval) RETURNS TABLE(deletion_id bigint, object_key text)
+CREATE FUNCTION queue.take_upload_deletions(max_count integer DEFAULT 20, retry_after interval DEFAULT '00:10:00'::interval) RETURNS TABLE(deletion_id bigint, bucket text, object_key text)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -1714,7 +1996,7 @@ CREATE FUNCTION queue.take_upload_deletions(max_count integer DEFAULT 20, retry_
     limit max_count
     for update skip locked
   )
-  returning d.id, d.object_key
+  returning d.id, d.bucket, d.object_key
 $$;
 
 
@@ -1722,7 +2004,7 @@ $$;
 -- Name: FUNCTION take_upload_deletions(max_count integer, retry_after interval); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.take_upload_deletions(max_count integer, retry_after interval) IS 'Leases up to max_count due object deletions of expired uploads.';
+COMMENT ON FUNCTION queue.take_upload_deletions(max_count integer, retry_after interval) IS 'Leases up to max_count due object deletions (expired uploads, discarded clips) with their bucket.';
 
 
 --
@@ -1851,7 +2133,17 @@ CREATE FUNCTION user_api.delete_my_data(OUT recordings integer, OUT events integ
 declare
   uid uuid := user_api.current_user_id();
 begin
+  perform 1 from public.profiles p where p.user_id = uid for update;
+  delete from queue.deleted_registrations d
+  where d.user_id = uid and d.registered_at <= pg_catalog.now() - interval '24 hours';
+  insert into queue.deleted_registrations (user_id, registered_at, size_bytes)
+  select r.user_id, r.created_at, coalesce(r.size_bytes, 0) from public.recordings r
+  where r.user_id = uid and r.created_at > pg_catalog.now() - interval '24 hours';
+
   select count(*)::integer into events from public.laughter_events e where e.user_id = uid;
+  delete from private.limitless_keys k where k.user_id = uid;
+  delete from queue.ingest_windows w where w.user_id = uid;
+  delete from queue.jobs j where j.user_id = uid;
   delete from public.recordings r where r.user_id = uid;
   get diagnostics recordings = row_count;
   delete from queue.swept_days s where s.user_id = uid;
@@ -1957,10 +2249,8 @@ declare
   uid uuid := user_api.current_user_id();
 begin
   perform user_api.check_date_range(from_date, to_date, 366);
-  recordings := queue.reprocess(uid, request_reprocess.from_date, request_reprocess.to_date);
-  insert into public.reprocess_requests (user_id, from_date, to_date, recordings)
-  values (uid, request_reprocess.from_date, request_reprocess.to_date, request_reprocess.recordings)
-  returning id into request_id;
+  select q.request_id, q.recordings into request_id, recordings
+  from queue.request_reprocess(uid, request_reprocess.from_date, request_reprocess.to_date) q;
 end
 $$;
 
@@ -2466,6 +2756,24 @@ COMMENT ON TABLE public.reprocess_requests IS 'One row per "reprocess these days
 
 
 --
+-- Name: deleted_registrations; Type: TABLE; Schema: queue; Owner: -
+--
+
+CREATE TABLE queue.deleted_registrations (
+    user_id uuid NOT NULL,
+    registered_at timestamp with time zone NOT NULL,
+    size_bytes bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE deleted_registrations; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON TABLE queue.deleted_registrations IS 'Registrations of the last 24 hours whose recordings were deleted by the user: they still count against the daily quota (queue.register_recording). Rows older than 24 hours are pruned on delete.';
+
+
+--
 -- Name: ingest_settings; Type: TABLE; Schema: queue; Owner: -
 --
 
@@ -2618,6 +2926,28 @@ ALTER TABLE queue.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: queue_settings; Type: TABLE; Schema: queue; Owner: -
+--
+
+CREATE TABLE queue.queue_settings (
+    id boolean DEFAULT true NOT NULL,
+    max_dead_retries integer DEFAULT 3 NOT NULL,
+    max_outstanding_per_user integer DEFAULT 1000 NOT NULL,
+    reprocess_coalesce_for interval DEFAULT '01:00:00'::interval NOT NULL,
+    CONSTRAINT queue_settings_id_check CHECK (id),
+    CONSTRAINT queue_settings_max_dead_retries_check CHECK ((max_dead_retries >= 0)),
+    CONSTRAINT queue_settings_max_outstanding_per_user_check CHECK ((max_outstanding_per_user >= 1))
+);
+
+
+--
+-- Name: TABLE queue_settings; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON TABLE queue.queue_settings IS 'Queue settings (one row): max_dead_retries (explicit reprocess retries of a dead job), max_outstanding_per_user (queued + running detect jobs a reprocess request may bring a user to), reprocess_coalesce_for (a reprocess request overlapping one this recent, or one still running, joins it).';
+
+
+--
 -- Name: swept_days; Type: TABLE; Schema: queue; Owner: -
 --
 
@@ -2645,7 +2975,9 @@ CREATE TABLE queue.upload_deletions (
     requested_at timestamp with time zone DEFAULT now() NOT NULL,
     next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
     attempts integer DEFAULT 0 NOT NULL,
-    last_error text
+    last_error text,
+    bucket text DEFAULT 'recordings'::text NOT NULL,
+    CONSTRAINT upload_deletions_bucket_check CHECK ((bucket = ANY (ARRAY['recordings'::text, 'clips'::text])))
 );
 
 
@@ -2653,7 +2985,7 @@ CREATE TABLE queue.upload_deletions (
 -- Name: TABLE upload_deletions; Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON TABLE queue.upload_deletions IS 'Objects of expired uploads still to delete from the recordings bucket (drained by the dispatch function).';
+COMMENT ON TABLE queue.upload_deletions IS 'Objects still to delete (drained by the dispatch function): expired uploads in the recordings bucket, clips uploaded by a job whose recording was deleted while it ran in the clips bucket.';
 
 
 --
@@ -2807,6 +3139,14 @@ ALTER TABLE ONLY queue.jobs
 
 
 --
+-- Name: queue_settings queue_settings_pkey; Type: CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.queue_settings
+    ADD CONSTRAINT queue_settings_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: swept_days swept_days_pkey; Type: CONSTRAINT; Schema: queue; Owner: -
 --
 
@@ -2887,6 +3227,13 @@ CREATE INDEX reprocess_requests_user_id_idx ON public.reprocess_requests USING b
 
 
 --
+-- Name: deleted_registrations_user_id_idx; Type: INDEX; Schema: queue; Owner: -
+--
+
+CREATE INDEX deleted_registrations_user_id_idx ON queue.deleted_registrations USING btree (user_id, registered_at);
+
+
+--
 -- Name: ingest_windows_user_id_local_date_idx; Type: INDEX; Schema: queue; Owner: -
 --
 
@@ -2905,6 +3252,13 @@ CREATE INDEX jobs_lease_expires_at_idx ON queue.jobs USING btree (lease_expires_
 --
 
 CREATE INDEX jobs_runnable_idx ON queue.jobs USING btree (kind, run_at, id) WHERE (status = 'queued'::text);
+
+
+--
+-- Name: jobs_runnable_user_idx; Type: INDEX; Schema: queue; Owner: -
+--
+
+CREATE INDEX jobs_runnable_user_idx ON queue.jobs USING btree (kind, user_id, run_at, id) WHERE (status = 'queued'::text);
 
 
 --
@@ -3023,6 +3377,14 @@ ALTER TABLE ONLY public.recordings
 
 ALTER TABLE ONLY public.reprocess_requests
     ADD CONSTRAINT reprocess_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
+
+
+--
+-- Name: deleted_registrations deleted_registrations_user_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: -
+--
+
+ALTER TABLE ONLY queue.deleted_registrations
+    ADD CONSTRAINT deleted_registrations_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
 
 
 --

@@ -17,7 +17,7 @@ import { JobQueue } from "./jobs/job-queue.ts";
 import { createLogger } from "./jobs/logger.ts";
 import { NodeMetrics } from "./jobs/node-metrics.ts";
 import { processJob } from "./jobs/process-job.ts";
-import { sendReport } from "./jobs/report-sender.ts";
+import { sendReport, sendStartNotice } from "./jobs/report-sender.ts";
 
 const logger = createLogger();
 
@@ -35,6 +35,12 @@ const metrics = new NodeMetrics();
 const clipStore = createS3ClipStore(config);
 let engine: Engine | undefined;
 let shuttingDown = false;
+
+/**
+ * How long a job waits for its start notice to be acknowledged before it runs anyway. Short: the notice
+ * only decides whether a crash from now on costs the job an attempt.
+ */
+const START_NOTICE_BUDGET_MS = 10_000;
 
 const queue = new JobQueue({
   maxQueuedJobs: config.NODE_MAX_QUEUED_JOBS,
@@ -60,6 +66,18 @@ const queue = new JobQueue({
       signal,
     );
   },
+  start: (job, signal) =>
+    sendStartNotice(
+      job.callbackUrl,
+      { jobId: job.jobId, leaseToken: job.leaseToken, status: "started" },
+      {
+        secret: config.REPORT_SIGNING_SECRET,
+        budgetMs: START_NOTICE_BUDGET_MS,
+        attemptTimeoutMs: 5_000,
+        signal,
+        onRetry: (info) => logger.warn("start_notice_retry", { jobId: job.jobId, ...info }),
+      },
+    ),
   deliver: async (job, report, { deadlineMs, signal }) => {
     const outcome = await sendReport(job.callbackUrl, report, {
       secret: config.REPORT_SIGNING_SECRET,

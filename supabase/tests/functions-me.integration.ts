@@ -284,6 +284,23 @@ describe("reprocess and process today", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("a request that would queue more than the per-user limit is 429 REPROCESS_LIMIT; nothing is queued", async () => {
+    const user = await createUser(db.sql, "UTC");
+    await processed(user, "2026-11-10T08:00:00Z", [1_000]);
+    await processed(user, "2026-11-11T08:00:00Z", [1_000]);
+    await db.sql`update queue.queue_settings set max_outstanding_per_user = 1`;
+    try {
+      const res = await call(user, "POST", "/reprocess", { from: "2026-11-10", to: "2026-11-11" });
+      expect(res.status).toBe(429);
+      expect((await res.json()).error.code).toBe("REPROCESS_LIMIT");
+      const [{ n }] = await db.sql`select count(*)::int as n from queue.jobs
+                                   where user_id = ${user} and status = 'queued'`;
+      expect(n).toBe(0);
+    } finally {
+      await db.sql`update queue.queue_settings set max_outstanding_per_user = 1000`;
+    }
+  });
+
   it("queues today's pending recordings now, not after the night", async () => {
     const user = await createUser(db.sql, "Pacific/Kiritimati");
     const [{ now }] = await db.sql`select now() as now`;

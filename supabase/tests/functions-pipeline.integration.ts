@@ -11,7 +11,7 @@ import { JobQueue } from "../../inference-node/src/jobs/job-queue.ts";
 import { silentLogger } from "../../inference-node/src/jobs/logger.ts";
 import { NodeMetrics } from "../../inference-node/src/jobs/node-metrics.ts";
 import { processJob } from "../../inference-node/src/jobs/process-job.ts";
-import { sendReport } from "../../inference-node/src/jobs/report-sender.ts";
+import { sendReport, sendStartNotice } from "../../inference-node/src/jobs/report-sender.ts";
 import { createFakeEngine, fakeEvent } from "../../inference-node/src/jobs/testing/fake-engine.ts";
 import { createMemoryClipStore } from "../../inference-node/src/jobs/testing/memory-clip-store.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
@@ -73,6 +73,12 @@ beforeAll(async () => {
           clipUploadAttempts: 1,
         },
         signal,
+      ),
+    start: (job, signal) =>
+      sendStartNotice(
+        job.callbackUrl,
+        { jobId: job.jobId, leaseToken: job.leaseToken, status: "started" },
+        { secret: REPORT_SECRET, budgetMs: 5_000, signal },
       ),
     deliver: async (job, jobReport, { deadlineMs, signal }) => {
       const outcome = await sendReport(job.callbackUrl, jobReport, {
@@ -146,8 +152,10 @@ describe("dispatch → inference node → report", () => {
     expect(delivered.sort()).toEqual(recordings.map((r) => r.jobId).sort());
 
     const jobs =
-      await db.sql`select status from queue.jobs where id in ${db.sql(recordings.map((r) => r.jobId))}`;
+      await db.sql`select status, started_at from queue.jobs where id in ${db.sql(recordings.map((r) => r.jobId))}`;
     expect(jobs.map((j) => j.status)).toEqual(["done", "done", "done"]);
+    // Each job's start notice reached the queue before its report (queue.start through `report`).
+    for (const job of jobs) expect(job.started_at).toBeInstanceOf(Date);
     for (const recording of recordings) {
       const events = await db.sql`
         select start_offset_ms, clip_object_key, model_version from public.laughter_events

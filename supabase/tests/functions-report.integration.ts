@@ -29,7 +29,7 @@ afterAll(async () => {
   await db?.stop();
 });
 
-/** A recording with a claimed (leased) job. */
+/** A recording with a claimed (leased) job that its node has started. */
 async function leasedJob(
   startedAt: string,
 ): Promise<{ jobId: string; leaseToken: string; recordingId: string }> {
@@ -40,6 +40,8 @@ async function leasedJob(
   const [job] =
     await db.sql`select job_id::text, lease_token::text from queue.claim(1, '10 minutes', 'node-1')`;
   expect(job).toBeDefined();
+  // The node began it (a started notice): from now on failures count as attempts.
+  await db.sql`select queue.start(${job.job_id}::bigint, ${job.lease_token}::uuid)`;
   return { jobId: job.job_id, leaseToken: job.lease_token, recordingId: recording.id };
 }
 
@@ -99,6 +101,7 @@ describe("POST /report", () => {
         },
       ],
       failedJobs: [],
+      startedJobs: [],
     });
 
     const snapshot = async () => ({
@@ -349,5 +352,23 @@ describe("POST /report", () => {
     expect(body.error.details.length).toBeGreaterThan(0);
     expect((await post({ reports: [] })).status).toBe(400);
     expect((await fetch(`${report.url}/report`)).status).toBe(405);
+  });
+
+  it("a started notice marks the lease started (an expiry then counts); a deleted job's notice is JOB_NOT_FOUND", async () => {
+    const job = await leasedJob("2026-11-21T13:00:00Z");
+    const started = { jobId: job.jobId, leaseToken: job.leaseToken, status: "started" };
+    const res = await post({ reports: [started] });
+    expect(res.status).toBe(207);
+    const answer = await res.json();
+    expect(answer.startedJobs).toHaveLength(1);
+    expect(answer.startedJobs[0].jobId).toBe(job.jobId);
+    const [row] = await db.sql`select started_at from queue.jobs where id = ${job.jobId}`;
+    expect(row.started_at.toISOString()).toBe(answer.startedJobs[0].startedAt);
+
+    await db.sql`delete from public.recordings where id = ${job.recordingId}`;
+    const gone = await (await post({ reports: [started] })).json();
+    expect(gone.failedJobs).toEqual([
+      { jobId: job.jobId, error: { code: "JOB_NOT_FOUND", message: expect.any(String) } },
+    ]);
   });
 });

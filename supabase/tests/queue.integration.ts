@@ -106,9 +106,11 @@ describe("queue API", () => {
     expect(await sqlState(db.sql`select queue.heartbeat(${jobId}, ${claim.lease_token})`)).toBe("GQ003");
   });
 
-  it("an expired lease is reaped and reclaimed; the old token is then stale", async () => {
+  it("an expired lease of a started job is reaped and reclaimed; the old token is then stale", async () => {
     const { jobId, recordingId } = await queued();
     const first = await claimOnly(jobId, "200 milliseconds");
+    // The node began the work (a lease that expires unstarted keeps its attempt: queue-fairness.integration.ts).
+    await db.sql`select queue.start(${jobId}, ${first.lease_token})`;
     await new Promise((r) => setTimeout(r, 400));
     const [{ reaped }] = await db.sql`select queue.reap_expired_leases() as reaped`;
     expect(reaped).toBeGreaterThanOrEqual(1);
@@ -245,6 +247,8 @@ describe("queue API", () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const claim = await claimOnly(jobId);
       expect(claim.attempt).toBe(attempt);
+      // A retryable failure counts once the node began the job (before, it keeps its attempt).
+      await db.sql`select queue.start(${jobId}, ${claim.lease_token})`;
       const [{ fail }] = await db.sql`
         select queue.fail(${jobId}, ${claim.lease_token}, ${`HTTP 503 attempt ${attempt}`}, true,
                           ${db.sql.json({ wall_ms: 10 })}, '30 seconds', '50 seconds')`;
@@ -300,7 +304,8 @@ describe("queue API", () => {
   it("reaping after max attempts dead-letters the job", async () => {
     const { jobId, recordingId } = await queued();
     await db.sql`update queue.jobs set max_attempts = 1 where id = ${jobId}`;
-    await claimOnly(jobId);
+    const claim = await claimOnly(jobId);
+    await db.sql`select queue.start(${jobId}, ${claim.lease_token})`;
     const [{ reaped }] = await db.sql`select queue.reap_expired_leases(now() + interval '1 hour') as reaped`;
     expect(reaped).toBeGreaterThanOrEqual(1);
     expect((await job(jobId)).status).toBe("dead");

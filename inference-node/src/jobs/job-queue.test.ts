@@ -132,4 +132,24 @@ describe("JobQueue", () => {
     queue.submit([makeJob()]);
     await queue.shutdown(1_000).then((result) => expect(result).toEqual({ drained: false }));
   });
+
+  it("announces each job before running it and drops one whose lease is lost (no run, no report)", async () => {
+    const order: string[] = [];
+    const [gone, kept] = [makeJob(), makeJob()];
+    const { queue, delivered } = setup({
+      start: async (job) => {
+        order.push(`start ${job.jobId}`);
+        return job.jobId === gone.jobId ? "lost" : "run";
+      },
+      process: async (job, signal) => {
+        order.push(`process ${job.jobId}`);
+        return await slowProcess(5)(job, signal);
+      },
+    });
+    queue.submit([gone, kept]);
+    await queue.idle();
+    expect(order).toEqual([`start ${gone.jobId}`, `start ${kept.jobId}`, `process ${kept.jobId}`]);
+    expect(delivered.map((d) => d.job.jobId)).toEqual([kept.jobId]);
+    expect(queue.capacity).toMatchObject({ queued: 0, running: 0 });
+  });
 });

@@ -3,7 +3,9 @@
  * The node's bounded in-memory job queue. Invariant: every accepted job ends in exactly one report
  * (completed or failed) handed to `deliver`, including the ones still queued or running at shutdown
  * (retryable `SHUTTING_DOWN`) and the ones that outlive their deadline (retryable `DEADLINE_EXCEEDED`).
- * Only a SIGKILL breaks it, and then the queue's visibility timeout re-leases the job.
+ * Only a SIGKILL breaks it, and then the queue's visibility timeout re-leases the job. The one exception:
+ * a job whose start notice (`start`) is answered "lost" (its recording was deleted, or the lease is no
+ * longer this node's) is dropped without running and without a report, which would be refused anyway.
  */
 import type { InferJob } from "../../../shared/schemas/infer-request.ts";
 import { JOB_FAILURE_REASONS, type JobReport } from "../../../shared/schemas/job-report.ts";
@@ -15,6 +17,11 @@ import type { NodeMetrics } from "./node-metrics.ts";
 export interface JobQueueOptions {
   /** Runs one job to a report; must not throw (see process-job.ts). */
   process: (job: InferJob, signal: AbortSignal) => Promise<JobReport>;
+  /**
+   * Called when a job leaves the waiting line, before `process`: tells the queue the work begins (a
+   * lease that expires before this costs the job no attempt). `"lost"` drops the job. Must not throw.
+   */
+  start?: (job: InferJob, signal: AbortSignal) => Promise<"run" | "lost">;
   /** Delivers a report; `deadlineMs` bounds its retries, `signal` cuts them short at shutdown. */
   deliver: (
     job: InferJob,
@@ -185,6 +192,11 @@ export class JobQueue {
     const startedMs = this.#nowMs();
     try {
       if (cutoffMs <= 0) controller.abort(new JobAborted("DEADLINE_EXCEEDED"));
+      if (!controller.signal.aborted && (await this.#options.start?.(job, controller.signal)) === "lost") {
+        // The finally block frees the slot; the next job starts at once.
+        this.#options.logger.warn("job_dropped", { jobId: job.jobId, reason: "LEASE_LOST" });
+        return;
+      }
       report = await this.#options.process(job, controller.signal);
     } catch (error) {
       // process() must not throw; if it does anyway, the lease still gets a report.
@@ -201,10 +213,11 @@ export class JobQueue {
     } finally {
       clearTimeout(deadlineTimer);
       this.#running.delete(job);
+      this.#pump();
     }
     this.#lastWallMs = this.#nowMs() - startedMs;
-    // Free the slot before delivering: report retries can take minutes and must not block inference.
-    this.#pump();
+    // The slot was freed (finally) before delivering: report retries can take minutes and must not
+    // block inference.
     await this.#finish(job, report);
   }
 

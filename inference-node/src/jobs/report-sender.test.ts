@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { JobReport } from "../../../shared/schemas/job-report.ts";
 import { verifyRequest } from "../../../shared/signing/hmac-signature.ts";
-import { sendReport } from "./report-sender.ts";
+import { sendReport, sendStartNotice } from "./report-sender.ts";
 import { type ReportReceiver, startReportReceiver } from "./testing/report-receiver.ts";
 
 const secret = "report-secret-0123456789abcdef012345";
@@ -68,5 +68,67 @@ describe("sendReport", () => {
     });
     expect(outcome).toMatchObject({ delivered: false, permanent: false });
     expect(outcome.attempts).toBeGreaterThanOrEqual(1);
+  });
+
+  it("sends again when a 207 says the item was not stored (INTERNAL: a database outage)", async () => {
+    const notStored = {
+      status: 207,
+      body: {
+        completedJobs: [],
+        failedJobs: [{ jobId: report.jobId, error: { code: "INTERNAL", message: "could not apply" } }],
+      },
+    };
+    receiver = await startReportReceiver({ answers: [notStored, notStored, { status: 503 }] });
+    const outcome = await sendReport(receiver.url, report, {
+      secret,
+      deadlineMs: Date.now() + 10_000,
+      retryBaseDelayMs: 5,
+    });
+    expect(outcome).toEqual({ delivered: true, attempts: 4 });
+    expect(receiver.received).toHaveLength(4);
+  });
+
+  it("a 207 refusal that retrying cannot change is delivered, with its code", async () => {
+    const body = {
+      completedJobs: [],
+      failedJobs: [{ jobId: report.jobId, error: { code: "LEASE_MISMATCH", message: "superseded" } }],
+    };
+    receiver = await startReportReceiver({ answers: [{ status: 207, body }] });
+    const outcome = await sendReport(receiver.url, report, { secret, deadlineMs: Date.now() + 10_000 });
+    expect(outcome).toEqual({ delivered: true, attempts: 1, refusal: "LEASE_MISMATCH" });
+  });
+});
+
+describe("sendStartNotice", () => {
+  const notice = { jobId: report.jobId, leaseToken: report.leaseToken, status: "started" as const };
+
+  it("says run when the notice is stored, lost when the job is gone", async () => {
+    receiver = await startReportReceiver({
+      answers: [
+        { status: 207, body: { completedJobs: [], failedJobs: [], startedJobs: [{ jobId: report.jobId }] } },
+        {
+          status: 207,
+          body: {
+            completedJobs: [],
+            failedJobs: [{ jobId: report.jobId, error: { code: "JOB_NOT_FOUND", message: "deleted" } }],
+          },
+        },
+      ],
+    });
+    expect(await sendStartNotice(receiver.url, notice, { secret, budgetMs: 5_000 })).toBe("run");
+    expect(await sendStartNotice(receiver.url, notice, { secret, budgetMs: 5_000 })).toBe("lost");
+    expect(receiver.started).toEqual([notice, notice]);
+    expect(receiver.received).toEqual([]);
+  });
+
+  it("says run when the receiver cannot be reached within the budget", async () => {
+    const started = Date.now();
+    const verdict = await sendStartNotice("http://127.0.0.1:9/unreachable", notice, {
+      secret,
+      budgetMs: 300,
+      retryBaseDelayMs: 20,
+    });
+    expect(verdict).toBe("run");
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

@@ -2,15 +2,32 @@
  * @module
  * Delivers a job report: a signed POST of `{ reports: [report] }` to the job's callbackUrl, retried with
  * exponential backoff until the job's deadline (at least one attempt is always made, even late: the
- * receiver decides whether a late report for an expired lease still counts).
+ * receiver decides whether a late report for an expired lease still counts). Delivered means the
+ * receiver answered 2xx **and** did not say the item went unstored: an `INTERNAL` item in its answer
+ * (a database outage behind a 207) is sent again like a 5xx.
+ *
+ * `sendStartNotice` tells the receiver the node began a job (so that a crash from then on counts as an
+ * attempt, and not before), within a short budget; its answer says whether the job is still ours.
  */
 import { request } from "undici";
-import { type JobReport, jobReportBatchSchema } from "../../../shared/schemas/job-report.ts";
+import {
+  type JobReport,
+  jobReportBatchSchema,
+  REPORT_ITEM_CODES,
+  type ReportItem,
+  reportAnswerSchema,
+  type StartedNotice,
+} from "../../../shared/schemas/job-report.ts";
 import { signRequest } from "../../../shared/signing/hmac-signature.ts";
 import { backoffDelayMs, sleep } from "./retry.ts";
 
 export type ReportOutcome =
-  | { delivered: true; attempts: number }
+  | {
+      delivered: true;
+      attempts: number;
+      /** The receiver's per-item refusal (`LEASE_MISMATCH`, `JOB_NOT_FOUND`, …); absent when accepted. */
+      refusal?: string;
+    }
   | { delivered: false; attempts: number; permanent: boolean; lastError: string };
 
 export interface SendReportOptions {
@@ -43,17 +60,8 @@ function isPermanent(status: number): boolean {
 export async function sendReport(
   callbackUrl: string,
   report: JobReport,
-  {
-    secret,
-    deadlineMs,
-    signal,
-    attemptTimeoutMs = 15_000,
-    retryBaseDelayMs = 500,
-    nowMs = Date.now,
-    onRetry,
-  }: SendReportOptions,
+  options: SendReportOptions,
 ): Promise<ReportOutcome> {
-  // Validate our own output: a malformed report is a bug here, better caught before the receiver 400s.
   // A failure message is the one field outside our control (it quotes servers); bound it rather than
   // lose the report.
   const bounded: JobReport =
@@ -66,7 +74,67 @@ export async function sendReport(
           },
         }
       : report;
-  const body = JSON.stringify(jobReportBatchSchema.parse({ reports: [bounded] }));
+  return await postItem(callbackUrl, bounded, options);
+}
+
+/** Refusals of a start notice after which the job must not run: its lease is gone (deleted, superseded, done). */
+const LOST_LEASE_CODES: ReadonlySet<string> = new Set([
+  REPORT_ITEM_CODES.JOB_NOT_FOUND,
+  REPORT_ITEM_CODES.LEASE_MISMATCH,
+  REPORT_ITEM_CODES.JOB_ALREADY_DONE,
+]);
+
+/**
+ * Announces that the node begins `notice.jobId`, retrying for at most `budgetMs`. `"lost"`: the receiver
+ * says the lease is gone (the recording was deleted, the job re-leased or done), so do not run it.
+ * `"run"` otherwise, also when the notice could not be delivered (the work goes on; only the attempt
+ * accounting is at stake).
+ *
+ * @example
+ * ```ts
+ * if ((await sendStartNotice(job.callbackUrl, notice, { secret, budgetMs: 10_000 })) === "lost") return;
+ * ```
+ */
+export async function sendStartNotice(
+  callbackUrl: string,
+  notice: StartedNotice,
+  { budgetMs, ...options }: Omit<SendReportOptions, "deadlineMs"> & { budgetMs: number },
+): Promise<"run" | "lost"> {
+  const nowMs = options.nowMs ?? Date.now;
+  const outcome = await postItem(callbackUrl, notice, { ...options, deadlineMs: nowMs() + budgetMs });
+  return outcome.delivered && outcome.refusal !== undefined && LOST_LEASE_CODES.has(outcome.refusal)
+    ? "lost"
+    : "run";
+}
+
+/** The receiver's refusal of `jobId`, `INTERNAL` included; undefined when accepted or not said. */
+function refusalOf(rawAnswer: string, jobId: string): string | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawAnswer);
+  } catch {
+    return undefined;
+  }
+  const answer = reportAnswerSchema.safeParse(json);
+  if (!answer.success) return undefined;
+  return answer.data.failedJobs.find((item) => item.jobId === jobId)?.error.code;
+}
+
+async function postItem(
+  callbackUrl: string,
+  item: ReportItem,
+  {
+    secret,
+    deadlineMs,
+    signal,
+    attemptTimeoutMs = 15_000,
+    retryBaseDelayMs = 500,
+    nowMs = Date.now,
+    onRetry,
+  }: SendReportOptions,
+): Promise<ReportOutcome> {
+  // Validate our own output: a malformed report is a bug here, better caught before the receiver 400s.
+  const body = JSON.stringify(jobReportBatchSchema.parse({ reports: [item] }));
   let lastError = "";
   for (let attempt = 1; ; attempt++) {
     try {
@@ -78,11 +146,17 @@ export async function sendReport(
         headersTimeout: attemptTimeoutMs,
         bodyTimeout: attemptTimeoutMs,
       });
-      await response.body.dump();
-      if (response.statusCode >= 200 && response.statusCode < 300)
-        return { delivered: true, attempts: attempt };
-      lastError = `HTTP ${response.statusCode}`;
-      if (isPermanent(response.statusCode))
+      const answer = await response.body.text();
+      const refusal = refusalOf(answer, item.jobId);
+      const success = response.statusCode >= 200 && response.statusCode < 300;
+      if (success && refusal !== REPORT_ITEM_CODES.INTERNAL)
+        return refusal === undefined
+          ? { delivered: true, attempts: attempt }
+          : { delivered: true, attempts: attempt, refusal };
+      lastError = success
+        ? `HTTP ${response.statusCode} with the item ${refusal} (not stored)`
+        : `HTTP ${response.statusCode}`;
+      if (!success && isPermanent(response.statusCode))
         return { delivered: false, attempts: attempt, permanent: true, lastError };
     } catch (error) {
       lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

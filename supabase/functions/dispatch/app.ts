@@ -142,6 +142,7 @@ export function createDispatchApp({
           sql,
           s3: ctx.s3,
           recordingsBucket: config.RECORDINGS_BUCKET,
+          clipsBucket: config.CLIPS_BUCKET,
           maxCount: 20,
           timeoutMs: config.NODE_TIMEOUT_MS,
           ...(doFetch === undefined ? {} : { fetch: doFetch }),

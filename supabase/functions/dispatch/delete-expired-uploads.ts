@@ -1,10 +1,10 @@
 /**
  * @module
  * Deletes the objects of expired uploads (recordings registered but never confirmed, removed by the
- * hourly `queue.expire_uploads()`), a few per dispatch run: `queue.take_upload_deletions` leases them,
- * a presigned DELETE removes each from the recordings bucket (S3 answers 204 whether or not the object
- * exists, so a retry is harmless), `queue.finish_upload_deletion` forgets it or records the error for a
- * later run.
+ * hourly `queue.expire_uploads()`) and the clips of jobs whose recording was deleted while they ran
+ * (`queue.discard_clips`), a few per dispatch run: `queue.take_upload_deletions` leases them with their
+ * bucket, a presigned DELETE removes each (S3 answers 204 whether or not the object exists, so a retry
+ * is harmless), `queue.finish_upload_deletion` forgets it or records the error for a later run.
  */
 import type { Sql } from "../_shared/db.ts";
 import { presignS3Url, type S3Credentials } from "../_shared/generated/s3/presign-v4.ts";
@@ -13,6 +13,7 @@ export interface DeleteExpiredUploadsContext {
   sql: Sql;
   s3: S3Credentials;
   recordingsBucket: string;
+  clipsBucket: string;
   /** At most this many objects per run. */
   maxCount: number;
   timeoutMs: number;
@@ -27,20 +28,20 @@ export interface DeletedUploads {
 /**
  * @example
  * ```ts
- * const { deleted, failed } = await deleteExpiredUploads({ sql, s3, recordingsBucket: "recordings", maxCount: 20, timeoutMs: 10_000 });
+ * const { deleted, failed } = await deleteExpiredUploads({ sql, s3, recordingsBucket: "recordings", clipsBucket: "clips", maxCount: 20, timeoutMs: 10_000 });
  * ```
  */
 export async function deleteExpiredUploads(ctx: DeleteExpiredUploadsContext): Promise<DeletedUploads> {
   const doFetch = ctx.fetch ?? fetch;
-  const due = await ctx.sql<{ deletion_id: string; object_key: string }[]>`
-    select deletion_id::text, object_key from queue.take_upload_deletions(${ctx.maxCount})`;
+  const due = await ctx.sql<{ deletion_id: string; bucket: "recordings" | "clips"; object_key: string }[]>`
+    select deletion_id::text, bucket, object_key from queue.take_upload_deletions(${ctx.maxCount})`;
   const result: DeletedUploads = { deleted: 0, failed: 0 };
-  for (const { deletion_id, object_key } of due) {
+  for (const { deletion_id, bucket, object_key } of due) {
     let error: string | null = null;
     try {
       const url = await presignS3Url(ctx.s3, {
         method: "DELETE",
-        bucket: ctx.recordingsBucket,
+        bucket: bucket === "clips" ? ctx.clipsBucket : ctx.recordingsBucket,
         key: object_key,
         expiresInSeconds: 60,
       });

@@ -4,9 +4,12 @@
  * `x-giggles-signature` over the raw body), one item per job it was given.
  *
  * - 207 `{ completedJobs: [{ jobId, jobStatus: "done", modelVersion, eventsInserted, eventsReplaced }],
- *   failedJobs: [{ jobId, jobStatus?, error: { code, message } }] }`, plus `x-completed-jobs` and
- *   `x-failed-jobs` counts. Every item is answered; a 207 means the report was received, so the node
- *   stops retrying it.
+ *   failedJobs: [{ jobId, jobStatus?, error: { code, message } }], startedJobs: [{ jobId, startedAt }] }`,
+ *   plus `x-completed-jobs` and `x-failed-jobs` counts. Every item is answered; a 207 means every item
+ *   was stored or refused for good, so the node stops sending it.
+ * - 503 `REPORT_NOT_STORED` (with the same per-item answer in `error.details`) when an item could not be
+ *   stored (`INTERNAL`, e.g. the database is down): the node sends the batch again. The items that were
+ *   stored are idempotent per lease.
  * - 400 not JSON / not a job-report batch (`details`: zod issues); 401 signature missing, malformed,
  *   wrong or stale (`code` says which; signed with REPORT_SIGNING_SECRET over method, path, timestamp
  *   and body); 405 other methods; 413 body over {@link MAX_REPORT_BODY_BYTES}.
@@ -33,7 +36,7 @@ import {
   notFound,
   parseJson,
 } from "../_shared/http-error.ts";
-import { applyReport, type CompletedItem, type FailedItem } from "./apply-report.ts";
+import { applyReport, type CompletedItem, type FailedItem, type StartedItem } from "./apply-report.ts";
 import type { ReportConfig } from "./config.ts";
 
 /** A report of a long night with many laughs is tens of KB; megabytes are not a legitimate report. */
@@ -42,6 +45,7 @@ export const MAX_REPORT_BODY_BYTES = 4 * 1024 * 1024;
 export interface ReportResult {
   completedJobs: CompletedItem[];
   failedJobs: FailedItem[];
+  startedJobs: StartedItem[];
 }
 
 export interface ReportAppDeps {
@@ -105,21 +109,32 @@ export function createReportApp({ config, sql }: ReportAppDeps): Hono {
           details: parsed.error.issues,
         });
       }
-      const result: ReportResult = { completedJobs: [], failedJobs: [] };
-      // One at a time: each is its own transaction inside queue.complete/fail, and a batch is small.
+      const result: ReportResult = { completedJobs: [], failedJobs: [], startedJobs: [] };
+      // One at a time: each is its own transaction inside queue.start/complete/fail, and a batch is small.
       for (const report of parsed.data.reports) {
         const outcome = await applyReport(sql, report);
-        if (outcome.ok) result.completedJobs.push(outcome.item);
-        else result.failedJobs.push(outcome.item);
+        if (!outcome.ok) result.failedJobs.push(outcome.item);
+        else if ("started" in outcome) result.startedJobs.push(outcome.started);
+        else result.completedJobs.push(outcome.item);
       }
       console.log(
         JSON.stringify({
           level: "info",
           event: "reports_applied",
           completed: result.completedJobs.length,
+          started: result.startedJobs.length,
           failed: result.failedJobs.map((item) => ({ jobId: item.jobId, code: item.error.code })),
         }),
       );
+      // Never a success for what was not stored: the node keeps the report and sends it again.
+      if (result.failedJobs.some((item) => item.error.code === "INTERNAL")) {
+        throw new HttpError(503, {
+          code: "REPORT_NOT_STORED",
+          message: "an item could not be stored (the database may be unavailable); send the batch again",
+          details: result,
+          headers: { "retry-after": "5" },
+        });
+      }
       return c.json(result, 207, {
         "x-completed-jobs": String(result.completedJobs.length),
         "x-failed-jobs": String(result.failedJobs.length),

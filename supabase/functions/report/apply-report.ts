@@ -1,10 +1,13 @@
 /**
  * @module
- * Applies one node report to the queue: `queue.complete` for a completed job, `queue.fail` for a failed
- * one. Never throws for the queue's own refusals: each outcome becomes a per-item result.
+ * Applies one node report to the queue: `queue.start` for a started notice, `queue.complete` for a
+ * completed job, `queue.fail` for a failed one. Never throws for the queue's own refusals: each outcome
+ * becomes a per-item result.
  *
  * - A stale lease (GQ002), a deleted job (GQ001), a failure reported for a job already done (GQ004):
- *   harmless, reported per item, nothing changes.
+ *   harmless, reported per item, nothing changes. Except storage: the clips a completed report names
+ *   for a deleted job (the user deleted everything while it ran) are queued for deletion
+ *   (`queue.discard_clips`, only keys of recordings that no longer exist).
  * - The same completed report twice: `queue.complete` is idempotent per lease and returns the stored
  *   outcome, so the answer is the same and no row is written.
  * - Events the database refuses (bad offsets, two events at one start, …): the job is failed
@@ -15,9 +18,10 @@
 import type {
   CompletedReport,
   FailedReport,
-  JobReport,
   JobStats,
   ReportedEvent,
+  ReportItem,
+  StartedNotice,
 } from "../_shared/generated/schemas/job-report.ts";
 import { type Sql, sqlMessage, sqlState } from "../_shared/sql.ts";
 
@@ -50,7 +54,15 @@ export interface FailedItem {
   error: { code: FailedItemCode; message: string };
 }
 
-export type ItemResult = { ok: true; item: CompletedItem } | { ok: false; item: FailedItem };
+export interface StartedItem {
+  jobId: string;
+  startedAt: string;
+}
+
+export type ItemResult =
+  | { ok: true; item: CompletedItem }
+  | { ok: true; started: StartedItem }
+  | { ok: false; item: FailedItem };
 
 /** SQLSTATEs `queue.complete` raises for a payload the database will never accept. */
 const PAYLOAD_ERRORS = new Set(["22023", "23502", "23505", "23514", "22P02", "22003", "22008"]);
@@ -87,12 +99,25 @@ export function toDecodeWarning(report: CompletedReport): { decode_warning?: str
   return { decode_warning: `truncated${at}: ${report.truncated.message}` };
 }
 
-export async function applyReport(sql: Sql, report: JobReport): Promise<ItemResult> {
+export async function applyReport(sql: Sql, report: ReportItem): Promise<ItemResult> {
   try {
-    return report.status === "completed" ? await complete(sql, report) : await fail(sql, report);
+    switch (report.status) {
+      case "started":
+        return await start(sql, report);
+      case "completed":
+        return await complete(sql, report);
+      case "failed":
+        return await fail(sql, report);
+    }
   } catch (error) {
     return { ok: false, item: refusal(report.jobId, error) };
   }
+}
+
+async function start(sql: Sql, notice: StartedNotice): Promise<ItemResult> {
+  const [{ started_at }] = await sql<{ started_at: Date }[]>`
+    select queue.start(${notice.jobId}::bigint, ${notice.leaseToken}::uuid) as started_at`;
+  return { ok: true, started: { jobId: notice.jobId, startedAt: started_at.toISOString() } };
 }
 
 async function complete(sql: Sql, report: CompletedReport): Promise<ItemResult> {
@@ -114,6 +139,11 @@ async function complete(sql: Sql, report: CompletedReport): Promise<ItemResult> 
     };
   } catch (error) {
     const state = sqlState(error);
+    if (state === "GQ001") {
+      const clipKeys = report.events.map((event) => event.clipKey);
+      if (clipKeys.length > 0) await sql`select queue.discard_clips(${clipKeys}::text[])`;
+      throw error;
+    }
     if (state === undefined || !PAYLOAD_ERRORS.has(state)) throw error;
     // complete() changed nothing and the lease is still ours: record a permanent failure.
     const message = `INVALID_REPORT: the database refused the events (${state}): ${sqlMessage(error)}`.slice(

@@ -112,8 +112,49 @@ export const failedReportSchema = z.object({
 
 export const jobReportSchema = z.discriminatedUnion("status", [completedReportSchema, failedReportSchema]);
 
+/**
+ * Sent when the node begins a job (before fetching its audio). Until then the job only waits in the
+ * node's queue, and a lease that expires unstarted (the node died) does not cost the job an attempt.
+ */
+export const startedNoticeSchema = z.object({
+  ...leaseFields,
+  status: z.literal("started"),
+});
+
+/** One item of a batch: a job's final report, or the notice that it started. */
+export const reportItemSchema = z.discriminatedUnion("status", [
+  completedReportSchema,
+  failedReportSchema,
+  startedNoticeSchema,
+]);
+
 export const jobReportBatchSchema = z.object({
-  reports: z.array(jobReportSchema).min(1),
+  reports: z.array(reportItemSchema).min(1),
+});
+
+/**
+ * Per-item codes of the receiver's answer (`failedJobs[].error.code`). `INTERNAL` means the item was
+ * not stored (e.g. a database outage): the sender must send it again.
+ */
+export const REPORT_ITEM_CODES = Object.freeze({
+  REPORTED_FAILURE: "REPORTED_FAILURE",
+  LEASE_MISMATCH: "LEASE_MISMATCH",
+  JOB_NOT_FOUND: "JOB_NOT_FOUND",
+  JOB_ALREADY_DONE: "JOB_ALREADY_DONE",
+  INVALID_REPORT: "INVALID_REPORT",
+  INTERNAL: "INTERNAL",
+} as const);
+
+/**
+ * The receiver's answer to a batch (207, or inside `error.details` of a 503 when an item was not
+ * stored). Only what a sender needs to read; unknown keys are ignored.
+ */
+export const reportAnswerSchema = z.object({
+  completedJobs: z.array(z.object({ jobId: jobIdSchema })),
+  failedJobs: z.array(
+    z.object({ jobId: jobIdSchema, error: z.object({ code: z.string(), message: z.string() }) }),
+  ),
+  startedJobs: z.array(z.object({ jobId: jobIdSchema })).optional(),
 });
 
 export type ReportedEvent = z.infer<typeof reportedEventSchema>;
@@ -121,4 +162,7 @@ export type JobStats = z.infer<typeof jobStatsSchema>;
 export type CompletedReport = z.infer<typeof completedReportSchema>;
 export type FailedReport = z.infer<typeof failedReportSchema>;
 export type JobReport = z.infer<typeof jobReportSchema>;
+export type StartedNotice = z.infer<typeof startedNoticeSchema>;
+export type ReportItem = z.infer<typeof reportItemSchema>;
+export type ReportAnswer = z.infer<typeof reportAnswerSchema>;
 export type JobReportBatch = z.infer<typeof jobReportBatchSchema>;
