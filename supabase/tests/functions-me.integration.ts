@@ -4,6 +4,7 @@
  * handle, process today, and delete-all-my-data proven on two users (B byte-identical before and after).
  */
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningAuthServer } from "../../test/harness/auth-server.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
@@ -220,6 +221,49 @@ describe("notes and deleting one laugh", () => {
     expect(await objectExists(s3.buckets.clips, first.clip_object_key)).toBe(false);
     expect(await objectExists(s3.buckets.clips, second.clip_object_key)).toBe(true);
     expect((await call(user, "DELETE", `/events/${first.id}`)).status).toBe(404);
+  });
+});
+
+describe("bodies the user API refuses", () => {
+  it("a note with NUL or another control character is 400, not a 500; tab and newline are fine", async () => {
+    const user = await createUser(db.sql, "UTC");
+    await processed(user, "2026-11-14T09:00:00Z", [1_000]);
+    const [laugh] = await eventsOf(user);
+    for (const note of ["before\u0000after", "bell\u0007", "\u007f"]) {
+      const res = await call(user, "PATCH", `/events/${laugh.id}`, { note });
+      expect(res.status, JSON.stringify(note)).toBe(400);
+      expect((await res.json()).error).toMatchObject({
+        code: "INVALID_BODY",
+        details: [{ path: ["note"], message: "must not contain control characters" }],
+      });
+    }
+    const fine = await call(user, "PATCH", `/events/${laugh.id}`, { note: "two\tlines\nhere" });
+    expect(await fine.json()).toEqual({ id: laugh.id, note: "two\tlines\nhere" });
+  });
+
+  it("a body over 8 KiB is 413 BODY_TOO_LARGE, also when streamed without a length (cut off while reading)", async () => {
+    const user = await createUser(db.sql, "UTC");
+    const padded = await call(user, "PUT", "/profile", { timeZone: "UTC", pad: "x".repeat(1 << 20) });
+    expect(padded.status).toBe(413);
+    expect((await padded.json()).error.code).toBe("BODY_TOO_LARGE");
+
+    // 48 MiB offered in 64 KiB chunks with no Content-Length: the function stops reading after the limit.
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    let offeredBytes = 0;
+    async function* stream() {
+      while (offeredBytes < 48 * 1024 * 1024) {
+        offeredBytes += chunk.byteLength;
+        yield chunk;
+      }
+    }
+    const res = await undiciFetch(`${fn.url}/me/profile`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${await userToken(user)}`, "content-type": "application/json" },
+      body: stream(),
+      duplex: "half",
+    });
+    expect(res.status).toBe(413);
+    expect(offeredBytes).toBeLessThan(8 * 1024 * 1024);
   });
 });
 

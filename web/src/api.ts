@@ -5,49 +5,23 @@
  */
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { z } from "zod";
+import {
+  type Day,
+  DELETE_ALL_CONFIRMATION,
+  dataDeletedSchema,
+  daysResponseSchema,
+  errorBodySchema,
+  type LaughEvent,
+  laughsResponseSchema,
+  noteSavedSchema,
+  processTodaySchema,
+  profileSchema,
+  profileUpdatedSchema,
+  type ReprocessProgress,
+  reprocessAcceptedSchema,
+  reprocessProgressSchema,
+} from "../../shared/api/user-api.ts";
 
-const dayState = z.enum(["empty", "planned", "processing", "done", "failed"]);
-const daySchema = z.object({
-  date: z.string(),
-  laughs: z.number(),
-  laughSeconds: z.number(),
-  recordings: z.number(),
-  planned: z.number(),
-  processing: z.number(),
-  done: z.number(),
-  failed: z.number(),
-  state: dayState,
-  failureReasons: z.array(z.string()),
-});
-const daysSchema = z.object({ timeZone: z.string(), days: z.array(daySchema) });
-const laughSchema = z.object({
-  id: z.string(),
-  startsAt: z.string(),
-  endsAt: z.string(),
-  localTime: z.string(),
-  durationMs: z.number(),
-  peakProbability: z.number(),
-  meanProbability: z.number(),
-  className: z.string(),
-  note: z.string().nullable(),
-  clipUrl: z.string().nullable(),
-});
-const laughsSchema = z.object({ date: z.string(), timeZone: z.string(), events: z.array(laughSchema) });
-const profileSchema = z.object({ timeZone: z.string() });
-const reprocessSchema = z.object({ requestId: z.string(), recordings: z.number() });
-const progressSchema = z.object({
-  requestId: z.string(),
-  recordings: z.number(),
-  queued: z.number(),
-  done: z.number(),
-  failed: z.number(),
-  finished: z.boolean(),
-});
-const deletedSchema = z.object({
-  recordings: z.number(),
-  events: z.number(),
-  objects: z.object({ recordings: z.number(), clips: z.number() }),
-});
 const limitlessStatusSchema = z
   .object({
     status: z.enum(["none", "valid", "invalid"]),
@@ -55,12 +29,10 @@ const limitlessStatusSchema = z
     storedAt: z.string().nullable(),
   })
   .loose();
-const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
-export type Day = z.infer<typeof daySchema>;
-export type Laugh = z.infer<typeof laughSchema>;
+export type { Day, ReprocessProgress };
+export type Laugh = LaughEvent;
 export type LimitlessKeyStatus = z.infer<typeof limitlessStatusSchema>;
-export type ReprocessProgress = z.infer<typeof progressSchema>;
 
 /** An API error with the server's code and message, fit to show the user. */
 export class ApiError extends Error {
@@ -89,7 +61,7 @@ export function createApi(supabase: SupabaseClient, supabaseUrl: string) {
     const text = await response.text();
     const json: unknown = text === "" ? null : JSON.parse(text);
     if (!response.ok) {
-      const error = errorSchema.safeParse(json);
+      const error = errorBodySchema.safeParse(json);
       throw error.success
         ? new ApiError(response.status, error.data.error.code, error.data.error.message)
         : new ApiError(response.status, "HTTP_ERROR", `The server answered HTTP ${response.status}.`);
@@ -99,19 +71,18 @@ export function createApi(supabase: SupabaseClient, supabaseUrl: string) {
   const q = encodeURIComponent;
   return {
     profile: () => call(profileSchema, "GET", "me/profile"),
-    setTimeZone: (timeZone: string) => call(profileSchema, "PUT", "me/profile", { timeZone }),
-    days: (from: string, to: string) => call(daysSchema, "GET", `me/days?from=${q(from)}&to=${q(to)}`),
-    laughs: (date: string) => call(laughsSchema, "GET", `laughs?date=${q(date)}`),
+    setTimeZone: (timeZone: string) => call(profileUpdatedSchema, "PUT", "me/profile", { timeZone }),
+    days: (from: string, to: string) =>
+      call(daysResponseSchema, "GET", `me/days?from=${q(from)}&to=${q(to)}`),
+    laughs: (date: string) => call(laughsResponseSchema, "GET", `laughs?date=${q(date)}`),
     setNote: (id: string, note: string | null) =>
-      call(z.object({ id: z.string(), note: z.string().nullable() }), "PATCH", `me/events/${q(id)}`, {
-        note,
-      }),
+      call(noteSavedSchema, "PATCH", `me/events/${q(id)}`, { note }),
     deleteLaugh: (id: string) => call(z.null(), "DELETE", `me/events/${q(id)}`),
-    reprocess: (from: string, to: string) => call(reprocessSchema, "POST", "me/reprocess", { from, to }),
-    reprocessProgress: (id: string) => call(progressSchema, "GET", `me/reprocess/${q(id)}`),
-    processToday: () =>
-      call(z.object({ localDate: z.string(), recordings: z.number() }), "POST", "me/process-today"),
-    deleteAllData: () => call(deletedSchema, "DELETE", "me/data", { confirm: "delete all my data" }),
+    reprocess: (from: string, to: string) =>
+      call(reprocessAcceptedSchema, "POST", "me/reprocess", { from, to }),
+    reprocessProgress: (id: string) => call(reprocessProgressSchema, "GET", `me/reprocess/${q(id)}`),
+    processToday: () => call(processTodaySchema, "POST", "me/process-today"),
+    deleteAllData: () => call(dataDeletedSchema, "DELETE", "me/data", { confirm: DELETE_ALL_CONFIRMATION }),
     /**
      * The Limitless key (the `limitless-key` function: GET status, PUT { apiKey }, DELETE). undefined when
      * this server has no such function (404 from the router): the page then says so instead of offering it.

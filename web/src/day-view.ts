@@ -4,11 +4,10 @@
  * class, probability, a player on the clip, the note, delete). The probability filter hides rows and
  * marks below the chosen peak probability.
  */
+import { MAX_NOTE_CHARS } from "../../shared/api/user-api.ts";
 import { type Api, ApiError, type Laugh } from "./api.ts";
 import { button, el, replaceChildren } from "./dom.ts";
 import { formatDate, formatProbability, formatSeconds, plural, secondsOfDay } from "./format.ts";
-
-const MAX_NOTE_CHARS = 1000;
 
 function timeline(laughs: Laugh[]): HTMLElement {
   const marks = laughs.map((laugh) => {

@@ -8,6 +8,8 @@
  * caller and the tables' own policies decide what is visible. The queries have no `user_id` filter of
  * their own on purpose; a policy mistake cannot be papered over here.
  *
+ * The shapes are the user API contract (`shared/api/user-api.ts`).
+ *
  * - 200 `{ date, timeZone, summary: { laughs, laughSeconds, recordingsDone, recordingsPending,
  *   recordingsFailed }, events: [{ id, startsAt, endsAt, localTime, durationMs, peakProbability,
  *   meanProbability, className, note, clipUrl }] }` (events ordered by time; clipUrl null when no clip;
@@ -20,50 +22,20 @@
  * ```
  */
 import { Hono } from "hono";
-import { cors } from "hono/cors";
-import { z } from "zod";
 import { asUser } from "../_shared/as-user.ts";
 import type { Sql } from "../_shared/db.ts";
+import {
+  type LaughEvent,
+  type LaughsResponse,
+  laughsQuerySchema,
+} from "../_shared/generated/api/user-api.ts";
 import { presignS3Url } from "../_shared/generated/s3/presign-v4.ts";
-import { createErrorHandler, HttpError, methodNotAllowed, notFound } from "../_shared/http-error.ts";
-import { localDateSchema } from "../_shared/local-date.ts";
+import { createErrorHandler, methodNotAllowed, notFound } from "../_shared/http-error.ts";
+import { parseOrThrow, profileNotFound } from "../_shared/request-input.ts";
 import { s3Credentials } from "../_shared/s3.ts";
+import { userApiCors } from "../_shared/user-api-cors.ts";
 import { requireUser, type UserVariables, type UserVerifier } from "../_shared/user-auth.ts";
 import type { LaughsConfig } from "./config.ts";
-
-export const laughsQuerySchema = z.object({ date: localDateSchema });
-export type LaughsQuery = z.infer<typeof laughsQuerySchema>;
-
-export interface LaughEvent {
-  id: string;
-  startsAt: string;
-  endsAt: string;
-  /** Wall-clock start in the user's zone, HH:MM:SS. */
-  localTime: string;
-  durationMs: number;
-  peakProbability: number;
-  meanProbability: number;
-  className: string;
-  /** The user's note, or null. */
-  note: string | null;
-  /** Presigned GET of the WAV clip (expires after CLIP_URL_TTL_SECONDS), or null. */
-  clipUrl: string | null;
-}
-
-export interface DaySummary {
-  laughs: number;
-  laughSeconds: number;
-  recordingsDone: number;
-  recordingsPending: number;
-  recordingsFailed: number;
-}
-
-export interface LaughsResponse {
-  date: string;
-  timeZone: string;
-  summary: DaySummary;
-  events: LaughEvent[];
-}
 
 interface EventRow {
   id: string;
@@ -98,10 +70,7 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
   app.onError(createErrorHandler("laughs"));
   app.notFound(notFound);
   // The page may live on another origin; it sends a bearer token, no cookies.
-  app.use(
-    "*",
-    cors({ origin: "*", allowHeaders: ["authorization", "apikey", "content-type", "x-client-info"] }),
-  );
+  app.use("*", userApiCors());
   app.use("*", requireUser(verifyUser));
 
   /**
@@ -125,15 +94,12 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
   };
 
   app.get("/", async (c) => {
-    const query = laughsQuerySchema.safeParse(c.req.query());
-    if (!query.success) {
-      throw new HttpError(400, {
-        code: "INVALID_QUERY",
-        message: "expected ?date=YYYY-MM-DD (a local date)",
-        details: query.error.issues,
-      });
-    }
-    const { date } = query.data;
+    const { date } = parseOrThrow(
+      laughsQuerySchema,
+      c.req.query(),
+      "INVALID_QUERY",
+      "expected ?date=YYYY-MM-DD (a local date)",
+    );
     const user = c.get("user");
 
     const { timeZone, events, summary } = await asUser(sql, user, async (tx) => {
@@ -155,9 +121,7 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
         from public.daily_summary where local_date = ${date}::date`;
       return { timeZone: profile.time_zone, events, summary };
     });
-    if (timeZone === undefined) {
-      throw new HttpError(403, { code: "PROFILE_NOT_FOUND", message: "this account has no profile" });
-    }
+    if (timeZone === undefined) throw profileNotFound();
 
     const body: LaughsResponse = {
       date,
