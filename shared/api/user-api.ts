@@ -106,6 +106,8 @@ export const laughsSummarySchema = z.object({
   recordingsDone: z.number(),
   recordingsPending: z.number(),
   recordingsFailed: z.number(),
+  /** Recordings of the day read only in part (damaged or cut short): their laughs may be incomplete. */
+  recordingsWithDecodeWarning: z.number(),
 });
 export const laughsResponseSchema = z.object({
   date: z.string(),
@@ -143,6 +145,7 @@ export type DayState = z.infer<typeof dayStateSchema>;
 export type Day = z.infer<typeof daySchema>;
 export type DaysResponse = z.infer<typeof daysResponseSchema>;
 export type LaughEvent = z.infer<typeof laughEventSchema>;
+export type LaughsSummary = z.infer<typeof laughsSummarySchema>;
 export type LaughsResponse = z.infer<typeof laughsResponseSchema>;
 export type ReprocessProgress = z.infer<typeof reprocessProgressSchema>;
 export type DataDeleted = z.infer<typeof dataDeletedSchema>;

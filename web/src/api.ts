@@ -3,7 +3,6 @@
  * The page's calls to the Edge Functions (`laughs`, `me`, and the Limitless key endpoint when the server
  * has one), with the signed-in user's access token. Every answer is checked with zod before use.
  */
-import type { SupabaseClient } from "@supabase/supabase-js";
 import { z } from "zod";
 import {
   type Day,
@@ -21,6 +20,7 @@ import {
   reprocessAcceptedSchema,
   reprocessProgressSchema,
 } from "../../shared/api/user-api.ts";
+import { ApiError } from "./api-error.ts";
 
 const limitlessStatusSchema = z
   .object({
@@ -31,40 +31,51 @@ const limitlessStatusSchema = z
   .loose();
 
 export type { Day, ReprocessProgress };
+export { ApiError };
 export type Laugh = LaughEvent;
 export type LimitlessKeyStatus = z.infer<typeof limitlessStatusSchema>;
 
-/** An API error with the server's code and message, fit to show the user. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
+export interface ApiOptions {
+  /** The project URL: functions answer under `${supabaseUrl}/functions/v1/`. */
+  supabaseUrl: string;
+  /** The signed-in user's access token (supabase-js `auth.getSession()`), or undefined. */
+  accessToken: () => Promise<string | undefined>;
+  /** For tests. */
+  fetch?: typeof fetch;
 }
 
-export function createApi(supabase: SupabaseClient, supabaseUrl: string) {
+export function createApi({
+  supabaseUrl,
+  accessToken,
+  fetch = globalThis.fetch.bind(globalThis),
+}: ApiOptions) {
   async function call<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown): Promise<T> {
-    const { data } = await supabase.auth.getSession();
-    const token = data.session?.access_token;
-    if (token === undefined) throw new ApiError(401, "NOT_SIGNED_IN", "Please sign in again.");
-    const response = await fetch(`${supabaseUrl}/functions/v1/${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const token = await accessToken();
+    if (token === undefined) throw new ApiError(401, "NOT_SIGNED_IN");
+    let response: Response;
+    try {
+      response = await fetch(`${supabaseUrl}/functions/v1/${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, "NETWORK");
+    }
     const text = await response.text();
-    const json: unknown = text === "" ? null : JSON.parse(text);
+    let json: unknown = null;
+    try {
+      json = text === "" ? null : JSON.parse(text);
+    } catch {
+      // A proxy's HTML error page: the status decides below.
+    }
     if (!response.ok) {
       const error = errorBodySchema.safeParse(json);
-      throw error.success
-        ? new ApiError(response.status, error.data.error.code, error.data.error.message)
-        : new ApiError(response.status, "HTTP_ERROR", `The server answered HTTP ${response.status}.`);
+      if (error.success) throw new ApiError(response.status, error.data.error.code);
+      throw new ApiError(response.status, response.status >= 500 ? "INTERNAL" : "HTTP_ERROR");
     }
     return schema.parse(json);
   }

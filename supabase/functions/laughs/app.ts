@@ -11,7 +11,7 @@
  * The shapes are the user API contract (`shared/api/user-api.ts`).
  *
  * - 200 `{ date, timeZone, summary: { laughs, laughSeconds, recordingsDone, recordingsPending,
- *   recordingsFailed }, events: [{ id, startsAt, endsAt, localTime, durationMs, peakProbability,
+ *   recordingsFailed, recordingsWithDecodeWarning }, events: [{ id, startsAt, endsAt, localTime, durationMs, peakProbability,
  *   meanProbability, className, note, clipUrl }] }` (events ordered by time; clipUrl null when no clip;
  *   id is what `me`'s PATCH/DELETE /me/events/:id take)
  * - 400 bad date; 401 no/invalid user token; 403 no profile; 405.
@@ -102,9 +102,9 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
     );
     const user = c.get("user");
 
-    const { timeZone, events, summary } = await asUser(sql, user, async (tx) => {
+    const { timeZone, events, summary, warned } = await asUser(sql, user, async (tx) => {
       const [profile] = await tx<{ time_zone: string }[]>`select time_zone from public.profiles`;
-      if (profile === undefined) return { timeZone: undefined, events: [], summary: undefined };
+      if (profile === undefined) return { timeZone: undefined, events: [], summary: undefined, warned: 0 };
       // The day is the recordings' local_date (as daily_summary counts it), and only the events of the
       // model version that last completed each recording (a reprocess must not show laughs twice).
       const events = await tx<EventRow[]>`
@@ -119,7 +119,10 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
       const [summary] = await tx<SummaryRow[]>`
         select laughs, laugh_seconds::text as laugh_seconds, recordings_done, recordings_pending, recordings_failed
         from public.daily_summary where local_date = ${date}::date`;
-      return { timeZone: profile.time_zone, events, summary };
+      const [warned] = await tx<{ n: number }[]>`
+        select count(*)::int as n from public.recordings
+        where local_date = ${date}::date and decode_warning is not null`;
+      return { timeZone: profile.time_zone, events, summary, warned: warned.n };
     });
     if (timeZone === undefined) throw profileNotFound();
 
@@ -132,6 +135,7 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
         recordingsDone: summary?.recordings_done ?? 0,
         recordingsPending: summary?.recordings_pending ?? 0,
         recordingsFailed: summary?.recordings_failed ?? 0,
+        recordingsWithDecodeWarning: warned,
       },
       events: await Promise.all(
         events.map(
