@@ -10,7 +10,7 @@ import type { RunningAuthServer } from "../../test/harness/auth-server.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
-import { createRecording, createUser, pauseCron } from "./fixtures.ts";
+import { createRecording, createUser, event, pauseCron } from "./fixtures.ts";
 import {
   authEnv,
   FUNCTIONS_CONFIG,
@@ -324,6 +324,71 @@ describe("reprocess and process today", () => {
       [today.id]: "queued",
       [yesterday.id]: "pending",
     });
+  });
+});
+
+/** Claims the job of `recordingId` only (other tests leave queued jobs behind). */
+async function claimJobOf(recordingId: string) {
+  return await db.sql.begin(async (tx) => {
+    await tx`update queue.jobs set run_at = run_at + interval '100 years'
+             where status = 'queued' and recording_id <> ${recordingId}`;
+    const [job] = await tx`select job_id, lease_token from queue.claim(1, '10 minutes', 'node-1')`;
+    await tx`update queue.jobs set run_at = run_at - interval '100 years'
+             where status = 'queued' and recording_id <> ${recordingId}`;
+    return job;
+  });
+}
+
+describe("reprocess keeps what the user did", () => {
+  it("a deleted laugh stays deleted, a note moves to the overlapping new laugh, an unmatched noted laugh stays", async () => {
+    const user = await createUser(db.sql, "UTC");
+    const recording = await processed(user, "2026-11-23T08:00:00Z", [1_000, 10_000, 20_000, 30_000]);
+    const [first, second, third, fourth] = await eventsOf(user);
+    expect((await call(user, "DELETE", `/events/${first.id}`)).status).toBe(204);
+    await call(user, "PATCH", `/events/${second.id}`, { note: "the cat" });
+    await call(user, "PATCH", `/events/${fourth.id}`, { note: "the dog" });
+
+    const res = await call(user, "POST", "/reprocess", { from: "2026-11-23", to: "2026-11-23" });
+    expect(await res.json()).toMatchObject({ recordings: 1 });
+    const job = await claimJobOf(recording.id);
+    // The new model finds the first three laughs again, a little shifted, and not the fourth.
+    const events = [1_100, 10_300, 19_800].map((ms) =>
+      event(ms, ms + 1_800, `${user}/${recording.id}/${ms}.wav`),
+    );
+    const [{ outcome }] = await db.sql`
+      select queue.complete(${job.job_id}, ${job.lease_token}, ${db.sql.json(events)}, '{}'::jsonb, 'm@2') as outcome`;
+    expect(outcome).toMatchObject({
+      events_inserted: 2,
+      events_kept_deleted: 1,
+      notes_carried: 1,
+      notes_kept: 1,
+    });
+
+    const after = await db.sql<{ start_offset_ms: number; note: string | null; model_version: string }[]>`
+      select e.start_offset_ms, e.note, e.model_version from public.laughter_events e
+      join public.recordings r on r.id = e.recording_id and r.model_version = e.model_version
+      where e.user_id = ${user} order by e.start_offset_ms`;
+    expect(after).toEqual([
+      { start_offset_ms: 10_300, note: "the cat", model_version: "m@2" },
+      { start_offset_ms: 19_800, note: null, model_version: "m@2" },
+      { start_offset_ms: 30_000, note: "the dog", model_version: "m@2" },
+    ]);
+    expect(third.note).toBeNull();
+
+    // Reprocessing again with the same model changes nothing the user sees.
+    await call(user, "POST", "/reprocess", { from: "2026-11-23", to: "2026-11-23" });
+    const again = await claimJobOf(recording.id);
+    await db.sql`
+      select queue.complete(${again.job_id}, ${again.lease_token}, ${db.sql.json(events)}, '{}'::jsonb, 'm@2')`;
+    const twice = await db.sql`
+      select e.start_offset_ms, e.note from public.laughter_events e
+      join public.recordings r on r.id = e.recording_id and r.model_version = e.model_version
+      where e.user_id = ${user} order by e.start_offset_ms`;
+    expect(twice.map((row) => [row.start_offset_ms, row.note])).toEqual([
+      [10_300, "the cat"],
+      [19_800, null],
+      [30_000, "the dog"],
+    ]);
   });
 });
 

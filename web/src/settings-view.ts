@@ -113,7 +113,7 @@ function reprocessForm(api: Api, timeZone: string): HTMLElement {
     el(
       "p",
       { class: "hint" },
-      "Runs detection again on these days' recordings. Their notes are replaced with the new laughs.",
+      "Runs detection again on these days' recordings. Laughs you deleted stay deleted, and your notes move to the matching new laughs.",
     ),
     el("label", { for: "reprocess-from" }, "From"),
     from,
