@@ -15,7 +15,8 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{shared,inference-node,models,test,infra,supabase}/**/*.test.ts"],
+          // web/ tests declare `// @vitest-environment happy-dom` (a DOM without a browser).
+          include: ["{shared,inference-node,models,test,infra,supabase,web}/**/*.test.ts"],
           exclude: ["**/node_modules/**"],
           testTimeout: 30_000,
         },

@@ -176,6 +176,26 @@ describe("limitless-key", () => {
   });
 });
 
+describe("limitless-key from a page on another origin", () => {
+  it("answers CORS preflights and refuses a body over 8 KiB with 413 before reading it all", async () => {
+    const preflight = await fetch(`${keyFn.url}/limitless-key`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://laughs.example",
+        "access-control-request-method": "PUT",
+        "access-control-request-headers": "authorization, content-type",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("authorization");
+    const user = await newUser();
+    const big = await keyRequest(user, "PUT", { apiKey: user.apiKey, pad: "x".repeat(1 << 20) });
+    expect(big).toMatchObject({ status: 413, body: { error: { code: "BODY_TOO_LARGE" } } });
+    expect((await keyRequest(user, "GET")).body).toMatchObject({ status: "none" });
+  });
+});
+
 describe("ingest: every upstream answer", () => {
   it("200 streams into the bucket (multipart), registers a limitless recording and queues detection", async () => {
     const user = await newUser();

@@ -36,7 +36,9 @@ beforeAll(async () => {
   bob = await createUser(db.sql, "America/New_York");
   // Alice: 2026-11-20 20:00 UTC is 05:00 on the 21st in Tokyo; the second recording is later that day.
   await processed(alice, "2026-11-20T20:00:00Z", [60_000, 1_000]);
-  await processed(alice, "2026-11-21T01:00:00Z", [30_000]);
+  const cutShort = await processed(alice, "2026-11-21T01:00:00Z", [30_000]);
+  // Read only in part: the day says so (as a count; the page turns it into a sentence).
+  await db.sql`update public.recordings set decode_warning = 'input is truncated at byte 4096' where id = ${cutShort}`;
   // Alice, a pending recording on the same local day.
   await createRecording(db.sql, { userId: alice, startedAt: "2026-11-21T03:00:00Z" });
   // Bob: 2026-11-21 03:00 UTC is 22:00 on the 20th in New York (same UTC day as Alice's 21st).
@@ -75,7 +77,14 @@ describe("GET /laughs?date=", () => {
     expect(body).toMatchObject({
       date: "2026-11-21",
       timeZone: "Asia/Tokyo",
-      summary: { laughs: 3, laughSeconds: 6, recordingsDone: 2, recordingsPending: 1, recordingsFailed: 0 },
+      summary: {
+        laughs: 3,
+        laughSeconds: 6,
+        recordingsDone: 2,
+        recordingsPending: 1,
+        recordingsFailed: 0,
+        recordingsWithDecodeWarning: 1,
+      },
     });
     expect(
       body.events.map((e: { startsAt: string; localTime: string }) => [e.startsAt, e.localTime]),
@@ -125,6 +134,7 @@ describe("GET /laughs?date=", () => {
       recordingsDone: 0,
       recordingsPending: 0,
       recordingsFailed: 0,
+      recordingsWithDecodeWarning: 0,
     });
     const alicesEmptyDay = await (await laughs(alice, "?date=2026-11-20")).json();
     expect(alicesEmptyDay.events).toEqual([]);

@@ -4,12 +4,13 @@
  * handle, process today, and delete-all-my-data proven on two users (B byte-identical before and after).
  */
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningAuthServer } from "../../test/harness/auth-server.ts";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
-import { createRecording, createUser, pauseCron } from "./fixtures.ts";
+import { createRecording, createUser, event, pauseCron } from "./fixtures.ts";
 import {
   authEnv,
   FUNCTIONS_CONFIG,
@@ -246,6 +247,49 @@ describe("notes and deleting one laugh", () => {
   });
 });
 
+describe("bodies the user API refuses", () => {
+  it("a note with NUL or another control character is 400, not a 500; tab and newline are fine", async () => {
+    const user = await createUser(db.sql, "UTC");
+    await processed(user, "2026-11-14T09:00:00Z", [1_000]);
+    const [laugh] = await eventsOf(user);
+    for (const note of ["before\u0000after", "bell\u0007", "\u007f"]) {
+      const res = await call(user, "PATCH", `/events/${laugh.id}`, { note });
+      expect(res.status, JSON.stringify(note)).toBe(400);
+      expect((await res.json()).error).toMatchObject({
+        code: "INVALID_BODY",
+        details: [{ path: ["note"], message: "must not contain control characters" }],
+      });
+    }
+    const fine = await call(user, "PATCH", `/events/${laugh.id}`, { note: "two\tlines\nhere" });
+    expect(await fine.json()).toEqual({ id: laugh.id, note: "two\tlines\nhere" });
+  });
+
+  it("a body over 8 KiB is 413 BODY_TOO_LARGE, also when streamed without a length (cut off while reading)", async () => {
+    const user = await createUser(db.sql, "UTC");
+    const padded = await call(user, "PUT", "/profile", { timeZone: "UTC", pad: "x".repeat(1 << 20) });
+    expect(padded.status).toBe(413);
+    expect((await padded.json()).error.code).toBe("BODY_TOO_LARGE");
+
+    // 48 MiB offered in 64 KiB chunks with no Content-Length: the function stops reading after the limit.
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    let offeredBytes = 0;
+    async function* stream() {
+      while (offeredBytes < 48 * 1024 * 1024) {
+        offeredBytes += chunk.byteLength;
+        yield chunk;
+      }
+    }
+    const res = await undiciFetch(`${fn.url}/me/profile`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${await userToken(user)}`, "content-type": "application/json" },
+      body: stream(),
+      duplex: "half",
+    });
+    expect(res.status).toBe(413);
+    expect(offeredBytes).toBeLessThan(8 * 1024 * 1024);
+  });
+});
+
 describe("reprocess and process today", () => {
   it("re-queues a date range and returns a handle whose progress only its owner can read", async () => {
     const user = await createUser(db.sql, "UTC");
@@ -320,6 +364,71 @@ describe("reprocess and process today", () => {
       [today.id]: "queued",
       [yesterday.id]: "pending",
     });
+  });
+});
+
+/** Claims the job of `recordingId` only (other tests leave queued jobs behind). */
+async function claimJobOf(recordingId: string) {
+  return await db.sql.begin(async (tx) => {
+    await tx`update queue.jobs set run_at = run_at + interval '100 years'
+             where status = 'queued' and recording_id <> ${recordingId}`;
+    const [job] = await tx`select job_id, lease_token from queue.claim(1, '10 minutes', 'node-1')`;
+    await tx`update queue.jobs set run_at = run_at - interval '100 years'
+             where status = 'queued' and recording_id <> ${recordingId}`;
+    return job;
+  });
+}
+
+describe("reprocess keeps what the user did", () => {
+  it("a deleted laugh stays deleted, a note moves to the overlapping new laugh, an unmatched noted laugh stays", async () => {
+    const user = await createUser(db.sql, "UTC");
+    const recording = await processed(user, "2026-11-23T08:00:00Z", [1_000, 10_000, 20_000, 30_000]);
+    const [first, second, third, fourth] = await eventsOf(user);
+    expect((await call(user, "DELETE", `/events/${first.id}`)).status).toBe(204);
+    await call(user, "PATCH", `/events/${second.id}`, { note: "the cat" });
+    await call(user, "PATCH", `/events/${fourth.id}`, { note: "the dog" });
+
+    const res = await call(user, "POST", "/reprocess", { from: "2026-11-23", to: "2026-11-23" });
+    expect(await res.json()).toMatchObject({ recordings: 1 });
+    const job = await claimJobOf(recording.id);
+    // The new model finds the first three laughs again, a little shifted, and not the fourth.
+    const events = [1_100, 10_300, 19_800].map((ms) =>
+      event(ms, ms + 1_800, `${user}/${recording.id}/${ms}.wav`),
+    );
+    const [{ outcome }] = await db.sql`
+      select queue.complete(${job.job_id}, ${job.lease_token}, ${db.sql.json(events)}, '{}'::jsonb, 'm@2') as outcome`;
+    expect(outcome).toMatchObject({
+      events_inserted: 2,
+      events_kept_deleted: 1,
+      notes_carried: 1,
+      notes_kept: 1,
+    });
+
+    const after = await db.sql<{ start_offset_ms: number; note: string | null; model_version: string }[]>`
+      select e.start_offset_ms, e.note, e.model_version from public.laughter_events e
+      join public.recordings r on r.id = e.recording_id and r.model_version = e.model_version
+      where e.user_id = ${user} order by e.start_offset_ms`;
+    expect(after).toEqual([
+      { start_offset_ms: 10_300, note: "the cat", model_version: "m@2" },
+      { start_offset_ms: 19_800, note: null, model_version: "m@2" },
+      { start_offset_ms: 30_000, note: "the dog", model_version: "m@2" },
+    ]);
+    expect(third.note).toBeNull();
+
+    // Reprocessing again with the same model changes nothing the user sees.
+    await call(user, "POST", "/reprocess", { from: "2026-11-23", to: "2026-11-23" });
+    const again = await claimJobOf(recording.id);
+    await db.sql`
+      select queue.complete(${again.job_id}, ${again.lease_token}, ${db.sql.json(events)}, '{}'::jsonb, 'm@2')`;
+    const twice = await db.sql`
+      select e.start_offset_ms, e.note from public.laughter_events e
+      join public.recordings r on r.id = e.recording_id and r.model_version = e.model_version
+      where e.user_id = ${user} order by e.start_offset_ms`;
+    expect(twice.map((row) => [row.start_offset_ms, row.note])).toEqual([
+      [10_300, "the cat"],
+      [19_800, null],
+      [30_000, "the dog"],
+    ]);
   });
 });
 

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDatabase, type TestDatabase } from "../../test/harness/database.ts";
 import { createRecording, createUser } from "./fixtures.ts";
 
-const PUBLIC_TABLES = ["job_runs", "laughter_events", "profiles", "recordings", "reprocess_requests"];
+const PUBLIC_TABLES = [
+  "job_runs",
+  "laughter_event_deletions",
+  "laughter_events",
+  "profiles",
+  "recordings",
+  "reprocess_requests",
+];
 
 // Signatures other code calls; a change here is an API change (update supabase/README.md too).
 const QUEUE_FUNCTIONS = [

@@ -44,3 +44,13 @@ export function button(label: string, onClick: () => void, attributes: Attribute
   node.addEventListener("click", onClick);
   return node;
 }
+
+export type StatusKind = "info" | "ok" | "error";
+
+/** Writes a status line; errors look like errors (class `error`, announced as an alert). */
+export function setStatus(node: HTMLElement, kind: StatusKind, text: string): void {
+  node.textContent = text;
+  node.classList.toggle("error", kind === "error");
+  node.classList.toggle("ok", kind === "ok");
+  node.setAttribute("role", kind === "error" ? "alert" : "status");
+}

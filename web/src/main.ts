@@ -4,7 +4,8 @@
  * (`#/settings`). Talks only to the project's Auth and Edge Functions (see api.ts).
  */
 import { createClient, type Session } from "@supabase/supabase-js";
-import { ApiError, createApi } from "./api.ts";
+import { createApi } from "./api.ts";
+import { messageOf } from "./api-error.ts";
 import { loadConfig } from "./config.ts";
 import { dayView } from "./day-view.ts";
 import { daysView } from "./days-view.ts";
@@ -16,11 +17,15 @@ import "./style.css";
 const main = document.getElementById("main")!;
 const account = document.getElementById("account")!;
 const DATE_ROUTE = /^#\/day\/(\d{4}-\d{2}-\d{2})$/;
+const DAYS_ROUTE = /^#\/days\/(\d{4}-\d{2}-\d{2})$/;
 
 async function start(): Promise<void> {
   const config = await loadConfig();
   const supabase = createClient(config.supabaseUrl, config.anonKey);
-  const api = createApi(supabase, config.supabaseUrl);
+  const api = createApi({
+    supabaseUrl: config.supabaseUrl,
+    accessToken: async () => (await supabase.auth.getSession()).data.session?.access_token,
+  });
   let session: Session | null = (await supabase.auth.getSession()).data.session;
   let timeZone: string | undefined;
 
@@ -29,14 +34,7 @@ async function start(): Promise<void> {
     try {
       replaceChildren(main, await view());
     } catch (error) {
-      replaceChildren(
-        main,
-        el(
-          "p",
-          { role: "alert", class: "error" },
-          error instanceof ApiError ? error.message : "Could not load this page.",
-        ),
-      );
+      replaceChildren(main, el("p", { role: "alert", class: "notice error" }, messageOf(error)));
     } finally {
       main.removeAttribute("aria-busy");
     }
@@ -60,7 +58,9 @@ async function start(): Promise<void> {
     const zone = timeZone;
     const hash = window.location.hash;
     const day = DATE_ROUTE.exec(hash);
-    if (day !== null) await show(() => dayView(api, day[1]));
+    const days = DAYS_ROUTE.exec(hash);
+    if (day !== null) await show(() => dayView(api, day[1], { timeZone: zone }));
+    else if (days !== null) await show(() => daysView(api, zone, days[1]));
     else if (hash === "#/settings")
       await show(() =>
         settingsView(api, zone, (changed) => {

@@ -4,11 +4,10 @@
  * date range (with progress), processing today so far, and deleting all data.
  */
 import { addDays, localDateOf } from "../../shared/time/zoned-time.ts";
-import { type Api, ApiError } from "./api.ts";
-import { button, el, replaceChildren } from "./dom.ts";
+import type { Api } from "./api.ts";
+import { messageOf } from "./api-error.ts";
+import { button, el, replaceChildren, setStatus } from "./dom.ts";
 import { plural } from "./format.ts";
-
-const messageOf = (error: unknown) => (error instanceof ApiError ? error.message : "Something went wrong");
 
 function timeZoneForm(api: Api, timeZone: string, onChanged: (zone: string) => void): HTMLElement {
   const input = el("input", { id: "time-zone", list: "time-zones", autocomplete: "off", required: true });
@@ -38,10 +37,10 @@ function timeZoneForm(api: Api, timeZone: string, onChanged: (zone: string) => v
     event.preventDefault();
     try {
       const saved = await api.setTimeZone(input.value.trim());
-      status.textContent = `Saved: ${saved.timeZone}`;
+      setStatus(status, "ok", `Saved: ${saved.timeZone}`);
       onChanged(saved.timeZone);
     } catch (error) {
-      status.textContent = messageOf(error);
+      setStatus(status, "error", messageOf(error));
     }
   });
   return form;
@@ -87,7 +86,7 @@ async function limitlessSection(api: Api): Promise<HTMLElement> {
             await api.setLimitlessKey(key.value);
             await render();
           } catch (error) {
-            message.textContent = messageOf(error);
+            setStatus(message, "error", messageOf(error));
           }
         }),
         status.status === "none"
@@ -96,7 +95,7 @@ async function limitlessSection(api: Api): Promise<HTMLElement> {
               "Remove key",
               async () => {
                 await api.removeLimitlessKey().catch((error) => {
-                  message.textContent = messageOf(error);
+                  setStatus(message, "error", messageOf(error));
                 });
                 await render();
               },
@@ -122,7 +121,7 @@ function reprocessForm(api: Api, timeZone: string): HTMLElement {
     el(
       "p",
       { class: "hint" },
-      "Runs detection again on these days' recordings. Their notes are replaced with the new laughs.",
+      "Runs detection again on these days' recordings. Laughs you deleted stay deleted, and your notes move to the matching new laughs.",
     ),
     el("label", { for: "reprocess-from" }, "From"),
     from,
@@ -135,17 +134,21 @@ function reprocessForm(api: Api, timeZone: string): HTMLElement {
     event.preventDefault();
     try {
       const { requestId, recordings } = await api.reprocess(from.value, to.value);
-      status.textContent = `Queued ${plural(recordings, "recording")}.`;
+      setStatus(status, "ok", `Queued ${plural(recordings, "recording")}.`);
       for (let i = 0; i < 600; i++) {
         const progress = await api.reprocessProgress(requestId);
-        status.textContent = progress.finished
-          ? `Done: ${progress.done} processed, ${progress.failed} failed.`
-          : `Working: ${progress.done} of ${progress.recordings} done, ${progress.queued} waiting.`;
+        setStatus(
+          status,
+          progress.failed > 0 ? "error" : progress.finished ? "ok" : "info",
+          progress.finished
+            ? `Done: ${progress.done} processed, ${progress.failed} failed.`
+            : `Working: ${progress.done} of ${progress.recordings} done, ${progress.queued} waiting.`,
+        );
         if (progress.finished) break;
         await new Promise((resolve) => setTimeout(resolve, 3000));
       }
     } catch (error) {
-      status.textContent = messageOf(error);
+      setStatus(status, "error", messageOf(error));
     }
   });
   return form;
@@ -161,9 +164,9 @@ function processTodayForm(api: Api): HTMLElement {
     button("Process today so far", async () => {
       try {
         const { recordings } = await api.processToday();
-        status.textContent = `Queued ${plural(recordings, "recording")}.`;
+        setStatus(status, "ok", `Queued ${plural(recordings, "recording")}.`);
       } catch (error) {
-        status.textContent = messageOf(error);
+        setStatus(status, "error", messageOf(error));
       }
     }),
     status,
@@ -190,16 +193,20 @@ function deleteAllForm(api: Api, onDeleted: () => void): HTMLElement {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (confirmation.value.trim().toLowerCase() !== "delete") {
-      status.textContent = 'Type "delete" first.';
+      setStatus(status, "error", 'Type "delete" first.');
       return;
     }
-    status.textContent = "Deleting …";
+    setStatus(status, "info", "Deleting …");
     try {
       const result = await api.deleteAllData();
-      status.textContent = `Deleted ${plural(result.recordings, "recording")}, ${plural(result.events, "laugh")} and ${plural(result.objects.recordings + result.objects.clips, "file")}.`;
+      setStatus(
+        status,
+        "ok",
+        `Deleted ${plural(result.recordings, "recording")}, ${plural(result.events, "laugh")} and ${plural(result.objects.recordings + result.objects.clips, "file")}.`,
+      );
       onDeleted();
     } catch (error) {
-      status.textContent = messageOf(error);
+      setStatus(status, "error", messageOf(error));
     }
   });
   return form;

@@ -8,8 +8,10 @@
  * caller and the tables' own policies decide what is visible. The queries have no `user_id` filter of
  * their own on purpose; a policy mistake cannot be papered over here.
  *
+ * The shapes are the user API contract (`shared/api/user-api.ts`).
+ *
  * - 200 `{ date, timeZone, summary: { laughs, laughSeconds, recordingsDone, recordingsPending,
- *   recordingsFailed }, events: [{ id, startsAt, endsAt, localTime, durationMs, peakProbability,
+ *   recordingsFailed, recordingsWithDecodeWarning }, events: [{ id, startsAt, endsAt, localTime, durationMs, peakProbability,
  *   meanProbability, className, note, clipUrl }] }` (events ordered by time; clipUrl null when no clip;
  *   id is what `me`'s PATCH/DELETE /me/events/:id take)
  * - 400 bad date; 401 no/invalid user token; 403 no profile; 405.
@@ -20,50 +22,20 @@
  * ```
  */
 import { Hono } from "hono";
-import { cors } from "hono/cors";
-import { z } from "zod";
 import { asUser } from "../_shared/as-user.ts";
 import type { Sql } from "../_shared/db.ts";
+import {
+  type LaughEvent,
+  type LaughsResponse,
+  laughsQuerySchema,
+} from "../_shared/generated/api/user-api.ts";
 import { presignS3Url } from "../_shared/generated/s3/presign-v4.ts";
-import { createErrorHandler, HttpError, methodNotAllowed, notFound } from "../_shared/http-error.ts";
-import { localDateSchema } from "../_shared/local-date.ts";
+import { createErrorHandler, methodNotAllowed, notFound } from "../_shared/http-error.ts";
+import { parseOrThrow, profileNotFound } from "../_shared/request-input.ts";
 import { s3Credentials } from "../_shared/s3.ts";
+import { userApiCors } from "../_shared/user-api-cors.ts";
 import { requireUser, type UserVariables, type UserVerifier } from "../_shared/user-auth.ts";
 import type { LaughsConfig } from "./config.ts";
-
-export const laughsQuerySchema = z.object({ date: localDateSchema });
-export type LaughsQuery = z.infer<typeof laughsQuerySchema>;
-
-export interface LaughEvent {
-  id: string;
-  startsAt: string;
-  endsAt: string;
-  /** Wall-clock start in the user's zone, HH:MM:SS. */
-  localTime: string;
-  durationMs: number;
-  peakProbability: number;
-  meanProbability: number;
-  className: string;
-  /** The user's note, or null. */
-  note: string | null;
-  /** Presigned GET of the WAV clip (expires after CLIP_URL_TTL_SECONDS), or null. */
-  clipUrl: string | null;
-}
-
-export interface DaySummary {
-  laughs: number;
-  laughSeconds: number;
-  recordingsDone: number;
-  recordingsPending: number;
-  recordingsFailed: number;
-}
-
-export interface LaughsResponse {
-  date: string;
-  timeZone: string;
-  summary: DaySummary;
-  events: LaughEvent[];
-}
 
 interface EventRow {
   id: string;
@@ -98,10 +70,7 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
   app.onError(createErrorHandler("laughs"));
   app.notFound(notFound);
   // The page may live on another origin; it sends a bearer token, no cookies.
-  app.use(
-    "*",
-    cors({ origin: "*", allowHeaders: ["authorization", "apikey", "content-type", "x-client-info"] }),
-  );
+  app.use("*", userApiCors());
   app.use("*", requireUser(verifyUser));
 
   /**
@@ -125,20 +94,17 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
   };
 
   app.get("/", async (c) => {
-    const query = laughsQuerySchema.safeParse(c.req.query());
-    if (!query.success) {
-      throw new HttpError(400, {
-        code: "INVALID_QUERY",
-        message: "expected ?date=YYYY-MM-DD (a local date)",
-        details: query.error.issues,
-      });
-    }
-    const { date } = query.data;
+    const { date } = parseOrThrow(
+      laughsQuerySchema,
+      c.req.query(),
+      "INVALID_QUERY",
+      "expected ?date=YYYY-MM-DD (a local date)",
+    );
     const user = c.get("user");
 
-    const { timeZone, events, summary } = await asUser(sql, user, async (tx) => {
+    const { timeZone, events, summary, warned } = await asUser(sql, user, async (tx) => {
       const [profile] = await tx<{ time_zone: string }[]>`select time_zone from public.profiles`;
-      if (profile === undefined) return { timeZone: undefined, events: [], summary: undefined };
+      if (profile === undefined) return { timeZone: undefined, events: [], summary: undefined, warned: 0 };
       // The day is the recordings' local_date (as daily_summary counts it), and only the events of the
       // model version that last completed each recording (a reprocess must not show laughs twice).
       const events = await tx<EventRow[]>`
@@ -153,11 +119,12 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
       const [summary] = await tx<SummaryRow[]>`
         select laughs, laugh_seconds::text as laugh_seconds, recordings_done, recordings_pending, recordings_failed
         from public.daily_summary where local_date = ${date}::date`;
-      return { timeZone: profile.time_zone, events, summary };
+      const [warned] = await tx<{ n: number }[]>`
+        select count(*)::int as n from public.recordings
+        where local_date = ${date}::date and decode_warning is not null`;
+      return { timeZone: profile.time_zone, events, summary, warned: warned.n };
     });
-    if (timeZone === undefined) {
-      throw new HttpError(403, { code: "PROFILE_NOT_FOUND", message: "this account has no profile" });
-    }
+    if (timeZone === undefined) throw profileNotFound();
 
     const body: LaughsResponse = {
       date,
@@ -168,6 +135,7 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
         recordingsDone: summary?.recordings_done ?? 0,
         recordingsPending: summary?.recordings_pending ?? 0,
         recordingsFailed: summary?.recordings_failed ?? 0,
+        recordingsWithDecodeWarning: warned,
       },
       events: await Promise.all(
         events.map(

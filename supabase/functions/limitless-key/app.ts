@@ -16,6 +16,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { type Sql, sqlState } from "../_shared/db.ts";
+import { MAX_USER_BODY_BYTES } from "../_shared/generated/api/user-api.ts";
 import { type Keyring, sealApiKey } from "../_shared/generated/limitless/api-key-crypto.ts";
 import { keyCheckUrl, LIMITLESS_KEY_HEADER } from "../_shared/generated/limitless/limitless-contract.ts";
 import {
@@ -25,6 +26,8 @@ import {
   notFound,
   parseJson,
 } from "../_shared/http-error.ts";
+import { jsonBodyLimit, parseOrThrow, profileNotFound } from "../_shared/request-input.ts";
+import { userApiCors } from "../_shared/user-api-cors.ts";
 import { requireUser, type UserVariables, type UserVerifier } from "../_shared/user-auth.ts";
 import type { LimitlessKeyConfig } from "./config.ts";
 
@@ -92,7 +95,11 @@ export function createLimitlessKeyApp(deps: LimitlessKeyAppDeps) {
   const app = new Hono<{ Variables: UserVariables }>().basePath("/limitless-key");
   app.onError(createErrorHandler("limitless-key"));
   app.notFound(notFound);
+  // The page may be hosted on another origin (README "Hosting the page").
+  app.use("*", userApiCors());
   app.use("*", requireUser(verifyUser));
+  // Capped while reading: a key is at most 512 characters.
+  app.use("*", jsonBodyLimit(MAX_USER_BODY_BYTES));
 
   app.get("/", async (c) => {
     const { sub: userId } = c.get("user");
@@ -114,36 +121,28 @@ export function createLimitlessKeyApp(deps: LimitlessKeyAppDeps) {
   });
 
   app.put("/", async (c) => {
-    const parsed = storeKeySchema.safeParse(parseJson(await c.req.text()));
-    if (!parsed.success) {
-      // The issues never echo the input (zod puts no value in these messages).
-      throw new HttpError(400, {
-        code: "INVALID_BODY",
-        message: "expected { apiKey }",
-        details: parsed.error.issues.map(({ path, message }) => ({ path, message })),
-      });
-    }
+    // The issues never echo the input (parseOrThrow keeps paths and messages only).
+    const { apiKey } = parseOrThrow(
+      storeKeySchema,
+      parseJson(await c.req.text()),
+      "INVALID_BODY",
+      'expected { "apiKey": "<your Limitless API key>" }',
+    );
     const { sub: userId } = c.get("user");
-    if (!(await checkUpstream(parsed.data.apiKey, deps))) {
+    if (!(await checkUpstream(apiKey, deps))) {
       throw new HttpError(422, {
         code: "KEY_REJECTED",
         message: "Limitless rejected this key (401/403); copy it again from the Limitless app",
       });
     }
-    const sealed = await sealApiKey(keyring, userId, parsed.data.apiKey);
+    const sealed = await sealApiKey(keyring, userId, apiKey);
     let planned: number;
     try {
       [{ planned }] = await sql<{ planned: number }[]>`
         select queue.store_limitless_key(${userId}::uuid, ${sealed.ciphertext}, ${sealed.iv},
                                          ${sealed.kekVersion}) as planned`;
     } catch (error) {
-      if (sqlState(error) === "23503") {
-        throw new HttpError(403, {
-          code: "PROFILE_NOT_FOUND",
-          message: "this account has no profile; finish signing up first",
-          cause: error,
-        });
-      }
+      if (sqlState(error) === "23503") throw profileNotFound(error);
       throw error;
     }
     console.log(
