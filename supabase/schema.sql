@@ -445,6 +445,95 @@ $$;
 
 
 --
+-- Name: replace_recording_events(uuid, jsonb, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.replace_recording_events(recording_id uuid, events jsonb, model_version text, OUT replaced integer, OUT inserted integer, OUT suppressed integer, OUT notes_carried integer, OUT notes_kept integer) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  recording public.recordings;
+begin
+  select * into strict recording from public.recordings r where r.id = replace_recording_events.recording_id;
+
+  create temporary table if not exists pg_temp.incoming_events (
+    n integer, start_offset_ms integer, end_offset_ms integer, peak_probability real, mean_probability real,
+    class_id integer, class_name text, clip_object_key text, note text, from_event uuid
+  ) on commit drop;
+  truncate pg_temp.incoming_events;
+  insert into pg_temp.incoming_events
+  select a.n, e.start_offset_ms, e.end_offset_ms, e.peak_probability, e.mean_probability, e.class_id,
+         e.class_name, e.clip_object_key, null, null
+  from pg_catalog.jsonb_array_elements(replace_recording_events.events) with ordinality as a (value, n)
+  cross join lateral pg_catalog.jsonb_to_record(a.value) as e(
+    start_offset_ms integer, end_offset_ms integer, peak_probability real, mean_probability real,
+    class_id integer, class_name text, clip_object_key text
+  );
+
+  -- Deleted by the user: not brought back.
+  delete from pg_temp.incoming_events i
+  where exists (
+    select 1 from public.laughter_event_deletions d
+    where d.recording_id = recording.id
+      and least(d.end_offset_ms, i.end_offset_ms) > greatest(d.start_offset_ms, i.start_offset_ms)
+  );
+  get diagnostics suppressed = row_count;
+
+  -- Each new event takes the note of the shown event it overlaps most.
+  update pg_temp.incoming_events i
+  set note = best.note, from_event = best.id
+  from (
+    select distinct on (i2.n) i2.n, o.id, o.note
+    from pg_temp.incoming_events i2
+    join public.laughter_events o
+      on o.recording_id = recording.id and o.model_version = recording.model_version and o.note is not null
+     and least(o.end_offset_ms, i2.end_offset_ms) > greatest(o.start_offset_ms, i2.start_offset_ms)
+    order by i2.n,
+             least(o.end_offset_ms, i2.end_offset_ms) - greatest(o.start_offset_ms, i2.start_offset_ms) desc,
+             o.start_offset_ms
+  ) best
+  where i.n = best.n;
+  get diagnostics notes_carried = row_count;
+
+  -- A shown event with a note that no new event took stays, moved to the new model version.
+  update public.laughter_events o
+  set model_version = replace_recording_events.model_version
+  where o.recording_id = recording.id and o.model_version = recording.model_version and o.note is not null
+    and not exists (select 1 from pg_temp.incoming_events i where i.from_event = o.id);
+  get diagnostics notes_kept = row_count;
+
+  -- The rest of this version's events go (a rerun of the same version replaces its own events), except
+  -- those kept just above.
+  delete from public.laughter_events ev
+  where ev.recording_id = recording.id and ev.model_version = replace_recording_events.model_version
+    and (ev.note is null or exists (select 1 from pg_temp.incoming_events i where i.from_event = ev.id));
+  get diagnostics replaced = row_count;
+
+  insert into public.laughter_events (user_id, recording_id, starts_at, ends_at, start_offset_ms, end_offset_ms,
+                                      peak_probability, mean_probability, class_id, class_name,
+                                      clip_object_key, model_version, note)
+  select recording.user_id, recording.id,
+         recording.started_at + i.start_offset_ms * interval '1 millisecond',
+         recording.started_at + i.end_offset_ms * interval '1 millisecond',
+         i.start_offset_ms, i.end_offset_ms, i.peak_probability, i.mean_probability, i.class_id, i.class_name,
+         i.clip_object_key, replace_recording_events.model_version, i.note
+  from pg_temp.incoming_events i
+  order by i.n;
+  get diagnostics inserted = row_count;
+end
+$$;
+
+
+--
+-- Name: FUNCTION replace_recording_events(recording_id uuid, events jsonb, model_version text, OUT replaced integer, OUT inserted integer, OUT suppressed integer, OUT notes_carried integer, OUT notes_kept integer); Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON FUNCTION private.replace_recording_events(recording_id uuid, events jsonb, model_version text, OUT replaced integer, OUT inserted integer, OUT suppressed integer, OUT notes_carried integer, OUT notes_kept integer) IS 'A completed run''s events in place of the recording''s events of that model version, keeping the user''s deletions (tombstones) and notes (carried by time overlap, or the noted event kept).';
+
+
+--
 -- Name: reprocess_job(queue.jobs, timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -681,8 +770,7 @@ CREATE FUNCTION queue.complete(job_id bigint, lease_token uuid, events jsonb, ru
 declare
   job queue.jobs := private.lock_leased_job(complete.job_id, complete.lease_token);
   recording public.recordings;
-  replaced integer;
-  inserted integer;
+  replacement record;
   result jsonb;
 begin
   if job.status = 'done' then
@@ -697,23 +785,8 @@ begin
 
   select * into recording from public.recordings r where r.id = job.recording_id for update;
 
-  delete from public.laughter_events ev
-  where ev.recording_id = recording.id and ev.model_version = complete.model_version;
-  get diagnostics replaced = row_count;
-
-  insert into public.laughter_events (user_id, recording_id, starts_at, ends_at, start_offset_ms, end_offset_ms,
-                                      peak_probability, mean_probability, class_id, class_name,
-                                      clip_object_key, model_version)
-  select recording.user_id, recording.id,
-         recording.started_at + e.start_offset_ms * interval '1 millisecond',
-         recording.started_at + e.end_offset_ms * interval '1 millisecond',
-         e.start_offset_ms, e.end_offset_ms, e.peak_probability, e.mean_probability, e.class_id, e.class_name,
-         e.clip_object_key, complete.model_version
-  from pg_catalog.jsonb_to_recordset(complete.events) as e(
-    start_offset_ms integer, end_offset_ms integer, peak_probability real, mean_probability real,
-    class_id integer, class_name text, clip_object_key text
-  );
-  get diagnostics inserted = row_count;
+  select * into replacement
+  from private.replace_recording_events(recording.id, complete.events, complete.model_version);
 
   update public.recordings r
   set status = case when job.rerun_requested then 'queued' else 'done' end,
@@ -724,7 +797,9 @@ begin
 
   result := pg_catalog.jsonb_build_object(
     'job_id', job.id, 'recording_id', recording.id, 'status', 'done',
-    'model_version', complete.model_version, 'events_inserted', inserted, 'events_replaced', replaced,
+    'model_version', complete.model_version, 'events_inserted', replacement.inserted,
+    'events_replaced', replacement.replaced, 'events_kept_deleted', replacement.suppressed,
+    'notes_carried', replacement.notes_carried, 'notes_kept', replacement.notes_kept,
     'completed_at', pg_catalog.now()
   );
   if job.rerun_requested then
@@ -749,7 +824,7 @@ $$;
 -- Name: FUNCTION complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text) IS 'Atomically replaces a recording''s events for a model version and marks it done (storing run_stats ->> decode_warning on the recording), or queues it again when a rerun was requested while it ran; idempotent per lease.';
+COMMENT ON FUNCTION queue.complete(job_id bigint, lease_token uuid, events jsonb, run_stats jsonb, model_version text) IS 'Atomically replaces a recording''s events for a model version (keeping the user''s deletions and notes: private.replace_recording_events) and marks it done (storing run_stats ->> decode_warning on the recording); idempotent per lease.';
 
 
 --
@@ -2109,11 +2184,19 @@ CREATE FUNCTION user_api.delete_event(event_id uuid, OUT deleted boolean, OUT cl
     AS $$
 declare
   uid uuid := user_api.current_user_id();
+  gone public.laughter_events;
 begin
   delete from public.laughter_events e
   where e.id = delete_event.event_id and e.user_id = uid
-  returning e.clip_object_key into delete_event.clip_object_key;
+  returning e.* into gone;
   deleted := found;
+  if deleted then
+    clip_object_key := gone.clip_object_key;
+    -- The tombstone that keeps a reprocess from bringing the laugh back
+    -- (20261204004000_reprocess_keeps_user_edits.sql).
+    insert into public.laughter_event_deletions (user_id, recording_id, start_offset_ms, end_offset_ms)
+    values (gone.user_id, gone.recording_id, gone.start_offset_ms, gone.end_offset_ms);
+  end if;
   -- The validated constraint already guarantees it; the object store is not the place to find out.
   if not pg_catalog.starts_with(delete_event.clip_object_key, uid::text || '/') then
     delete_event.clip_object_key := null;
@@ -2454,7 +2537,7 @@ COMMENT ON COLUMN public.laughter_events.model_version IS 'Engine.modelVersion t
 -- Name: COLUMN laughter_events.note; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.laughter_events.note IS 'The user''s note on this laugh (at most 1000 characters). A reprocess replaces the recording''s events and so drops their notes.';
+COMMENT ON COLUMN public.laughter_events.note IS 'The user''s note on this laugh (at most 1000 characters). A reprocess carries it to the new event that overlaps this one most, or keeps this event (see private.replace_recording_events).';
 
 
 --
@@ -2691,6 +2774,42 @@ COMMENT ON COLUMN public.job_runs.peak_rss_bytes IS 'Peak resident set size of t
 
 ALTER TABLE public.job_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.job_runs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: laughter_event_deletions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.laughter_event_deletions (
+    id bigint NOT NULL,
+    user_id uuid NOT NULL,
+    recording_id uuid NOT NULL,
+    start_offset_ms integer NOT NULL,
+    end_offset_ms integer NOT NULL,
+    deleted_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT laughter_event_deletions_offsets CHECK (((start_offset_ms >= 0) AND (end_offset_ms > start_offset_ms)))
+);
+
+
+--
+-- Name: TABLE laughter_event_deletions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.laughter_event_deletions IS 'Laughs the user deleted (recording and offsets): a reprocess does not bring back an event overlapping one.';
+
+
+--
+-- Name: laughter_event_deletions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.laughter_event_deletions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.laughter_event_deletions_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -3027,6 +3146,14 @@ ALTER TABLE ONLY public.job_runs
 
 
 --
+-- Name: laughter_event_deletions laughter_event_deletions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.laughter_event_deletions
+    ADD CONSTRAINT laughter_event_deletions_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: laughter_events laughter_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3182,6 +3309,13 @@ CREATE INDEX job_runs_job_id_idx ON public.job_runs USING btree (job_id);
 --
 
 CREATE INDEX job_runs_recording_id_idx ON public.job_runs USING btree (recording_id);
+
+
+--
+-- Name: laughter_event_deletions_recording_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX laughter_event_deletions_recording_idx ON public.laughter_event_deletions USING btree (recording_id);
 
 
 --
@@ -3348,6 +3482,14 @@ ALTER TABLE ONLY public.job_runs
 
 
 --
+-- Name: laughter_event_deletions laughter_event_deletions_recording_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.laughter_event_deletions
+    ADD CONSTRAINT laughter_event_deletions_recording_id_fkey FOREIGN KEY (recording_id) REFERENCES public.recordings(id) ON DELETE CASCADE;
+
+
+--
 -- Name: laughter_events laughter_events_recording_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3446,6 +3588,19 @@ ALTER TABLE private.limitless_keys ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.job_runs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: laughter_event_deletions; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.laughter_event_deletions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: laughter_event_deletions laughter_event_deletions_select_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY laughter_event_deletions_select_own ON public.laughter_event_deletions FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
 
 --
 -- Name: laughter_events; Type: ROW SECURITY; Schema: public; Owner: -

@@ -190,7 +190,8 @@ begin
   from private.replace_recording_events(recording.id, complete.events, complete.model_version);
 
   update public.recordings r
-  set status = 'done', model_version = complete.model_version, processed_at = pg_catalog.now(),
+  set status = case when job.rerun_requested then 'queued' else 'done' end,
+      model_version = complete.model_version, processed_at = pg_catalog.now(),
       duration_ms = coalesce(r.duration_ms, round((complete.run_stats ->> 'audio_seconds')::numeric * 1000)::bigint),
       decode_warning = pg_catalog.left(nullif(complete.run_stats ->> 'decode_warning', ''), 1000)
   where r.id = recording.id;
@@ -202,9 +203,17 @@ begin
     'notes_carried', replacement.notes_carried, 'notes_kept', replacement.notes_kept,
     'completed_at', pg_catalog.now()
   );
-  update queue.jobs j
-  set status = 'done', outcome = result, finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now()
-  where j.id = job.id;
+  if job.rerun_requested then
+    update queue.jobs j
+    set status = 'queued', run_at = pg_catalog.now(), attempts = 0, lease_token = null, lease_expires_at = null,
+        claimed_by = null, claimed_at = null, started_at = null, outcome = null, finished_at = null,
+        last_error = null, rerun_requested = false, unstarted_expiries = 0
+    where j.id = job.id;
+  else
+    update queue.jobs j
+    set status = 'done', outcome = result, finished_at = pg_catalog.now(), lease_expires_at = pg_catalog.now()
+    where j.id = job.id;
+  end if;
 
   perform private.insert_job_run(job, 'done', complete.run_stats, complete.model_version, null);
   return result;

@@ -73,11 +73,19 @@ set search_path = ''
 as $$
 declare
   uid uuid := user_api.current_user_id();
+  gone public.laughter_events;
 begin
   delete from public.laughter_events e
   where e.id = delete_event.event_id and e.user_id = uid
-  returning e.clip_object_key into delete_event.clip_object_key;
+  returning e.* into gone;
   deleted := found;
+  if deleted then
+    clip_object_key := gone.clip_object_key;
+    -- The tombstone that keeps a reprocess from bringing the laugh back
+    -- (20261204004000_reprocess_keeps_user_edits.sql).
+    insert into public.laughter_event_deletions (user_id, recording_id, start_offset_ms, end_offset_ms)
+    values (gone.user_id, gone.recording_id, gone.start_offset_ms, gone.end_offset_ms);
+  end if;
   -- The validated constraint already guarantees it; the object store is not the place to find out.
   if not pg_catalog.starts_with(delete_event.clip_object_key, uid::text || '/') then
     delete_event.clip_object_key := null;

@@ -1,13 +1,19 @@
 /**
  * @module
- * `GET /me/profile` → `{ timeZone, createdAt }`; `PUT /me/profile` `{ timeZone }` → `{ timeZone }`
+ * `GET /me/profile` → `{ timeZone, createdAt, limitlessKey }` (`limitlessKey`: none | valid | invalid |
+ * forbidden, from `user_api.limitless_key_state()`); `PUT /me/profile` `{ timeZone }` → `{ timeZone }`
  * (400 INVALID_TIME_ZONE). Re-dating rule: a zone change applies to recordings registered from then on;
  * days already recorded keep their dates.
  */
 
 import type { z } from "zod";
 import { asUser } from "../_shared/as-user.ts";
-import { profileBodyHint, profileBodySchema, type profileSchema } from "../_shared/generated/api/user-api.ts";
+import {
+  limitlessKeyStateSchema,
+  profileBodyHint,
+  profileBodySchema,
+  type profileSchema,
+} from "../_shared/generated/api/user-api.ts";
 import { methodNotAllowed, parseJson } from "../_shared/http-error.ts";
 import { parseOrThrow, profileNotFound } from "../_shared/request-input.ts";
 import { fromSql, type MeRouteDeps, meRoutes } from "./routes.ts";
@@ -18,12 +24,14 @@ export function profileRoutes({ sql }: MeRouteDeps) {
     const [profile] = await asUser(
       sql,
       c.get("user"),
-      (tx) => tx<{ time_zone: string; created_at: Date }[]>`select * from user_api.profile()`,
+      (tx) => tx<{ time_zone: string; created_at: Date; limitless_key: string }[]>`
+        select p.*, user_api.limitless_key_state() as limitless_key from user_api.profile() p`,
     );
     if (profile === undefined) throw profileNotFound();
     const body: z.infer<typeof profileSchema> = {
       timeZone: profile.time_zone,
       createdAt: profile.created_at.toISOString(),
+      limitlessKey: limitlessKeyStateSchema.parse(profile.limitless_key),
     };
     return c.json(body);
   });

@@ -35,5 +35,8 @@ export function fromSql(error: unknown): never {
   if (state === "42501") {
     throw new HttpError(401, { code: "NOT_SIGNED_IN", message: "sign in again", cause: error });
   }
+  if (state === "GQ013") {
+    throw new HttpError(429, { code: "REPROCESS_LIMIT", message: sqlMessage(error), cause: error });
+  }
   throw error;
 }

@@ -68,7 +68,13 @@ export const deleteAllBodySchema = z.object({
 
 // ---- answers --------------------------------------------------------------------------------------------
 
-export const profileSchema = z.object({ timeZone: z.string(), createdAt: z.string() });
+/** The Limitless key's state as the user sees it (`user_api.limitless_key_state()`). */
+export const limitlessKeyStateSchema = z.enum(["none", "valid", "invalid", "forbidden"]);
+export const profileSchema = z.object({
+  timeZone: z.string(),
+  createdAt: z.string(),
+  limitlessKey: limitlessKeyStateSchema,
+});
 export const profileUpdatedSchema = z.object({ timeZone: z.string() });
 
 export const dayStateSchema = z.enum(["empty", "planned", "processing", "done", "failed"]);
