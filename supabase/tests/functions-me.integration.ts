@@ -415,7 +415,10 @@ describe("reprocess keeps what the user did", () => {
     ]);
     expect(third.note).toBeNull();
 
-    // Reprocessing again with the same model changes nothing the user sees.
+    // Reprocessing again with the same model changes nothing the user sees. (An hour later: a request
+    // within queue_settings.reprocess_coalesce_for of a finished one joins it and re-runs nothing.)
+    await db.sql`
+      update public.reprocess_requests set created_at = now() - interval '2 hours' where user_id = ${user}`;
     await call(user, "POST", "/reprocess", { from: "2026-11-23", to: "2026-11-23" });
     const again = await claimJobOf(recording.id);
     await db.sql`
