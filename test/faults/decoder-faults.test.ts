@@ -8,11 +8,17 @@ import {
   type AudioDecodeWarning,
   decodeTo16kMono,
 } from "../../inference-node/src/audio/decode-stream.ts";
-import { mpegFrameLength } from "../../inference-node/src/audio/mpeg-frames.ts";
 import { buildWav, chunked, sine } from "../../inference-node/src/audio/wav-fixtures.ts";
 import { classifyFailure } from "../../inference-node/src/jobs/job-failure.ts";
 import { seededRandom } from "../harness/seeded-random.ts";
-import { concatBytes, devAudio, encodeMp3, joinedDevAudio } from "./fault-inputs.ts";
+import {
+  concatBytes,
+  devAudio,
+  encodeMp3,
+  joinedDevAudio,
+  mpegFrameStarts,
+  oggPageStarts,
+} from "./fault-inputs.ts";
 import { loadFuzzSources } from "./fuzz-cases.ts";
 
 /** Like a socket or file stream. */
@@ -254,19 +260,6 @@ describe("item 15: repeated headers followed by random bytes are not audio", () 
   });
 });
 
-/** Byte offsets of the pages of a well-formed Ogg stream. */
-function oggPageStarts(bytes: Uint8Array): number[] {
-  const starts: number[] = [];
-  for (let at = 0; at + 27 <= bytes.length; ) {
-    const segments = bytes[at + 26] ?? 0;
-    let length = 27 + segments;
-    for (let i = 0; i < segments; i++) length += bytes[at + 27 + i] ?? 0;
-    starts.push(at);
-    at += length;
-  }
-  return starts;
-}
-
 describe("issue 19 item 7: damage is skipped, counted and called corrupt, never truncated", () => {
   const vorbis = devAudio("speech_004.ogg");
 
@@ -282,6 +275,16 @@ describe("issue 19 item 7: damage is skipped, counted and called corrupt, never 
     expect(outcome.warnings).toEqual([
       expect.objectContaining({ byteOffset: pages[4], message: expect.stringMatching(/CRC/) }),
     ]);
+    expect(outcome.warnings.some((w) => w.truncated)).toBe(false);
+  });
+
+  it("a damaged last page is corrupt, not a cut: the stream's end is there", async () => {
+    const pages = oggPageStarts(vorbis);
+    const damaged = vorbis.slice();
+    damaged[vorbis.length - 400] ^= 0x10; // in the payload of the last (end-of-stream) page
+    const outcome = await decodeWithWarnings(damaged);
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.warnings).toEqual([expect.objectContaining({ byteOffset: pages.at(-1) })]);
     expect(outcome.warnings.some((w) => w.truncated)).toBe(false);
   });
 
@@ -305,13 +308,7 @@ describe("issue 19 item 7: damage is skipped, counted and called corrupt, never 
 
   it("MP3 frames mpg123 skips while resyncing on fake frames are counted as lost, not passed over", async () => {
     const mp3 = await encodeMp3(await joinedDevAudio(["laugh_040.wav"]));
-    const starts: number[] = [];
-    for (let at = 0; at < mp3.length; ) {
-      const length = mpegFrameLength(mp3, at);
-      if (length === 0) break;
-      starts.push(at);
-      at += length;
-    }
+    const starts = mpegFrameStarts(mp3);
     // Two copies of a valid-looking MPEG-2 Layer III frame (97 bytes: header ff f2 47 ed, then noise)
     // before frame 113: mpg123 followed them and lost 1.3 of 5.7 s without a word (issue 19 item 7).
     const random = seededRandom(202);

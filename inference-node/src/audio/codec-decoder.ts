@@ -250,15 +250,22 @@ export async function* decodeCodec(
         endOfStream,
         partialPage,
         damage,
+        pagesEndOffset,
       } = isOgg
         ? await readOggBlock(reader, INPUT_BLOCK_BYTES)
-        : { bytes: await reader.read(INPUT_BLOCK_BYTES), endOfStream: false, partialPage: false, damage: [] };
+        : {
+            bytes: await reader.read(INPUT_BLOCK_BYTES),
+            endOfStream: false,
+            partialPage: false,
+            damage: [],
+            pagesEndOffset: reader.offset,
+          };
       for (const stretch of damage) noteDamage(stretch);
       cutMidPage ||= partialPage === true;
       if (block.byteLength === 0) break;
       if (isOgg) {
         lastPageWasEndOfStream = endOfStream;
-        lastPageEnd = reader.offset;
+        lastPageEnd = pagesEndOffset;
       } else {
         tail.push(block);
         mpegFrames?.push(block);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { concatBytes } from "../../../test/faults/fault-inputs.ts";
 import { ByteReader } from "./byte-reader.ts";
 import { oggPageCrcMatches, readOggBlock } from "./ogg-blocks.ts";
 import { chunked } from "./wav-fixtures.ts";
@@ -23,16 +24,6 @@ function oggPage(payload: Uint8Array, headerType = 0, sequence = 0): Uint8Array 
   return page;
 }
 
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 describe("readOggBlock", () => {
   const pages = [1, 2, 3, 4].map((n) => oggPage(new Uint8Array(300).fill(n), n === 4 ? 0x04 : 0, n));
 
@@ -46,7 +37,7 @@ describe("readOggBlock", () => {
   it("skips a damaged page with its end-of-stream bit set, reports it, and reads on", async () => {
     const damaged = pages[1]?.slice() ?? new Uint8Array(0);
     damaged[5] |= 0x04;
-    const stream = join([
+    const stream = concatBytes([
       pages[0] ?? new Uint8Array(0),
       damaged,
       pages[2] ?? new Uint8Array(0),
@@ -57,12 +48,16 @@ describe("readOggBlock", () => {
     expect(block.damage).toEqual([{ byteOffset: pages[0]?.length, byteLength: damaged.length }]);
     expect(block.endOfStream).toBe(true);
     expect(block.bytes).toEqual(
-      join([pages[0] ?? new Uint8Array(0), pages[2] ?? new Uint8Array(0), pages[3] ?? new Uint8Array(0)]),
+      concatBytes([
+        pages[0] ?? new Uint8Array(0),
+        pages[2] ?? new Uint8Array(0),
+        pages[3] ?? new Uint8Array(0),
+      ]),
     );
   });
 
   it("a stream cut inside its last page is partial, not damage", async () => {
-    const stream = join(pages).subarray(0, -50);
+    const stream = concatBytes(pages).subarray(0, -50);
     const reader = new ByteReader(chunked(stream, 1000));
     const block = await readOggBlock(reader, 1 << 14);
     expect(block).toMatchObject({ partialPage: true, damage: [], endOfStream: false });

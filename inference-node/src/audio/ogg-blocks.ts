@@ -71,6 +71,8 @@ export interface OggBlock {
   partialPage?: boolean;
   /** Damaged stretches skipped while reading this block (pages failing their CRC, bytes between pages). */
   damage: OggDamage[];
+  /** Stream offset where the block's last intact page ends (damage may follow it in the same block). */
+  pagesEndOffset: number;
 }
 
 /**
@@ -84,6 +86,7 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
   let total = 0;
   let endOfStream = false;
   let partialPage = false;
+  let pagesEndOffset = reader.offset;
   const skipDamaged = async (byteCount: number) => {
     const byteOffset = reader.offset;
     const byteLength = await reader.skip(byteCount);
@@ -126,12 +129,13 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
     }
     parts.push(await reader.read(pageBytes));
     total += pageBytes;
+    pagesEndOffset = reader.offset;
     if (((header[5] ?? 0) & HEADER_TYPE_END_OF_STREAM) !== 0) {
       endOfStream = true;
       break;
     }
   }
-  const flags = { endOfStream, damage, ...(partialPage ? { partialPage } : {}) };
+  const flags = { endOfStream, damage, pagesEndOffset, ...(partialPage ? { partialPage } : {}) };
   if (parts.length === 0) return { bytes: new Uint8Array(0), ...flags };
   if (parts.length === 1) return { bytes: parts[0] ?? new Uint8Array(0), ...flags };
   const block = new Uint8Array(total);
