@@ -2572,6 +2572,12 @@ CREATE TABLE public.recordings (
     audio_etag text,
     audio_deleted_at timestamp with time zone,
     failure_reason text,
+    decode_warning_kind text GENERATED ALWAYS AS (
+CASE
+    WHEN (decode_warning ~~ 'truncated%'::text) THEN 'truncated'::text
+    WHEN (decode_warning ~~ 'corrupt%'::text) THEN 'corrupt'::text
+    ELSE NULL::text
+END) STORED,
     CONSTRAINT recordings_duration_ms_positive CHECK (((duration_ms IS NULL) OR (duration_ms > 0))),
     CONSTRAINT recordings_ended_after_started CHECK ((ended_at > started_at)),
     CONSTRAINT recordings_format_known CHECK ((format = ANY (ARRAY['ogg-opus'::text, 'wav'::text, 'ogg-vorbis'::text, 'flac'::text, 'mp3'::text]))),
@@ -2676,6 +2682,13 @@ COMMENT ON COLUMN public.recordings.audio_deleted_at IS 'When the raw object was
 --
 
 COMMENT ON COLUMN public.recordings.failure_reason IS 'The dead job''s last error when status = failed (e.g. UNDECODABLE_AUDIO: …); null otherwise.';
+
+
+--
+-- Name: COLUMN recordings.decode_warning_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.recordings.decode_warning_kind IS 'The kind of decode_warning: ''truncated'' (the input ended before its announced audio; what arrived was analysed), ''corrupt'' (damaged frames or pages were skipped; the rest was analysed), null when there is no warning. A recording both cut and damaged is ''truncated'' (its warning names both, the cut first).';
 
 
 --

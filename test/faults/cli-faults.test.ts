@@ -44,3 +44,28 @@ describe("item 6: truncated audio on the command line", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ truncated: true, truncatedAtByte: 90_000 });
   });
 });
+
+describe("issue 19 item 7: corrupt and truncated told apart on the command line", () => {
+  it("a damaged Ogg page: exit 0, a corrupt warning (not truncated), corrupt + byte offset in --json", async () => {
+    const ogg = devAudio("speech_004.ogg").slice();
+    ogg[32_969 + 5] |= 0x04; // the 10th page's end-of-stream bit, its CRC left as it was
+    const run = await runCli(["detect", tempFile(ogg, "damaged.ogg"), "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(
+      /warning: .* is corrupt: 1 damaged part\(s\) were skipped \(the first near byte 32969\)/,
+    );
+    expect(run.stderr).not.toMatch(/truncated/);
+    const output = JSON.parse(run.stdout);
+    expect(output).toMatchObject({ corrupt: true, corruptAtByte: 32_969, damagedFrames: 1 });
+    expect(output.truncated).toBeUndefined();
+    expect(output.durationMs).toBeGreaterThan(13_000);
+  });
+
+  it("a FLAC that cannot be decoded to its end says CORRUPT_AUDIO (exit 4)", async () => {
+    const flac = devAudio("speech_002.flac").slice();
+    flac[700_000] ^= 0x55;
+    const run = await runCli(["detect", tempFile(flac, "damaged.flac")]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/cannot decode .*damaged\.flac \(CORRUPT_AUDIO\): /);
+  });
+});

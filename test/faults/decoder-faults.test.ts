@@ -11,7 +11,14 @@ import {
 import { buildWav, chunked, sine } from "../../inference-node/src/audio/wav-fixtures.ts";
 import { classifyFailure } from "../../inference-node/src/jobs/job-failure.ts";
 import { seededRandom } from "../harness/seeded-random.ts";
-import { concatBytes, devAudio, encodeMp3, joinedDevAudio } from "./fault-inputs.ts";
+import {
+  concatBytes,
+  devAudio,
+  encodeMp3,
+  joinedDevAudio,
+  mpegFrameStarts,
+  oggPageStarts,
+} from "./fault-inputs.ts";
 import { loadFuzzSources } from "./fuzz-cases.ts";
 
 /** Like a socket or file stream. */
@@ -250,5 +257,84 @@ describe("item 15: repeated headers followed by random bytes are not audio", () 
       expect(outcome.error).toBeUndefined();
       expect(outcome.seconds).toBeGreaterThan(5);
     }
+  });
+});
+
+describe("issue 19 item 7: damage is skipped, counted and called corrupt, never truncated", () => {
+  const vorbis = devAudio("speech_004.ogg");
+
+  it("an Ogg page damaged with its end-of-stream bit set costs that page, not the rest of the recording", async () => {
+    const whole = await decodeWithWarnings(vorbis);
+    const pages = oggPageStarts(vorbis);
+    const damaged = vorbis.slice();
+    damaged[(pages[4] ?? 0) + 5] |= 0x04; // end-of-stream, CRC left as it was
+    const outcome = await decodeWithWarnings(damaged);
+    expect(outcome.error).toBeUndefined();
+    // One 4 KB page of a 75 KB file: about a second of 14.8 s.
+    expect(outcome.seconds).toBeGreaterThan((whole.seconds ?? 0) - 1.5);
+    expect(outcome.warnings).toEqual([
+      expect.objectContaining({ byteOffset: pages[4], message: expect.stringMatching(/CRC/) }),
+    ]);
+    expect(outcome.warnings.some((w) => w.truncated)).toBe(false);
+  });
+
+  it("a damaged last page is corrupt, not a cut: the stream's end is there", async () => {
+    const pages = oggPageStarts(vorbis);
+    const damaged = vorbis.slice();
+    damaged[vorbis.length - 400] ^= 0x10; // in the payload of the last (end-of-stream) page
+    const outcome = await decodeWithWarnings(damaged);
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.warnings).toEqual([expect.objectContaining({ byteOffset: pages.at(-1) })]);
+    expect(outcome.warnings.some((w) => w.truncated)).toBe(false);
+  });
+
+  it.skipIf(!existsSync("/usr/bin/opusenc"))(
+    "an Ogg Opus page with a damaged lacing value is skipped as corrupt, and the pages after it still decode",
+    async () => {
+      const opus = (await loadFuzzSources()).find((source) => source.name.endsWith(".opus"));
+      if (opus === undefined) throw new Error("no Opus source");
+      const whole = await decodeWithWarnings(opus.bytes);
+      const pages = oggPageStarts(opus.bytes);
+      const secondToLast = pages[pages.length - 2] ?? 0;
+      const damaged = opus.bytes.slice();
+      damaged[secondToLast + 27] = 255; // its first packet now claims bytes of the last page
+      const outcome = await decodeWithWarnings(damaged);
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.warnings.some((w) => w.truncated)).toBe(false);
+      expect(outcome.warnings).toEqual([expect.objectContaining({ byteOffset: secondToLast })]);
+      expect(outcome.seconds).toBeGreaterThan((whole.seconds ?? 0) - 1.5);
+    },
+  );
+
+  it("MP3 frames mpg123 skips while resyncing on fake frames are counted as lost, not passed over", async () => {
+    const mp3 = await encodeMp3(await joinedDevAudio(["laugh_040.wav"]));
+    const starts = mpegFrameStarts(mp3);
+    // Two copies of a valid-looking MPEG-2 Layer III frame (97 bytes: header ff f2 47 ed, then noise)
+    // before frame 113: mpg123 followed them and lost 1.3 of 5.7 s without a word (issue 19 item 7).
+    const random = seededRandom(202);
+    const fake = Uint8Array.from({ length: 97 }, () => Math.floor(random() * 256));
+    fake.set([0xff, 0xf2, 0x47, 0xed]);
+    const at = starts[113] ?? 0;
+    const spliced = concatBytes([mp3.subarray(0, at), fake, fake, mp3.subarray(at)]);
+    const whole = await decodeWithWarnings(mp3);
+    const outcome = await decodeWithWarnings(spliced);
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.seconds).toBeLessThan(0.9 * (whole.seconds ?? 0));
+    expect(outcome.warnings).toContainEqual(
+      expect.objectContaining({ message: expect.stringMatching(/frames \(1\.\d s\) were lost to damage/) }),
+    );
+    expect(outcome.warnings.some((w) => w.truncated)).toBe(false);
+  });
+
+  it("a FLAC that runs to its last frame but decodes short is CORRUPT_AUDIO, not a truncated warning", async () => {
+    const flac = devAudio("speech_002.flac");
+    const damaged = flac.slice();
+    damaged[700_000] ^= 0x55;
+    const outcome = await decodeWithWarnings(damaged);
+    expect(outcome.warnings.some((w) => w.truncated)).toBe(false);
+    expect(outcome.error).toMatchObject({
+      code: "CORRUPT_AUDIO",
+      message: expect.stringMatching(/last frame/),
+    });
   });
 });

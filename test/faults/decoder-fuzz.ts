@@ -4,7 +4,8 @@
  * offsets, bit flips, absurd header fields, wrong containers, concatenations, fake headers) through the
  * real engine in a child process, which is restarted after any case that kills it. Prints the figures
  * and exits 1 when the bar is missed: 0 aborts, 0 hangs over 20 s, peak RSS under 400 MB, only documented
- * exit codes, no exit 0 that lost more than 10 % of the audio without saying so.
+ * exit codes, no exit 0 that lost more than 10 % of the audio without saying so, and no damage-only case
+ * (`ogg-eos`, `mp3-resync`: issue 19 item 7) called truncated.
  *
  * Usage: npm run test:faults   (node bin/run-ts.mjs test/faults/decoder-fuzz.ts [--seed N] [--cases N])
  */
@@ -16,7 +17,14 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
-import { type FuzzCase, type FuzzSource, loadFuzzSources, makeFuzzCases } from "./fuzz-cases.ts";
+import {
+  DAMAGE_ONLY_KINDS,
+  type FuzzCase,
+  type FuzzKind,
+  type FuzzSource,
+  loadFuzzSources,
+  makeFuzzCases,
+} from "./fuzz-cases.ts";
 import { DOCUMENTED_EXIT_CODES } from "./run-cli.ts";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -32,6 +40,7 @@ interface CaseResult {
   durationMs?: number;
   truncated?: boolean;
   warnings?: number;
+  corruptWarnings?: number;
   wallMs?: number;
   timedOut?: boolean;
   error?: string;
@@ -133,6 +142,10 @@ const aborts: string[] = [];
 const hangs: string[] = [];
 const undocumented: string[] = [];
 const silentLosses: string[] = [];
+/** Damage-only cases called truncated (a gate), and bit-flip cases called truncated (a figure only). */
+const misreported: string[] = [];
+const bitFlipsCalledTruncated: string[] = [];
+const isDamageOnly = (kind: FuzzKind) => DAMAGE_ONLY_KINDS.some((damageKind) => damageKind === kind);
 const byExit = new Map<string, number>();
 const byKind = new Map<string, Map<string, number>>();
 let slowestMs = 0;
@@ -151,6 +164,10 @@ for (const fuzzCase of cases) {
   if (r.timedOut || (r.wallMs ?? 0) > HANG_MS) hangs.push(`${label} → ${Math.round(r.wallMs ?? 0)} ms`);
   if (r.exitCode === undefined || !DOCUMENTED_EXIT_CODES.includes(r.exitCode) || r.exitCode === 1)
     undocumented.push(`${label} → exit ${r.exitCode}: ${r.error ?? ""}`);
+  if (r.exitCode === 0 && r.truncated === true && isDamageOnly(fuzzCase.kind))
+    misreported.push(`${label} → called truncated`);
+  if (r.exitCode === 0 && r.truncated === true && fuzzCase.kind === "bit-flips")
+    bitFlipsCalledTruncated.push(label);
   const said = r.truncated === true || (r.warnings ?? 0) > 0;
   if (r.exitCode === 0 && fuzzCase.sourceMs !== undefined && !said) {
     const lost = 1 - (r.durationMs ?? 0) / fuzzCase.sourceMs;
@@ -184,16 +201,20 @@ for (const [kind, counts] of byKind) {
 }
 console.log(`  undocumented / internal exits: ${undocumented.length}`);
 console.log(`  silent losses > 10 %: ${silentLosses.length}`);
+console.log(`  damage called truncated (ogg-eos, mp3-resync): ${misreported.length}`);
+console.log(`  bit-flip cases called truncated (a figure, not a gate): ${bitFlipsCalledTruncated.length}`);
 console.log(`  wall time:            ${((performance.now() - startedMs) / 1000).toFixed(1)} s`);
 for (const [title, list] of [
   ["aborts", aborts],
   ["hangs", hangs],
   ["undocumented exits", undocumented],
   ["silent losses", silentLosses],
+  ["damage called truncated", misreported],
+  ["bit flips called truncated (not a gate)", bitFlipsCalledTruncated],
 ] as const) {
   for (const line of list.slice(0, 20)) console.log(`  ${title}: ${line}`);
 }
 const failed =
-  aborts.length + hangs.length + undocumented.length + silentLosses.length > 0 ||
+  aborts.length + hangs.length + undocumented.length + silentLosses.length + misreported.length > 0 ||
   peakRssBytes >= MAX_PEAK_RSS_BYTES;
 process.exitCode = failed ? 1 : 0;

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
+import { mpegFrameLength } from "../../inference-node/src/audio/mpeg-frames.ts";
 import { encodeWav16 } from "../../inference-node/src/clips/wav-writer.ts";
 import { spawnOpusEncoder } from "../bench/opus-encoder.ts";
 import { seededRandom } from "../harness/seeded-random.ts";
@@ -101,4 +102,29 @@ export async function multiMegabyteOpus(): Promise<Uint8Array> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Byte offsets of the pages of a well-formed Ogg stream. */
+export function oggPageStarts(bytes: Uint8Array): number[] {
+  const starts: number[] = [];
+  for (let at = 0; at + 27 <= bytes.length; ) {
+    const segments = bytes[at + 26] ?? 0;
+    let length = 27 + segments;
+    for (let i = 0; i < segments; i++) length += bytes[at + 27 + i] ?? 0;
+    starts.push(at);
+    at += length;
+  }
+  return starts;
+}
+
+/** Byte offsets of the frames of a well-formed MP3 stream (without tags). */
+export function mpegFrameStarts(bytes: Uint8Array): number[] {
+  const starts: number[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const length = mpegFrameLength(bytes, at);
+    if (length === 0) break;
+    starts.push(at);
+    at += length;
+  }
+  return starts;
 }

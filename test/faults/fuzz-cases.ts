@@ -4,13 +4,26 @@
  * Each case says what a correct outcome must keep: `sourceMs` is the audio the unmutated source holds,
  * when the mutation leaves it all there to be found (bit flips in the payload, truncation: the audio
  * the user lost is measured against it).
+ *
+ * After the `count` cases of the six first kinds come `count / 5` more of two kinds from issue 19 item 7, which
+ * are damage, never truncation: `ogg-eos` (one Ogg page's end-of-stream bit set, its CRC left as it was: the
+ * rest of the recording used to be dropped without a word) and `mp3-resync` (one to three valid-looking MPEG
+ * frames of noise inserted before a real frame: mpg123 used to lose real frames after them without a word).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { mpegFrameLength } from "../../inference-node/src/audio/mpeg-frames.ts";
 import { seededRandom } from "../harness/seeded-random.ts";
-import { concatBytes, devAudio, encodeMp3, joinedDevAudio } from "./fault-inputs.ts";
+import {
+  concatBytes,
+  devAudio,
+  encodeMp3,
+  joinedDevAudio,
+  mpegFrameStarts,
+  oggPageStarts,
+} from "./fault-inputs.ts";
 
 export interface FuzzSource {
   name: string;
@@ -25,7 +38,12 @@ export type FuzzKind =
   | "header-field"
   | "wrong-container"
   | "concatenation"
-  | "fake-headers";
+  | "fake-headers"
+  | "ogg-eos"
+  | "mp3-resync";
+
+/** The kinds that damage a whole stream and cut nothing: a "truncated" verdict on them is wrong. */
+export const DAMAGE_ONLY_KINDS = ["ogg-eos", "mp3-resync"] as const satisfies readonly FuzzKind[];
 
 export interface FuzzCase {
   index: number;
@@ -67,12 +85,12 @@ export async function loadFuzzSources(): Promise<Omit<FuzzSource, "durationMs">[
 
 const MP3_FRAME_HEADER = [0xff, 0xfb, 0x90, 0x64];
 
-/** `count` seeded cases, spread over the kinds and sources. */
+/** `count` seeded cases, spread over the kinds and sources, then `count / 5` damage-only cases (see the module). */
 export function makeFuzzCases(sources: readonly FuzzSource[], seed: number, count: number): FuzzCase[] {
   const random = seededRandom(seed);
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)];
-  const kinds: FuzzKind[] = [
+  const kinds: Exclude<FuzzKind, (typeof DAMAGE_ONLY_KINDS)[number]>[] = [
     "truncate",
     "truncate",
     "bit-flips",
@@ -164,5 +182,72 @@ export function makeFuzzCases(sources: readonly FuzzSource[], seed: number, coun
       ...(sourceMs === undefined ? {} : { sourceMs }),
     });
   }
+  const oggSources = sources.filter((source) => /\.(ogg|opus)$/.test(source.name));
+  const mp3Sources = sources.filter((source) => source.name.endsWith(".mp3"));
+  const damageCount = Math.round(count / 5);
+  for (let k = 0; k < damageCount; k++) {
+    const oggTurn = k % 2 === 0;
+    const pool = oggTurn ? oggSources : mp3Sources;
+    if (pool.length === 0) continue;
+    const source = pick(pool);
+    const mutation = oggTurn ? damageOggPage(source.bytes, int) : insertFakeFrames(source.bytes, int, random);
+    if (mutation === undefined) continue;
+    cases.push({
+      index: cases.length,
+      kind: oggTurn ? "ogg-eos" : "mp3-resync",
+      source: source.name,
+      ...mutation,
+      sourceMs: source.durationMs,
+    });
+  }
   return cases;
+}
+
+/** Sets the end-of-stream bit of one page after the two header pages (not the last), CRC unchanged. */
+function damageOggPage(
+  base: Uint8Array,
+  int: (n: number) => number,
+): { bytes: Uint8Array; description: string } | undefined {
+  const pages = oggPageStarts(base);
+  if (pages.length < 4) return undefined;
+  const page = 2 + int(pages.length - 3);
+  const at = pages[page] ?? 0;
+  const bytes = base.slice();
+  bytes[at + 5] = (bytes[at + 5] ?? 0) | 0x04;
+  return {
+    bytes,
+    description: `end-of-stream bit set on page ${page} of ${pages.length} (byte ${at}), CRC not updated`,
+  };
+}
+
+/** Inserts one to three copies of a valid-looking MPEG frame (a random valid header, then noise) before a real frame. */
+function insertFakeFrames(
+  base: Uint8Array,
+  int: (n: number) => number,
+  random: () => number,
+): { bytes: Uint8Array; description: string } | undefined {
+  const frames = mpegFrameStarts(base);
+  if (frames.length < 12) return undefined;
+  let header = Uint8Array.of(0xff, 0xe0 | int(32), int(256), int(256));
+  for (let tries = 0; mpegFrameLength(header, 0) === 0 && tries < 100; tries++)
+    header = Uint8Array.of(0xff, 0xe0 | int(32), int(256), int(256));
+  const length = mpegFrameLength(header, 0);
+  if (length === 0) return undefined;
+  const fake = concatBytes([
+    header,
+    Uint8Array.from({ length: length - 4 }, () => Math.floor(random() * 256)),
+  ]);
+  const copies = 1 + int(3);
+  const frame = 5 + int(frames.length - 10);
+  const at = frames[frame] ?? 0;
+  const bytes = concatBytes([
+    base.subarray(0, at),
+    ...Array<Uint8Array>(copies).fill(fake),
+    base.subarray(at),
+  ]);
+  const hex = [...header].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+  return {
+    bytes,
+    description: `${copies} fake ${length}-byte frame(s) (header ${hex}) before frame ${frame} (byte ${at})`,
+  };
 }

@@ -35,13 +35,21 @@ for (let index = Number(startText); index < count; index++) {
   const startedMs = performance.now();
   const signal = AbortSignal.timeout(CASE_TIMEOUT_MS);
   let warnings = 0;
+  /** Warnings that are damage, not truncation (issue 19 item 7). */
+  let corruptWarnings = 0;
   let outcome: Record<string, unknown>;
   try {
     const result = await engine.detect(
       (async function* () {
         for (let at = 0; at < bytes.length; at += 64 * 1024) yield bytes.subarray(at, at + 64 * 1024);
       })(),
-      { signal, onWarning: () => void warnings++ },
+      {
+        signal,
+        onWarning: (warning) => {
+          warnings++;
+          if (!warning.truncated) corruptWarnings++;
+        },
+      },
     );
     outcome = {
       exitCode: EXIT_CODES.OK,
@@ -60,6 +68,7 @@ for (let index = Number(startText); index < count; index++) {
     index,
     ...outcome,
     warnings,
+    corruptWarnings,
     wallMs: performance.now() - startedMs,
     peakRssBytes: peakRssBytes(),
   });

@@ -4,6 +4,7 @@
  * applyReport.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CompletedReport } from "../../shared/schemas/job-report.ts";
 import { applyReport } from "../../supabase/functions/report/apply-report.ts";
 import { createRecording, createUser, pauseCron } from "../../supabase/tests/fixtures.ts";
 import { startTestDatabase, type TestDatabase } from "../harness/database.ts";
@@ -67,5 +68,49 @@ describe("recordings.decode_warning", () => {
         "truncated at byte 90000: WAV data chunk declares 180480 bytes but the stream ended after 89956",
     });
     expect(byId.get(whole.recordingId)).toMatchObject({ status: "done", decode_warning: null });
+  });
+
+  it("tells corrupt from truncated (issue 19 item 7): its own words and decode_warning_kind", async () => {
+    const corrupt = await claimedJob();
+    const both = await claimedJob();
+    const whole = await claimedJob();
+    const damage = {
+      message: "Ogg Opus: 2499 damaged byte(s) at byte 1073265 were skipped",
+      byteOffset: 1_073_265,
+      damagedParts: 2,
+    };
+    const complete = async (
+      job: { jobId: string; leaseToken: string },
+      notices: Pick<CompletedReport, "truncated" | "corrupt">,
+    ) => {
+      const applied = await applyReport(db.sql, {
+        jobId: job.jobId,
+        leaseToken: job.leaseToken,
+        status: "completed",
+        modelVersion: "yamnet-test@1",
+        events: [],
+        stats,
+        ...notices,
+      });
+      expect(applied, JSON.stringify(applied)).toMatchObject({ ok: true });
+    };
+    await complete(corrupt, { corrupt: damage });
+    await complete(both, {
+      corrupt: damage,
+      truncated: { message: "Ogg Opus stream ends inside a page", byteOffset: 2_000_000 },
+    });
+    await complete(whole, {});
+    const rows =
+      await db.sql`select id, decode_warning, decode_warning_kind from public.recordings where id in ${db.sql([corrupt.recordingId, both.recordingId, whole.recordingId])}`;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(corrupt.recordingId)).toMatchObject({
+      decode_warning_kind: "corrupt",
+      decode_warning: `corrupt at byte 1073265 (2 damaged part(s) skipped): ${damage.message}`,
+    });
+    expect(byId.get(both.recordingId)).toMatchObject({
+      decode_warning_kind: "truncated",
+      decode_warning: `truncated at byte 2000000: Ogg Opus stream ends inside a page; corrupt at byte 1073265 (2 damaged part(s) skipped): ${damage.message}`,
+    });
+    expect(byId.get(whole.recordingId)).toMatchObject({ decode_warning: null, decode_warning_kind: null });
   });
 });

@@ -7,9 +7,11 @@
 import type { AudioFormat } from "../engine/types.ts";
 import { AudioDecodeError, type AudioDecodeWarning } from "./audio-decode-error.ts";
 import type { ByteReader } from "./byte-reader.ts";
+import { flacTailReachesEnd } from "./flac-frames.ts";
 import { downmixToMono, type MonoPcmChunk } from "./mono-pcm.ts";
-import { hasMpegFrameChain, id3v2Length, mpegTailIsCut } from "./mpeg-frames.ts";
-import { readOggBlock } from "./ogg-blocks.ts";
+import { hasMpegFrameChain, id3v2Length, MpegFrameCounter, mpegTailIsCut } from "./mpeg-frames.ts";
+import { type OggDamage, readOggBlock } from "./ogg-blocks.ts";
+import { StreamTail } from "./stream-tail.ts";
 
 /** Formats handled here (everything but WAV). */
 export type CodecFormat = Exclude<AudioFormat, "auto" | "wav">;
@@ -30,6 +32,13 @@ const HEADER_ONLY_MAX_BYTES = 4096;
 const MAX_LOST_FLAC_FRAMES = 2;
 /** Bytes kept from the end of an MP3 stream to check its last frame: several of the largest frames. */
 const MPEG_TAIL_BYTES = 8 * 1024;
+/** Bytes kept from the end of a FLAC stream to find its last frame header (a few typical frames). */
+const FLAC_TAIL_BYTES = 64 * 1024;
+/**
+ * MP3 frames the decoder may yield fewer than the stream holds without it being damage: LAME's Info frame
+ * carries no audio, and gapless trimming drops the encoder's delay and padding (together under two frames).
+ */
+const MPEG_FRAME_TOLERANCE = 3;
 /** Opus decodes natively at 16 kHz (libopus supports 8/12/16/24/48 kHz), which skips resampling entirely. */
 const OPUS_OUTPUT_RATE_HZ = 16_000;
 
@@ -153,8 +162,10 @@ function samplesPerFrame(format: CodecFormat, sampleRateHz: number): number {
 }
 
 /**
- * Decodes a compressed stream to mono chunks at the codec's output rate. Bad frames are reported through
- * `onWarning`; the stream is CORRUPT_AUDIO if it yields no audio or most frames fail.
+ * Decodes a compressed stream to mono chunks at the codec's output rate. Damage (bad frames, Ogg pages failing
+ * their CRC, MP3 frames the decoder lost while resyncing, FLAC samples short of STREAMINFO in a stream that
+ * reaches its end) is reported through `onWarning`; a stream that ends early is reported `truncated`. The
+ * stream is CORRUPT_AUDIO if it yields no audio or is mostly damage.
  */
 export async function* decodeCodec(
   reader: ByteReader,
@@ -168,6 +179,8 @@ export async function* decodeCodec(
     decoder = await createDecoder(format);
     await decoder.ready;
     let sampleTotal = 0;
+    /** Decoded audio, seconds (the output rate may change mid-stream). */
+    let decodedSeconds = 0;
     let errorCount = 0;
     /** Frames decoded, estimated from samples (see samplesPerFrame). */
     let goodFrames = 0;
@@ -175,6 +188,8 @@ export async function* decodeCodec(
     let blockOffset = 0;
     const streamInfo = format === "flac" ? readStreamInfo(await reader.peek(42)) : undefined;
     if (format === "mp3") await assertMpegFrames(reader);
+    const mpegFrames =
+      format === "mp3" ? new MpegFrameCounter(id3v2Length(await reader.peek(10))) : undefined;
 
     const collect = (result: DecodedAudio): MonoPcmChunk | undefined => {
       for (const error of result.errors) {
@@ -188,6 +203,7 @@ export async function* decodeCodec(
       }
       if (result.samplesDecoded === 0 || result.channelData.length === 0) return undefined;
       sampleTotal += result.samplesDecoded;
+      decodedSeconds += result.samplesDecoded / result.sampleRate;
       goodFrames += result.samplesDecoded / samplesPerFrame(format, result.sampleRate);
       return {
         sampleRateHz: result.sampleRate,
@@ -207,37 +223,60 @@ export async function* decodeCodec(
       }
     };
 
-    /** Ogg: whether the last page seen ended its logical stream, and whether the input ended mid-page. */
+    /** Ogg: stretches skipped as damaged (ogg-blocks.ts), and their total length. */
+    let damagedStretches = 0;
+    let damagedBytes = 0;
+    let lastDamageEnd = -1;
+    /** Ogg: where the last intact page ended, whether it ended its logical stream, whether the input ended mid-page. */
+    let lastPageEnd = 0;
     let lastPageWasEndOfStream = false;
     let cutMidPage = false;
-    /** MP3: the stream's last bytes, to see whether its last frame is whole (mpeg-frames.ts). */
-    let tail = new Uint8Array(0);
+    const noteDamage = (damage: OggDamage) => {
+      damagedStretches++;
+      damagedBytes += damage.byteLength;
+      lastDamageEnd = damage.byteOffset + damage.byteLength;
+      firstErrorOffset ??= damage.byteOffset;
+      onWarning({
+        message: `${label}: ${damage.byteLength} damaged byte(s) at byte ${damage.byteOffset} (a page failing its CRC check, or no page at all) were skipped`,
+        byteOffset: damage.byteOffset,
+      });
+    };
+    /** MP3 and FLAC: the stream's last bytes, to see how it ends (mpeg-frames.ts, flac-frames.ts). */
+    const tail = new StreamTail(format === "flac" ? FLAC_TAIL_BYTES : MPEG_TAIL_BYTES);
     for (;;) {
       blockOffset = reader.offset;
       const {
         bytes: block,
         endOfStream,
         partialPage,
+        damage,
+        pagesEndOffset,
       } = isOgg
         ? await readOggBlock(reader, INPUT_BLOCK_BYTES)
-        : { bytes: await reader.read(INPUT_BLOCK_BYTES), endOfStream: false, partialPage: false };
+        : {
+            bytes: await reader.read(INPUT_BLOCK_BYTES),
+            endOfStream: false,
+            partialPage: false,
+            damage: [],
+            pagesEndOffset: reader.offset,
+          };
+      for (const stretch of damage) noteDamage(stretch);
       cutMidPage ||= partialPage === true;
       if (block.byteLength === 0) break;
-      lastPageWasEndOfStream = endOfStream;
-      if (format === "mp3") {
-        const joined = new Uint8Array(Math.min(MPEG_TAIL_BYTES, tail.length + block.length));
-        const fromBlock = Math.min(block.length, joined.length);
-        joined.set(tail.subarray(tail.length - (joined.length - fromBlock)), 0);
-        joined.set(block.subarray(block.length - fromBlock), joined.length - fromBlock);
-        tail = joined;
+      if (isOgg) {
+        lastPageWasEndOfStream = endOfStream;
+        lastPageEnd = pagesEndOffset;
+      } else {
+        tail.push(block);
+        mpegFrames?.push(block);
       }
       const active = decoder;
       const chunk = collect(await run(() => active.decode(block)));
       if (chunk) yield chunk;
       if (endOfStream && active.flush) {
         // Chained Ogg: finish this logical stream before the next one's header arrives (see ogg-blocks.ts).
-        const tail = collect(await run(() => active.flush!()));
-        if (tail) yield tail;
+        const flushed = collect(await run(() => active.flush!()));
+        if (flushed) yield flushed;
       }
     }
     if (decoder.flush) {
@@ -247,7 +286,7 @@ export async function* decodeCodec(
     }
 
     if (sampleTotal === 0) {
-      if (errorCount === 0 && reader.offset <= HEADER_ONLY_MAX_BYTES) {
+      if (errorCount === 0 && damagedStretches === 0 && reader.offset <= HEADER_ONLY_MAX_BYTES) {
         throw new AudioDecodeError("EMPTY_AUDIO", `${label} stream has headers but no audio`, {
           byteOffset: 0,
         });
@@ -255,12 +294,14 @@ export async function* decodeCodec(
       throw new AudioDecodeError(
         "CORRUPT_AUDIO",
         `${label} stream of ${reader.offset} bytes decoded to no audio` +
-          (errorCount > 0 ? ` (${errorCount} frame errors)` : " (no decodable frames found)"),
+          (errorCount + damagedStretches > 0
+            ? ` (${errorCount} frame errors, ${damagedBytes} damaged bytes skipped)`
+            : " (no decodable frames found)"),
         { byteOffset: firstErrorOffset ?? 0 },
       );
     }
     // Errors counted against every frame seen (errors + decoded): a few glitches in a long file are
-    // skipped, a file that is mostly damage is refused.
+    // skipped, a file that is mostly damage is refused. Ogg damage is counted in bytes against the stream.
     const framesSeen = errorCount + Math.round(goodFrames);
     if (errorCount >= MIN_ERRORS_FOR_CORRUPT && errorCount > MAX_ERROR_FRAME_FRACTION * framesSeen) {
       throw new AudioDecodeError(
@@ -269,37 +310,75 @@ export async function* decodeCodec(
         firstErrorOffset === undefined ? undefined : { byteOffset: firstErrorOffset },
       );
     }
+    if (
+      damagedStretches >= MIN_ERRORS_FOR_CORRUPT &&
+      damagedBytes > MAX_ERROR_FRAME_FRACTION * reader.offset
+    ) {
+      throw new AudioDecodeError(
+        "CORRUPT_AUDIO",
+        `${label} stream is mostly damaged: ${damagedBytes} of its ${reader.offset} bytes are not intact Ogg pages`,
+        firstErrorOffset === undefined ? undefined : { byteOffset: firstErrorOffset },
+      );
+    }
     // Ogg streams end with an end-of-stream page; MP3 frames end where the stream ends. Otherwise the
-    // upload was cut: say so (issue 10 item 6).
-    if (isOgg && (cutMidPage || !lastPageWasEndOfStream)) {
+    // upload was cut: say so (issue 10 item 6). A stream whose last pages are damaged is not cut: its end
+    // is there, and the damage was reported above.
+    const endsInDamage = lastDamageEnd > lastPageEnd && lastDamageEnd >= reader.offset;
+    if (isOgg && (cutMidPage || (!lastPageWasEndOfStream && !endsInDamage))) {
       onWarning({
         message: `${label} stream ends ${cutMidPage ? "inside a page" : "without its end-of-stream page"} at byte ${reader.offset}: it was cut`,
         byteOffset: reader.offset,
         truncated: true,
       });
     }
-    if (format === "mp3" && mpegTailIsCut(tail)) {
-      onWarning({
-        message: `${label} stream ends inside a frame at byte ${reader.offset}: it was cut`,
-        byteOffset: reader.offset,
-        truncated: true,
-      });
+    if (mpegFrames !== undefined) {
+      mpegFrames.end();
+      if (mpegTailIsCut(tail.bytes())) {
+        onWarning({
+          message: `${label} stream ends inside a frame at byte ${reader.offset}: it was cut`,
+          byteOffset: reader.offset,
+          truncated: true,
+        });
+      }
+      if (mpegFrames.gapBytes > 0) {
+        firstErrorOffset ??= mpegFrames.firstGapOffset;
+        onWarning({
+          message: `${label}: ${mpegFrames.gapBytes} byte(s) between frames${mpegFrames.firstGapOffset === undefined ? "" : `, the first at byte ${mpegFrames.firstGapOffset},`} are not MPEG frames (damage) and were skipped`,
+          ...(mpegFrames.firstGapOffset === undefined ? {} : { byteOffset: mpegFrames.firstGapOffset }),
+        });
+      }
+      // mpg123 skips frames without a word while it resyncs after damage: count them against the real ones.
+      const lostSeconds = mpegFrames.seconds - decodedSeconds;
+      if (lostSeconds > MPEG_FRAME_TOLERANCE * mpegFrames.longestFrameSeconds) {
+        const lostFrames = Math.round(lostSeconds / mpegFrames.longestFrameSeconds);
+        const near = mpegFrames.firstGapOffset ?? firstErrorOffset;
+        onWarning({
+          message: `${label}: about ${lostFrames} of the stream's ${mpegFrames.frames} frames (${lostSeconds.toFixed(1)} s) were lost to damage${near === undefined ? "" : ` near byte ${near}`}: the decoder skipped them while resyncing`,
+          ...(near === undefined ? {} : { byteOffset: near }),
+        });
+      }
     }
     if (streamInfo !== undefined && streamInfo.totalSamples > sampleTotal) {
       const missing = streamInfo.totalSamples - sampleTotal;
       const detail = `decoded ${sampleTotal} of the ${streamInfo.totalSamples} samples its STREAMINFO announces`;
-      if (errorCount > 0 && missing > MAX_LOST_FLAC_FRAMES * Math.max(1, streamInfo.maxBlockSize)) {
-        throw new AudioDecodeError(
-          "CORRUPT_AUDIO",
-          `${label} stream is damaged (found at byte ${firstErrorOffset ?? 0}) and the decoder could not resync: ${detail}`,
-          { byteOffset: firstErrorOffset ?? 0 },
-        );
-      }
-      if (errorCount === 0) {
+      // In a fixed-block-size stream every frame but the last holds maxBlockSize samples.
+      const complete = flacTailReachesEnd(tail.bytes(), streamInfo.totalSamples, streamInfo.maxBlockSize);
+      if (!complete) {
+        // The stream ends before its last frame: a cut upload, whatever else happened before the cut.
         onWarning({
           message: `${label} stream ends early: ${detail}`,
           byteOffset: reader.offset,
           truncated: true,
+        });
+      } else if (missing > MAX_LOST_FLAC_FRAMES * Math.max(1, streamInfo.maxBlockSize)) {
+        throw new AudioDecodeError(
+          "CORRUPT_AUDIO",
+          `${label} stream is damaged${firstErrorOffset === undefined ? "" : ` (found at byte ${firstErrorOffset})`} and the decoder could not resync: ${detail}, though the stream runs to its last frame`,
+          { byteOffset: firstErrorOffset ?? 0 },
+        );
+      } else if (errorCount === 0) {
+        onWarning({
+          message: `${label} stream is damaged: ${detail}, though the stream runs to its last frame`,
         });
       }
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mpegFrameLength, mpegTailIsCut } from "./mpeg-frames.ts";
+import { MpegFrameCounter, mpegFrameLength, mpegTailIsCut } from "./mpeg-frames.ts";
 
 /** `count` MPEG-1 Layer III frames at 128 kbit/s, 44.1 kHz, no padding (417 bytes each). */
 function frames(count: number): Uint8Array {
@@ -28,5 +28,23 @@ describe("mpeg-frames", () => {
 
   it("claims nothing without a chain of frames", () => {
     expect(mpegTailIsCut(new Uint8Array(1000))).toBe(false);
+  });
+
+  it("counts real frames however the stream is chunked, and the junk between them", () => {
+    const stream = frames(20);
+    const damaged = new Uint8Array(stream.length + 50);
+    damaged.set(stream.subarray(0, 417 * 10));
+    damaged.set(stream.subarray(417 * 10), 417 * 10 + 50); // 50 bytes of zeros after frame 10
+    for (const chunkBytes of [1, 100, 417, 5000]) {
+      const counter = new MpegFrameCounter();
+      for (let at = 0; at < damaged.length; at += chunkBytes)
+        counter.push(damaged.subarray(at, at + chunkBytes));
+      counter.end();
+      // The frame before the gap is not counted: no header where it ends confirms it (a conservative count).
+      expect(counter.frames, `chunks of ${chunkBytes}`).toBe(19);
+      expect(counter.seconds).toBeCloseTo((19 * 1152) / 44_100, 6);
+      // The gap runs from that unconfirmed frame to the next header.
+      expect(counter).toMatchObject({ gapBytes: 417 + 50, firstGapOffset: 417 * 9 });
+    }
   });
 });

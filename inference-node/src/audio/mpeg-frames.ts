@@ -22,6 +22,16 @@ const SAMPLE_RATES_HZ: Readonly<Record<number, readonly number[]>> = {
   0: [11_025, 12_000, 8_000], // MPEG-2.5
 };
 
+/** Seconds of audio in the frame whose header starts at `at` (0 if it is not a valid header). */
+export function mpegFrameSeconds(bytes: Uint8Array, at: number): number {
+  if (mpegFrameLength(bytes, at) === 0) return 0;
+  const versionBits = (bytes[at + 1] >> 3) & 3;
+  const layer = 4 - ((bytes[at + 1] >> 1) & 3);
+  const rateHz = SAMPLE_RATES_HZ[versionBits][(bytes[at + 2] >> 2) & 3];
+  const samples = layer === 1 ? 384 : layer === 3 && versionBits !== 3 ? 576 : 1152;
+  return samples / rateHz;
+}
+
 /** Length in bytes of the frame whose 4-byte header starts at `at`, or 0 if it is not a valid header. */
 export function mpegFrameLength(bytes: Uint8Array, at: number): number {
   if (at + 4 > bytes.length || bytes[at] !== 0xff || (bytes[at + 1] & 0xe0) !== 0xe0) return 0;
@@ -84,4 +94,98 @@ export function hasMpegFrameChain(bytes: Uint8Array): boolean {
     if (second !== 0 && mpegFrameLength(bytes, start + first + second) !== 0) return true;
   }
   return false;
+}
+
+/**
+ * Counts the real frames of an MPEG audio stream as it passes, block by block: a frame is a valid header
+ * with another valid header right where it ends (or the end of the stream). mpg123 skips frames without a
+ * word while it resyncs after damage (4.7 of 5.6 s lost, exit 0: issue 19 item 7); comparing what it
+ * decoded with what this counts is how that loss is seen. The count is conservative (a frame right before a
+ * gap is not counted: nothing confirms it), so a shortfall is real. Holds at most one frame's bytes between
+ * blocks.
+ */
+export class MpegFrameCounter {
+  /** Real frames seen so far. */
+  frames = 0;
+  /** Their duration, seconds. */
+  seconds = 0;
+  /** Longest frame seen, seconds (the tolerance unit when comparing with the decoder). */
+  longestFrameSeconds = 0;
+  /** Bytes between frames that are not frames (damage; not counted before the first or after the last frame). */
+  gapBytes = 0;
+  /** Stream offset of the first such byte. */
+  firstGapOffset: number | undefined;
+  /** Non-frame bytes since the last frame, and where they started. */
+  private pendingGapBytes = 0;
+  private pendingGapOffset = 0;
+  private carry = new Uint8Array(0);
+  /** Stream offset of `carry[0]`. */
+  private carryOffset = 0;
+  private skipBytes: number;
+
+  /** `skipBytes`: the ID3v2 tag's length at the start of the stream (not frames). */
+  constructor(skipBytes = 0) {
+    this.skipBytes = skipBytes;
+  }
+
+  push(block: Uint8Array): void {
+    let bytes = block;
+    let offset = this.carryOffset + this.carry.byteLength;
+    if (this.skipBytes > 0) {
+      const skipped = Math.min(this.skipBytes, bytes.byteLength);
+      this.skipBytes -= skipped;
+      bytes = bytes.subarray(skipped);
+      offset += skipped;
+    }
+    if (this.carry.byteLength > 0) {
+      const joined = new Uint8Array(this.carry.byteLength + bytes.byteLength);
+      joined.set(this.carry, 0);
+      joined.set(bytes, this.carry.byteLength);
+      bytes = joined;
+      offset = this.carryOffset;
+    }
+    const consumed = this.scan(bytes, offset, false);
+    this.carry = bytes.slice(consumed);
+    this.carryOffset = offset + consumed;
+  }
+
+  /** The stream ended: a whole frame left at the end counts. */
+  end(): void {
+    this.scan(this.carry, this.carryOffset, true);
+    this.carry = new Uint8Array(0);
+  }
+
+  /** Walks `bytes` (starting at stream offset `offset`); returns how many bytes it is done with. */
+  private scan(bytes: Uint8Array, offset: number, final: boolean): number {
+    let at = 0;
+    while (at + 4 <= bytes.byteLength) {
+      const length = mpegFrameLength(bytes, at);
+      if (length > 0 && at + length + 4 > bytes.byteLength) {
+        if (!final) return at; // wait for the next header (or the end of the stream)
+        if (at + length <= bytes.byteLength) this.count(bytes, at);
+        return bytes.byteLength;
+      }
+      if (length > 0 && mpegFrameLength(bytes, at + length) > 0) {
+        this.count(bytes, at);
+        at += length;
+        continue;
+      }
+      if (this.pendingGapBytes === 0) this.pendingGapOffset = offset + at;
+      this.pendingGapBytes++;
+      at++;
+    }
+    return final ? bytes.byteLength : at;
+  }
+
+  private count(bytes: Uint8Array, at: number): void {
+    if (this.frames > 0 && this.pendingGapBytes > 0) {
+      this.gapBytes += this.pendingGapBytes;
+      this.firstGapOffset ??= this.pendingGapOffset;
+    }
+    this.pendingGapBytes = 0;
+    const seconds = mpegFrameSeconds(bytes, at);
+    this.frames++;
+    this.seconds += seconds;
+    this.longestFrameSeconds = Math.max(this.longestFrameSeconds, seconds);
+  }
 }

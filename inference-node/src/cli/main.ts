@@ -6,6 +6,8 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { AudioDecodeError } from "../audio/audio-decode-error.ts";
+import { DamageTally } from "../audio/damage-tally.ts";
 import { createEngine } from "../engine/engine.ts";
 import type { Engine } from "../engine/types.ts";
 import { withOnsetThreshold } from "../events/event-detector.ts";
@@ -63,21 +65,14 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     const progress = stderr.isTTY && !args.json ? createProgressBar(stderr, input.sizeBytes) : undefined;
     let bytesRead = 0;
     let clipIndex = 0;
-    let damaged: { count: number; firstByteOffset?: number } | undefined;
+    const damage = new DamageTally();
     const result = await engine.detect(
       countBytes(input.bytes, (total) => {
         bytesRead = total;
       }),
       {
         keepScores: args.scores,
-        onWarning: (warning) => {
-          if (warning.truncated) return;
-          damaged ??= {
-            count: 0,
-            ...(warning.byteOffset === undefined ? {} : { firstByteOffset: warning.byteOffset }),
-          };
-          damaged.count++;
-        },
+        onWarning: (warning) => damage.note(warning),
         onProgress: (audioMs) => progress?.update(bytesRead, audioMs),
         onClip: async (clip) => {
           if (args.clipsDir === undefined) return;
@@ -93,11 +88,13 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       // short recording (issue 10 item 6).
       io.stderr.write(`giggles: warning: ${args.input} is truncated: ${result.truncated.message}\n`);
     }
-    if (damaged !== undefined) {
-      const where =
-        damaged.firstByteOffset === undefined ? "" : ` (the first near byte ${damaged.firstByteOffset})`;
+    const corrupt = damage.notice;
+    if (corrupt !== undefined) {
+      // Also exit 0, and also never silently: damaged frames or pages were skipped, the rest was analysed.
+      // Not "truncated": the whole file is there, and reading it again brings the same damage (issue 19 item 7).
+      const where = corrupt.byteOffset === undefined ? "" : ` (the first near byte ${corrupt.byteOffset})`;
       io.stderr.write(
-        `giggles: warning: ${damaged.count} damaged frame(s) in ${args.input} were skipped${where}\n`,
+        `giggles: warning: ${args.input} is corrupt: ${corrupt.damagedParts} damaged part(s) were skipped${where}: ${corrupt.message}\n`,
       );
     }
     if (args.json) {
@@ -106,7 +103,11 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         output.truncated = true;
         if (result.truncated.byteOffset !== undefined) output.truncatedAtByte = result.truncated.byteOffset;
       }
-      if (damaged !== undefined) output.damagedFrames = damaged.count;
+      if (corrupt !== undefined) {
+        output.corrupt = true;
+        if (corrupt.byteOffset !== undefined) output.corruptAtByte = corrupt.byteOffset;
+        output.damagedFrames = corrupt.damagedParts;
+      }
       if (args.scores && result.scores) {
         output.scores = result.scores.map((row) => Array.from(row, (v) => Number(v.toFixed(6))));
       }
@@ -120,7 +121,9 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     const code = exitCodeForError(error);
     if (code === EXIT_CODES.INPUT_UNREADABLE) io.stderr.write(`giggles: ${(error as Error).message}\n`);
     else if (code === EXIT_CODES.UNDECODABLE_AUDIO) {
-      io.stderr.write(`giggles: cannot decode ${args.input}: ${(error as Error).message}\n`);
+      // The code tells a corrupt file from a truncated, empty or unsupported one (issue 19 item 7).
+      const kind = error instanceof AudioDecodeError ? ` (${error.code})` : "";
+      io.stderr.write(`giggles: cannot decode ${args.input}${kind}: ${(error as Error).message}\n`);
     } else io.stderr.write(`giggles: internal error: ${(error as Error).stack ?? error}\n`);
     return code;
   } finally {

@@ -49,6 +49,30 @@ describe("processJob", () => {
     expect(report.stats.realTimeFactor).toBeGreaterThan(0);
   });
 
+  it("reports skipped damage as corrupt, not truncated (issue 19 item 7)", async () => {
+    server = await startAudioServer({ body: new Uint8Array(32_000) });
+    const engine = createFakeEngine({
+      warnings: [
+        { message: "Ogg Opus: 2499 damaged byte(s) at byte 1073265 were skipped", byteOffset: 1_073_265 },
+        { message: "Ogg Opus: 2530 damaged byte(s) at byte 2138200 were skipped", byteOffset: 2_138_200 },
+      ],
+    });
+    const report = await processJob(
+      makeJob({ audioUrl: server.url }),
+      deps({ engine }),
+      new AbortController().signal,
+    );
+    expect(report).toMatchObject({
+      status: "completed",
+      corrupt: {
+        message: "Ogg Opus: 2499 damaged byte(s) at byte 1073265 were skipped",
+        byteOffset: 1_073_265,
+        damagedParts: 2,
+      },
+    });
+    expect(report).not.toHaveProperty("truncated");
+  });
+
   it("reports undecodable audio as a permanent UNDECODABLE_AUDIO failure", async () => {
     server = await startAudioServer({ body: new TextEncoder().encode(`${UNDECODABLE_MAGIC} garbage`) });
     const report = await processJob(makeJob({ audioUrl: server.url }), deps(), new AbortController().signal);

@@ -11,6 +11,7 @@ import {
   type JobStats,
   type ReportedEvent,
 } from "../../../shared/schemas/job-report.ts";
+import { DamageTally } from "../audio/damage-tally.ts";
 import type { Engine } from "../engine/types.ts";
 import { streamAudio } from "./audio-stream.ts";
 import { type ClipStore, clipKey, putClipWithRetries } from "./clip-store.ts";
@@ -95,9 +96,11 @@ export async function processJob(
       ...(deps.retryBaseDelayMs === undefined ? {} : { retryBaseDelayMs: deps.retryBaseDelayMs }),
       onRetry: (info) => logger.warn("audio_fetch_retry", { jobId: job.jobId, ...info }),
     });
+    const damage = new DamageTally();
     const result = await engine.detect(audio, {
       format: job.format,
       signal: jobSignal,
+      onWarning: (warning) => damage.note(warning),
       onProgress: (ms) => {
         processedMs = ms;
         if (ms > maxAudioMs && !overrun.signal.aborted) {
@@ -154,9 +157,19 @@ export async function processJob(
                 : { byteOffset: result.truncated.byteOffset }),
             },
           }),
+      ...(damage.notice === undefined
+        ? {}
+        : {
+            corrupt: {
+              message: truncateMessage(damage.notice.message),
+              ...(damage.notice.byteOffset === undefined ? {} : { byteOffset: damage.notice.byteOffset }),
+              damagedParts: damage.notice.damagedParts,
+            },
+          }),
     };
     if (report.truncated !== undefined)
       logger.warn("audio_truncated", { jobId: job.jobId, ...report.truncated });
+    if (report.corrupt !== undefined) logger.warn("audio_corrupt", { jobId: job.jobId, ...report.corrupt });
     logger.info("job_completed", { jobId: job.jobId, events: events.length, ...report.stats });
     return report;
   } catch (error) {

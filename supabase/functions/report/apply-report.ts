@@ -92,11 +92,24 @@ export function toRunStats(stats: JobStats | undefined) {
   };
 }
 
-/** A truncation notice → the `decode_warning` run_stats key `queue.complete` stores on the recording. */
+/**
+ * Truncation and corruption notices → the `decode_warning` run_stats key `queue.complete` stores on the
+ * recording. It starts with its kind, `truncated` or `corrupt` (`recordings.decode_warning_kind` reads it);
+ * a recording both cut and damaged names both, the cut first (issue 19 item 7).
+ */
 export function toDecodeWarning(report: CompletedReport): { decode_warning?: string } {
-  if (report.truncated === undefined) return {};
-  const at = report.truncated.byteOffset === undefined ? "" : ` at byte ${report.truncated.byteOffset}`;
-  return { decode_warning: `truncated${at}: ${report.truncated.message}` };
+  const parts: string[] = [];
+  if (report.truncated !== undefined) {
+    const at = report.truncated.byteOffset === undefined ? "" : ` at byte ${report.truncated.byteOffset}`;
+    parts.push(`truncated${at}: ${report.truncated.message}`);
+  }
+  if (report.corrupt !== undefined) {
+    const at = report.corrupt.byteOffset === undefined ? "" : ` at byte ${report.corrupt.byteOffset}`;
+    parts.push(
+      `corrupt${at} (${report.corrupt.damagedParts} damaged part(s) skipped): ${report.corrupt.message}`,
+    );
+  }
+  return parts.length === 0 ? {} : { decode_warning: parts.join("; ") };
 }
 
 export async function applyReport(sql: Sql, report: ReportItem): Promise<ItemResult> {

@@ -4,7 +4,7 @@
  * streaming, aborts and back-pressure are exercised), treats it as 16 kHz mono 16-bit PCM for the
  * duration, and emits the events it was given, each with a tiny clip.
  */
-import { AudioDecodeError } from "../../audio/audio-decode-error.ts";
+import { AudioDecodeError, type AudioDecodeWarning } from "../../audio/audio-decode-error.ts";
 import type { DetectionResult, DetectOptions, Engine, LaughterEvent } from "../../engine/types.ts";
 
 export interface FakeEngineOptions {
@@ -12,6 +12,8 @@ export interface FakeEngineOptions {
   /** Delay per input chunk, to keep a job "running" for a while. */
   chunkDelayMs?: number;
   modelVersion?: string;
+  /** Decoder warnings passed to `onWarning` once the input is read (damage, truncation). */
+  warnings?: AudioDecodeWarning[];
 }
 
 /** Input starting with these bytes makes the fake engine throw an AudioDecodeError. */
@@ -45,6 +47,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): Engine & { de
           signal?.throwIfAborted();
         }
       }
+      for (const warning of options.warnings ?? []) detectOptions.onWarning?.(warning);
       const events = options.events ?? [];
       for (const event of events) {
         await onClip?.({

@@ -96,6 +96,21 @@ export const completedReportSchema = z.object({
       byteOffset: z.number().int().nonnegative().optional(),
     })
     .optional(),
+  /**
+   * Present when damaged frames or pages were skipped (the bytes were all there, some could not be decoded):
+   * the events cover the audio that decoded. Not `truncated`: reading the same object again brings the same
+   * damage (issue 19 item 7). The receiver stores it on the recording.
+   */
+  corrupt: z
+    .object({
+      /** The first damage the decoder reported. */
+      message: z.string().max(500),
+      /** Where the first damage is, bytes from the start. */
+      byteOffset: z.number().int().nonnegative().optional(),
+      /** Damaged frames, pages or gaps skipped. */
+      damagedParts: z.number().int().positive(),
+    })
+    .optional(),
 });
 
 export const failedReportSchema = z.object({
