@@ -43,10 +43,11 @@ beforeAll(async () => {
   [db, s3, limitless] = await Promise.all([startTestDatabase(), startS3(), startLimitlessServer()]);
   auth = await startTestAuth(db.sql);
   await pauseCron(db.sql);
-  // Yesterday only, due at once, two attempts 1 s apart for transient failures.
+  // Yesterday only, due at once, two attempts 1 s apart for transient failures; the test audio (seconds
+  // in a 2 h window) counts as whole except in the short-window test.
   await db.sql`update queue.ingest_settings
                set backfill_days = 1, day_grace = '0 seconds', max_attempts = 2, global_concurrency = 4,
-                   backoff_base = '1 second', backoff_max = '1 second'`;
+                   backoff_base = '1 second', backoff_max = '1 second', full_audio_ratio = 0`;
   oggAudio = await windowOggOpus([join(DEV_AUDIO_DIR, "laugh_001.wav")]);
   const env = {
     SUPABASE_DB_URL: db.url,
@@ -549,6 +550,64 @@ describe("ingest under upstream faults (issues 19 and 21)", () => {
     const after = await windowsOf(user.id);
     expect(after.slice(1, 3).map((w) => w.state)).toEqual(["downloaded", "downloaded"]);
     await db.sql`delete from queue.ingest_windows where user_id = ${user.id}`;
+  });
+
+  it("a short window is listed as short and asked again later: a longer answer replaces it, an equal one stores nothing", async () => {
+    await db.sql`update queue.ingest_settings set full_audio_ratio = default`;
+    try {
+      const user = await newUser();
+      limitless.setDefault(user.apiKey, () => ({ status: 404 }));
+      await keyRequest(user, "PUT", { apiKey: user.apiKey });
+      const [first] = await windowsOf(user.id);
+      const longer = new Uint8Array(2 * oggAudio.byteLength);
+      longer.set(oggAudio);
+      longer.set(oggAudio, oggAudio.byteLength);
+      limitless.program(user.apiKey, first.starts_at.getTime(), [
+        { audio: oggAudio },
+        { audio: oggAudio },
+        { audio: longer },
+      ]);
+      expect(await ingest()).toMatchObject({ downloaded: 1, noAudio: 11 });
+      const stateOf = async () =>
+        (
+          await db.sql`select state, audio_ms, recording_id from queue.ingest_window_states
+                      where window_id = ${first.window_id}`
+        )[0];
+      const stored = await stateOf();
+      expect(stored.state).toBe("short");
+      expect(stored.audio_ms).toBeGreaterThan(4000);
+      expect((await keyRequest(user, "GET")).body).toMatchObject({ windows: { short: 1, no_audio: 11 } });
+
+      const requeue = async (hours: number) =>
+        (
+          await db.sql`select * from queue.plan_ingest(now() + ${`${hours} hours`}::interval, ${user.id}::uuid)`
+        )[0].short_requeued;
+      expect(await requeue(1)).toBe(1);
+      expect(await ingest()).toMatchObject({ unchanged: 1, downloaded: 0 });
+      expect(await stateOf()).toEqual(stored);
+      // The next ask waits twice as long.
+      expect(await requeue(1)).toBe(0);
+      expect(await requeue(2)).toBe(1);
+      await db.sql`update queue.jobs set status = 'done' where recording_id = ${stored.recording_id}`;
+      expect(await ingest()).toMatchObject({ downloaded: 1 });
+      const grown = await stateOf();
+      expect(grown.recording_id).toBe(stored.recording_id);
+      expect(grown.audio_ms).toBeGreaterThan(stored.audio_ms + 4000);
+      const [recording] = await db.sql`select object_key, size_bytes, status from public.recordings
+                                       where id = ${stored.recording_id}`;
+      expect(Number(recording.size_bytes)).toBe(longer.byteLength);
+      const object = await s3.client.send(
+        new GetObjectCommand({ Bucket: "recordings", Key: recording.object_key }),
+      );
+      expect(Buffer.from(await object.Body!.transformToByteArray()).equals(Buffer.from(longer))).toBe(true);
+      // Detection runs again on the longer audio.
+      const [detect] =
+        await db.sql`select status from queue.jobs where kind = 'detect' and recording_id = ${stored.recording_id}`;
+      expect(detect.status).toBe("queued");
+      expect(await recordingsOf(user.id)).toBe(1);
+    } finally {
+      await db.sql`update queue.ingest_settings set full_audio_ratio = 0`;
+    }
   });
 
   it("delete-all during a download held open: the download re-creates nothing, its object is deleted", async () => {

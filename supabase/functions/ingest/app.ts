@@ -8,7 +8,7 @@
  *
  * - 202 `{ started: true, workerId }` at once; the run continues after the response
  *   (`EdgeRuntime.waitUntil`, see `_shared/background.ts`), so pg_net's 5 s timeout never cuts a download.
- * - `?wait=1` (manual runs, the local stack, tests) runs before answering: 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, dropped, errors, bytes, deleted, wallMs,
+ * - `?wait=1` (manual runs, the local stack, tests) runs before answering: 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, dropped, unchanged, errors, bytes, deleted, wallMs,
  *   memory: { heapUsedBytes, externalBytes, isolateBytes, rssBytes } }` (peaks during the run).
  * - 400 body is not the kick's shape; 401 bad or missing bearer; 405 other methods.
  */
@@ -35,6 +35,8 @@ export interface IngestSummary {
   dead: number;
   /** Downloads refused at registration (the user's data was deleted meanwhile, or an overlap): object deleted. */
   dropped: number;
+  /** Short windows asked again that brought no more audio (nothing stored). */
+  unchanged: number;
   /** Windows whose handling threw (left leased; the reaper returns them). */
   errors: number;
   bytes: number;
@@ -77,6 +79,7 @@ export async function runIngest(
     retried: 0,
     dead: 0,
     dropped: 0,
+    unchanged: 0,
     errors: 0,
     bytes: 0,
     deleted: 0,
@@ -115,6 +118,7 @@ export async function runIngest(
           retry: "retried",
           dead: "dead",
           dropped: "dropped",
+          unchanged: "unchanged",
         } as const satisfies Record<typeof result.outcome, keyof IngestSummary>;
         summary[field[result.outcome]]++;
         summary.bytes += result.sizeBytes ?? 0;

@@ -5,7 +5,7 @@
  *
  * | upstream | what happens |
  * | --- | --- |
- * | 200 | body streamed into the recordings bucket (multipart, bounded memory) and checked on the way (Ogg Opus pages whole and in order, ending on an end-of-stream page; at most the window's byte cap; bytes = Content-Length; duration from the last granule no longer than the window and not shorter than an earlier answer; stored size), then `queue.complete_ingest` registers the recording and queues detection |
+ * | 200 | body streamed into the recordings bucket (multipart, bounded memory) and checked on the way (Ogg Opus pages whole and in order, ending on an end-of-stream page; at most the window's byte cap; bytes = Content-Length; duration from the last granule no longer than the window ; stored size), then `queue.complete_ingest` registers the recording and queues detection. A short window asked again: only a longer answer replaces the object (and detection re-runs); an equal or shorter one is not stored (`queue.ingest_unchanged`) |
  * | 404 | `queue.ingest_no_audio`: no audio yet; re-asked by later sweeps for 72 h |
  * | 401 / 403 | `queue.ingest_key_rejected` (invalid / forbidden): the job waits (attempt given back), the key is probed again later |
  * | 429 | `queue.ingest_rate_limited`: that key waits `Retry-After` (or the body's `retryAfter`); other keys go on |
@@ -46,7 +46,7 @@ export interface ClaimedWindow {
   starts_at: Date;
   ends_at: Date;
   object_key: string;
-  /** Duration of the longest earlier answer stored for this window, if any. */
+  /** Duration of the audio stored for this window: set when a short window is asked again. */
   audio_ms: number | null;
   key_id: string;
   /** The key's state when claimed: a non-valid key is being probed again. */
@@ -63,7 +63,8 @@ export type WindowOutcome =
   | "rate_limited"
   | "retry"
   | "dead"
-  | "dropped";
+  | "dropped"
+  | "unchanged";
 
 export interface WindowResult {
   jobId: string;
@@ -100,8 +101,11 @@ const MAX_RATE_LIMIT_SECONDS = 3600;
 const CAP_SLACK_BYTES = 1024 * 1024;
 /** Audio may run this much longer than its window (encoder padding, clock rounding upstream). */
 const DURATION_TOLERANCE_MS = 60_000;
-/** An answer this much shorter than an earlier one for the same window is refused (retried). */
-const SHORTER_TOLERANCE_MS = 1000;
+/** A short window asked again is replaced only by an answer at least this much longer. */
+const GROWTH_MS = 1000;
+
+/** Thrown before completing the upload of a re-asked window that brought no more audio. */
+class UnchangedAudio extends Error {}
 /** Bytes of a non-audio answer body read for its message (a 429's retryAfter). */
 const ERROR_BODY_BYTES = 4096;
 
@@ -252,7 +256,11 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
       inspect: ogg,
       beforeComplete: () => {
         durationMs = ogg.end().durationMs;
-        checkDuration(durationMs, spanMs, window.audio_ms);
+        checkDuration(durationMs, spanMs);
+        // Asked again: the stored object stays unless this answer has more audio.
+        if (window.audio_ms !== null && durationMs < window.audio_ms + GROWTH_MS) {
+          throw new UnchangedAudio(`${durationMs} ms of audio, ${window.audio_ms} ms stored`);
+        }
       },
       ...(announced !== null && /^\d+$/.test(announced) ? { expectedBytes: Number(announced) } : {}),
     });
@@ -264,6 +272,11 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
     }
     sizeBytes = uploaded.sizeBytes;
   } catch (error) {
+    if (error instanceof UnchangedAudio) {
+      await ctx.sql`select queue.ingest_unchanged(${window.job_id}::bigint, ${window.lease_token}::uuid,
+                                                  ${`UNCHANGED: ${error.message}`})`;
+      return { ...base, outcome: "unchanged", durationMs };
+    }
     return await fail(window, describe(error), ctx);
   }
   try {
@@ -275,16 +288,10 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
   return { ...base, outcome: "downloaded", sizeBytes, durationMs };
 }
 
-/** Refuses audio longer than its window, or shorter than an answer already stored for it. */
-function checkDuration(durationMs: number, spanMs: number, earlierMs: number | null): void {
+/** Refuses audio longer than its window. */
+function checkDuration(durationMs: number, spanMs: number): void {
   if (durationMs > spanMs + DURATION_TOLERANCE_MS) {
     throw new BadAudioError("DURATION_MISMATCH", `${durationMs} ms of audio in a window of ${spanMs} ms`);
-  }
-  if (earlierMs !== null && durationMs + SHORTER_TOLERANCE_MS < earlierMs) {
-    throw new BadAudioError(
-      "DURATION_MISMATCH",
-      `${durationMs} ms of audio, shorter than the ${earlierMs} ms answered before`,
-    );
   }
 }
 
