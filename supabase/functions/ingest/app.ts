@@ -19,9 +19,10 @@ import type { Keyring } from "../_shared/generated/limitless/api-key-crypto.ts";
 import { createErrorHandler, methodNotAllowed, notFound } from "../_shared/http-error.ts";
 import { readKick } from "../_shared/kick.ts";
 import { s3Credentials } from "../_shared/s3.ts";
-import { type IngestConfig, mayClaim } from "./config.ts";
+import type { IngestConfig } from "./config.ts";
 import { type ClaimedDeletion, deleteRawAudio } from "./delete-raw-audio.ts";
 import { type ClaimedWindow, type DownloadContext, downloadWindow } from "./download-window.ts";
+import { mayClaim } from "./limits.ts";
 import { type MemoryPeaks, sampleMemory } from "./memory-sampler.ts";
 import { PartBufferPool } from "./part-buffer-pool.ts";
 

@@ -21,10 +21,10 @@ import {
   classifyDownloadStatus,
   downloadAudioUrl,
   LIMITLESS_KEY_HEADER,
-  PENDANT_BITRATE_BPS,
   rateLimitSeconds,
 } from "../_shared/generated/limitless/limitless-contract.ts";
 import type { S3Credentials } from "../_shared/generated/s3/presign-v4.ts";
+import { windowByteCap } from "./limits.ts";
 import { OggOpusCheck } from "./ogg-check.ts";
 import type { PartBufferPool } from "./part-buffer-pool.ts";
 import {
@@ -97,8 +97,6 @@ export interface DownloadContext {
 /** Default wait after a 429 without Retry-After, and the longest wait honoured. */
 const DEFAULT_RATE_LIMIT_SECONDS = 60;
 const MAX_RATE_LIMIT_SECONDS = 3600;
-/** Added to every window's byte cap (Ogg/Opus headers, a short window's framing). */
-const CAP_SLACK_BYTES = 1024 * 1024;
 /** Audio may run this much longer than its window (encoder padding, clock rounding upstream). */
 const DURATION_TOLERANCE_MS = 60_000;
 /** A short window asked again is replaced only by an answer at least this much longer. */
@@ -108,11 +106,6 @@ const GROWTH_MS = 1000;
 class UnchangedAudio extends Error {}
 /** Bytes of a non-audio answer body read for its message (a 429's retryAfter). */
 const ERROR_BODY_BYTES = 4096;
-
-/** The most bytes a window's answer may have: its length at `factor` × the pendant's bitrate, plus slack. */
-export function windowByteCap(spanMs: number, factor: number): number {
-  return Math.ceil(((spanMs / 1000) * PENDANT_BITRATE_BPS * factor) / 8) + CAP_SLACK_BYTES;
-}
 
 async function readSmallBody(res: Response): Promise<string> {
   if (res.body === null) return "";
