@@ -34,13 +34,7 @@ function pageStarts(bytes: Uint8Array): number[] {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 describe("OggOpusCheck", () => {

@@ -89,7 +89,7 @@ export interface DownloadContext {
   partBuffers: PartBufferPool;
   downloadTimeoutMs: number;
   storageTimeoutMs: number;
-  /** A window's byte cap is its length at this many times the pendant's bitrate, plus CAP_SLACK_BYTES. */
+  /** A window's byte cap is its length at this many times the pendant's bitrate (limits.ts). */
   maxBitrateFactor: number;
   fetch?: typeof fetch;
 }
