@@ -610,7 +610,7 @@ describe("ingest under upstream faults (issues 19 and 21)", () => {
     }
   });
 
-  it("delete-all during a download held open: the download re-creates nothing, its object is deleted", async () => {
+  it("delete-all during downloads held open: they re-create nothing, their objects are deleted", async () => {
     const user = await newUser();
     let release = () => {};
     const held = new Promise<void>((r) => {
@@ -618,24 +618,26 @@ describe("ingest under upstream faults (issues 19 and 21)", () => {
     });
     limitless.setDefault(user.apiKey, () => ({ status: 404 }));
     await keyRequest(user, "PUT", { apiKey: user.apiKey });
-    const [first] = await windowsOf(user.id);
-    limitless.program(user.apiKey, first.starts_at.getTime(), [{ held, answer: { audio: oggAudio } }]);
-    const running = ingest();
-    while (
-      !limitless.requests.some((r) => r.key === user.apiKey && r.startMs === first.starts_at.getTime())
-    ) {
-      await new Promise((r) => setTimeout(r, 20));
+    const [first, second] = await windowsOf(user.id);
+    for (const w of [first, second]) {
+      limitless.program(user.apiKey, w.starts_at.getTime(), [{ held, answer: { audio: oggAudio } }]);
     }
-    // What delete-all does to the user's rows: their data (user_api.delete_my_data as the user) and key.
+    const running = ingest();
+    const asked = (w: { starts_at: Date }) =>
+      limitless.requests.some((r) => r.key === user.apiKey && r.startMs === w.starts_at.getTime());
+    while (!asked(first) || !asked(second)) await new Promise((r) => setTimeout(r, 20));
+    // What delete-all does to the user's rows: their data (user_api.delete_my_data as the user) and key,
+    // and (second window) the window with its job.
     await db.sql.begin(async (tx) => {
       await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: user.id, role: "authenticated" })}, true)`;
       await tx`set local role authenticated`;
       await tx`select * from user_api.delete_my_data()`;
     });
     await db.sql`select queue.remove_limitless_key(${user.id}::uuid)`;
+    await db.sql`delete from queue.ingest_windows where id = ${second.window_id}`;
     release();
     const summary = await running;
-    expect(summary).toMatchObject({ dropped: 1, downloaded: 0, errors: 0 });
+    expect(summary).toMatchObject({ dropped: 2, downloaded: 0, errors: 0 });
     expect(await recordingsOf(user.id)).toBe(0);
     expect(await objectsOf(user.id)).toBe(0);
     await db.sql`delete from queue.ingest_windows where user_id = ${user.id}`;
