@@ -75,5 +75,6 @@ describe("OggOpusCheck", () => {
     const html = new TextEncoder().encode("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>");
     expect(() => check(html)).toThrow(/^NOT_OGG/);
     expect(() => check(new Uint8Array(0))).toThrow(/^NOT_OGG/);
+    expect(() => check(new TextEncoder().encode("Bad Gateway"))).toThrow(/^NOT_OGG/);
   });
 });
