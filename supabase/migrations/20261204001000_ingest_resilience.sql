@@ -478,7 +478,7 @@ end
 $$;
 
 -- queue.limitless_key_accepted(key_id) -> whether the key was not valid before: a probe of an invalid
--- or forbidden key got an answer other than 401/403, so the key works again.
+-- or forbidden key got audio or a 404, so the key works again.
 create function queue.limitless_key_accepted(key_id uuid)
 returns boolean
 language sql

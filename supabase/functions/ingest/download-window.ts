@@ -186,8 +186,9 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
   const answer = classifyDownloadStatus(res.status);
   const errorBody = answer === "rate_limited" ? await readSmallBody(res).catch(() => "") : "";
   if (answer !== "audio") await res.body?.cancel().catch(() => {});
-  // A probe of an invalid or forbidden key that got anything but 401/403: the key works again.
-  if (window.key_status !== "valid" && answer !== "key_invalid" && answer !== "key_forbidden") {
+  // A probe of an invalid or forbidden key that Limitless answered with audio or 404: the key works again
+  // (a 5xx or a redirect says nothing about the key; the next probe comes after key_recheck_every).
+  if (window.key_status !== "valid" && (answer === "audio" || answer === "no_audio")) {
     await ctx.sql`select queue.limitless_key_accepted(${window.key_id}::uuid)`;
   }
   switch (answer) {
