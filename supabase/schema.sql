@@ -259,6 +259,71 @@ COMMENT ON FUNCTION private.handle_new_user() IS 'AFTER INSERT on auth.users: cr
 
 
 --
+-- Name: ingest_windows; Type: TABLE; Schema: queue; Owner: -
+--
+
+CREATE TABLE queue.ingest_windows (
+    id bigint NOT NULL,
+    user_id uuid NOT NULL,
+    local_date date NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    object_key text NOT NULL,
+    recording_id uuid,
+    downloaded_at timestamp with time zone,
+    no_audio_since timestamp with time zone,
+    last_checked_at timestamp with time zone,
+    checks integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    audio_ms integer,
+    CONSTRAINT ingest_windows_audio_ms_check CHECK ((audio_ms >= 0)),
+    CONSTRAINT ingest_windows_span CHECK (((ends_at > starts_at) AND ((ends_at - starts_at) <= '02:00:00'::interval)))
+);
+
+
+--
+-- Name: TABLE ingest_windows; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON TABLE queue.ingest_windows IS 'Download windows (≤ 2 h, UTC instants) of each user''s finished local days. State: see queue.ingest_window_states.';
+
+
+--
+-- Name: COLUMN ingest_windows.object_key; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.ingest_windows.object_key IS 'Where its audio goes in the recordings bucket (fixed per window, so a retried upload overwrites, never orphans).';
+
+
+--
+-- Name: COLUMN ingest_windows.no_audio_since; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.ingest_windows.no_audio_since IS 'First 404 (no audio yet); null once audio arrived.';
+
+
+--
+-- Name: COLUMN ingest_windows.audio_ms; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.ingest_windows.audio_ms IS 'Duration of the stored audio (Ogg granule of the last page − pre-skip), checked against the window.';
+
+
+--
+-- Name: ingest_window_is_short(queue.ingest_windows, numeric); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.ingest_window_is_short(win queue.ingest_windows, ratio numeric) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select win.recording_id is not null and win.audio_ms is not null
+     and win.audio_ms < extract(epoch from win.ends_at - win.starts_at) * 1000 * ratio
+$$;
+
+
+--
 -- Name: insert_job_run(queue.jobs, text, jsonb, text, text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -712,7 +777,8 @@ begin
   for candidate in
     select j.id, j.user_id, k.key_id, k.status as key_status
     from queue.jobs j
-    join queue.ingest_windows w on w.id = j.window_id and w.recording_id is null
+    join queue.ingest_windows w on w.id = j.window_id
+      and (w.recording_id is null or private.ingest_window_is_short(w, settings.full_audio_ratio))
     join private.limitless_keys k on k.user_id = j.user_id
     where j.kind = 'ingest' and j.status = 'queued' and j.run_at <= pg_catalog.now()
       and (k.rate_limited_until is null or k.rate_limited_until <= pg_catalog.now())
@@ -868,6 +934,7 @@ declare
   new_recording_id uuid;
   overlapping uuid;
   created boolean := false;
+  grown boolean := false;
   result jsonb;
 begin
   if job.status = 'done' then
@@ -907,14 +974,19 @@ begin
     returning id into new_recording_id;
     created := true;
     perform queue.enqueue(new_recording_id);
+  elsif win.recording_id is not null and complete_ingest.duration_ms > coalesce(win.audio_ms, 0) then
+    -- The window's object was replaced by a longer answer: detection runs again on it.
+    update public.recordings r set size_bytes = complete_ingest.size_bytes where r.id = new_recording_id;
+    grown := true;
+    perform queue.enqueue(new_recording_id, true);
   end if;
   update queue.ingest_windows w
   set recording_id = new_recording_id, downloaded_at = pg_catalog.now(), no_audio_since = null,
       last_checked_at = pg_catalog.now(), checks = w.checks + 1,
-      audio_ms = coalesce(complete_ingest.duration_ms, w.audio_ms)
+      audio_ms = greatest(complete_ingest.duration_ms, w.audio_ms)
   where w.id = win.id;
   result := pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', win.id, 'status', 'done',
-    'recording_id', new_recording_id, 'created', created, 'size_bytes', complete_ingest.size_bytes,
+    'recording_id', new_recording_id, 'created', created, 'grown', grown, 'size_bytes', complete_ingest.size_bytes,
     'duration_ms', complete_ingest.duration_ms);
   perform private.finish_job(job, result);
   return result;
@@ -1303,6 +1375,30 @@ $$;
 
 
 --
+-- Name: ingest_unchanged(bigint, uuid, text); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.ingest_unchanged(job_id bigint, lease_token uuid, note text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  job queue.jobs := private.lock_ingest_job(ingest_unchanged.job_id, ingest_unchanged.lease_token);
+begin
+  if job.status = 'done' then
+    return;
+  end if;
+  update queue.ingest_windows w
+  set last_checked_at = pg_catalog.now(), checks = w.checks + 1
+  where w.id = job.window_id;
+  perform private.finish_job(job,
+    pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', job.window_id, 'status', 'unchanged'),
+    coalesce(ingest_unchanged.note, 'UNCHANGED: no more audio than stored'));
+end
+$$;
+
+
+--
 -- Name: kick_dispatch(); Type: FUNCTION; Schema: queue; Owner: -
 --
 
@@ -1475,7 +1571,7 @@ COMMENT ON FUNCTION queue.plan_audio_deletion(now timestamp with time zone) IS '
 -- Name: plan_ingest(timestamp with time zone, uuid); Type: FUNCTION; Schema: queue; Owner: -
 --
 
-CREATE FUNCTION queue.plan_ingest(now timestamp with time zone DEFAULT now(), user_id uuid DEFAULT NULL::uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer, OUT dead_revived integer) RETURNS record
+CREATE FUNCTION queue.plan_ingest(now timestamp with time zone DEFAULT now(), user_id uuid DEFAULT NULL::uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer, OUT dead_revived integer, OUT short_requeued integer) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -1565,15 +1661,29 @@ begin
     and w.ends_at + settings.dead_revive_for > plan_ingest.now
     and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id);
   get diagnostics dead_revived = row_count;
+
+  -- Short windows are asked again at growing intervals (recheck_every × 2^(checks−1): 6 more asks in
+  -- the 72 h after the window) while the pendant may still upload the rest.
+  update queue.jobs j
+  set status = 'queued', run_at = pg_catalog.now(), attempts = 0, lease_token = null, lease_expires_at = null,
+      claimed_by = null, claimed_at = null, outcome = null, finished_at = null
+  from queue.ingest_windows w
+  where j.window_id = w.id and j.kind = 'ingest' and j.status = 'done'
+    and private.ingest_window_is_short(w, settings.full_audio_ratio)
+    and w.ends_at + settings.no_audio_recheck_for > plan_ingest.now
+    and w.last_checked_at <= plan_ingest.now
+        - settings.no_audio_recheck_every * power(2, least(greatest(w.checks - 1, 0), 10))
+    and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id);
+  get diagnostics short_requeued = row_count;
 end
 $$;
 
 
 --
--- Name: FUNCTION plan_ingest(now timestamp with time zone, user_id uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer, OUT dead_revived integer); Type: COMMENT; Schema: queue; Owner: -
+-- Name: FUNCTION plan_ingest(now timestamp with time zone, user_id uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer, OUT dead_revived integer, OUT short_requeued integer); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.plan_ingest(now timestamp with time zone, user_id uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer, OUT dead_revived integer) IS 'Hourly (and when a key is stored): plans the uncovered UTC time of finished local days of the last backfill_days as ≤ 2 h ingest windows; re-queues 404 windows within no_audio_recheck_for and revives dead ones.';
+COMMENT ON FUNCTION queue.plan_ingest(now timestamp with time zone, user_id uuid, OUT windows_planned integer, OUT jobs_enqueued integer, OUT no_audio_requeued integer, OUT dead_revived integer, OUT short_requeued integer) IS 'Hourly (and when a key is stored): plans the uncovered UTC time of finished local days of the last backfill_days as ≤ 2 h ingest windows; re-queues 404 and short windows within no_audio_recheck_for and revives dead ones.';
 
 
 --
@@ -2924,8 +3034,10 @@ CREATE TABLE queue.ingest_settings (
     dead_revive_after interval DEFAULT '24:00:00'::interval NOT NULL,
     dead_revive_for interval DEFAULT '14 days'::interval NOT NULL,
     key_recheck_every interval DEFAULT '06:00:00'::interval NOT NULL,
+    full_audio_ratio numeric DEFAULT 0.95 NOT NULL,
     CONSTRAINT ingest_settings_backfill_days_check CHECK (((backfill_days >= 1) AND (backfill_days <= 60))),
     CONSTRAINT ingest_settings_backoff CHECK (((backoff_base > '00:00:00'::interval) AND (backoff_max >= backoff_base))),
+    CONSTRAINT ingest_settings_full_audio_ratio_check CHECK (((full_audio_ratio >= (0)::numeric) AND (full_audio_ratio <= (1)::numeric))),
     CONSTRAINT ingest_settings_global_concurrency_check CHECK ((global_concurrency >= 1)),
     CONSTRAINT ingest_settings_id_check CHECK (id),
     CONSTRAINT ingest_settings_max_attempts_check CHECK ((max_attempts >= 1)),
@@ -2937,59 +3049,7 @@ CREATE TABLE queue.ingest_settings (
 -- Name: TABLE ingest_settings; Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON TABLE queue.ingest_settings IS 'Ingestion settings (one row): backfill_days (days re-planned on every sweep and ingested for a new key), day_grace (a local day is planned once it ended this long ago), no_audio_recheck_for (404 windows are asked again until their end + this), raw_audio_retention (raw objects deleted this long after detection), max_attempts, backoff_base and backoff_max for 5xx/network/bad bodies (base × 2^(attempt-1), capped), dead_revive_after/dead_revive_for (the planner revives dead windows), key_recheck_every (an invalid or forbidden key is probed again), per_user/global_concurrency of downloads.';
-
-
---
--- Name: ingest_windows; Type: TABLE; Schema: queue; Owner: -
---
-
-CREATE TABLE queue.ingest_windows (
-    id bigint NOT NULL,
-    user_id uuid NOT NULL,
-    local_date date NOT NULL,
-    starts_at timestamp with time zone NOT NULL,
-    ends_at timestamp with time zone NOT NULL,
-    object_key text NOT NULL,
-    recording_id uuid,
-    downloaded_at timestamp with time zone,
-    no_audio_since timestamp with time zone,
-    last_checked_at timestamp with time zone,
-    checks integer DEFAULT 0 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    audio_ms integer,
-    CONSTRAINT ingest_windows_audio_ms_check CHECK ((audio_ms >= 0)),
-    CONSTRAINT ingest_windows_span CHECK (((ends_at > starts_at) AND ((ends_at - starts_at) <= '02:00:00'::interval)))
-);
-
-
---
--- Name: TABLE ingest_windows; Type: COMMENT; Schema: queue; Owner: -
---
-
-COMMENT ON TABLE queue.ingest_windows IS 'Download windows (≤ 2 h, UTC instants) of each user''s finished local days. State: see queue.ingest_window_states.';
-
-
---
--- Name: COLUMN ingest_windows.object_key; Type: COMMENT; Schema: queue; Owner: -
---
-
-COMMENT ON COLUMN queue.ingest_windows.object_key IS 'Where its audio goes in the recordings bucket (fixed per window, so a retried upload overwrites, never orphans).';
-
-
---
--- Name: COLUMN ingest_windows.no_audio_since; Type: COMMENT; Schema: queue; Owner: -
---
-
-COMMENT ON COLUMN queue.ingest_windows.no_audio_since IS 'First 404 (no audio yet); null once audio arrived.';
-
-
---
--- Name: COLUMN ingest_windows.audio_ms; Type: COMMENT; Schema: queue; Owner: -
---
-
-COMMENT ON COLUMN queue.ingest_windows.audio_ms IS 'Duration of the stored audio (Ogg granule of the last page − pre-skip), checked against the window.';
+COMMENT ON TABLE queue.ingest_settings IS 'Ingestion settings (one row): backfill_days (days re-planned on every sweep and ingested for a new key), day_grace (a local day is planned once it ended this long ago), no_audio_recheck_for (404 windows are asked again until their end + this), raw_audio_retention (raw objects deleted this long after detection), max_attempts, backoff_base and backoff_max for 5xx/network/bad bodies (base × 2^(attempt-1), capped), dead_revive_after/dead_revive_for (the planner revives dead windows), key_recheck_every (an invalid or forbidden key is probed again), full_audio_ratio (audio covering less of its window is `short` and asked again), per_user/global_concurrency of downloads.';
 
 
 --
@@ -3004,6 +3064,7 @@ CREATE VIEW queue.ingest_window_states WITH (security_invoker='true') AS
     w.ends_at,
     w.recording_id,
         CASE
+            WHEN ((w.recording_id IS NOT NULL) AND (w.audio_ms IS NOT NULL) AND ((w.audio_ms)::numeric < ((EXTRACT(epoch FROM (w.ends_at - w.starts_at)) * (1000)::numeric) * s.full_audio_ratio))) THEN 'short'::text
             WHEN (w.recording_id IS NOT NULL) THEN 'downloaded'::text
             WHEN (j.status = 'dead'::text) THEN 'failed'::text
             WHEN ((j.status = 'done'::text) AND (w.no_audio_since IS NOT NULL)) THEN 'no_audio'::text
@@ -3017,8 +3078,10 @@ CREATE VIEW queue.ingest_window_states WITH (security_invoker='true') AS
     j.last_error,
     w.no_audio_since,
     w.last_checked_at,
-    w.checks
-   FROM (queue.ingest_windows w
+    w.checks,
+    w.audio_ms
+   FROM ((queue.ingest_windows w
+     CROSS JOIN queue.ingest_settings s)
      LEFT JOIN queue.jobs j ON ((j.window_id = w.id)));
 
 
@@ -3026,7 +3089,7 @@ CREATE VIEW queue.ingest_window_states WITH (security_invoker='true') AS
 -- Name: VIEW ingest_window_states; Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON VIEW queue.ingest_window_states IS 'Per window: state pending | downloaded | no_audio | failed (dead-lettered; reason in last_error).';
+COMMENT ON VIEW queue.ingest_window_states IS 'Per window: state pending | downloaded | short (less audio than the window; asked again) | no_audio | failed (dead-lettered; reason in last_error).';
 
 
 --

@@ -20,6 +20,7 @@ export const ingestSummarySchema = z.object({
   retried: count,
   dead: count,
   dropped: count,
+  unchanged: count,
   errors: count,
   bytes: count,
   deleted: count,
@@ -58,7 +59,7 @@ export interface WindowState {
   local_date: string;
   starts_at: Date;
   ends_at: Date;
-  state: "pending" | "downloaded" | "no_audio" | "failed";
+  state: "pending" | "downloaded" | "short" | "no_audio" | "failed";
   attempts: number;
   last_error: string | null;
   recording_id: string | null;

@@ -8,9 +8,13 @@
 --     covers yet, so a time-zone change never re-plans covered time;
 --   * complete_ingest refuses a recording that overlaps another (like register_recording), refuses when
 --     the user's key is gone (delete-all or a removed key during the download), and records the verified
---     duration of the audio (ingest_windows.audio_ms).
+--     duration of the audio (ingest_windows.audio_ms);
+--   * a window whose audio is short (less than full_audio_ratio of it) is state `short`, never silently
+--     final: the planner asks again at growing intervals while the pendant may still upload late; a
+--     longer answer replaces the object and re-runs detection, an equal one changes nothing.
 -- Redefines: queue.plan_ingest, queue.claim_ingest, queue.complete_ingest, queue.ingest_key_rejected,
--- queue.kick_ingest. New: queue.ingest_failed, queue.ingest_rate_limited, queue.limitless_key_accepted.
+-- queue.kick_ingest, view queue.ingest_window_states. New: queue.ingest_failed, queue.ingest_rate_limited,
+-- queue.limitless_key_accepted, queue.ingest_unchanged.
 --   Error codes: GQ007 KEY_NOT_FOUND, GQ011 RECORDING_OVERLAP (as register_recording).
 
 alter table queue.ingest_settings
@@ -19,6 +23,7 @@ alter table queue.ingest_settings
   add column dead_revive_after interval not null default interval '24 hours',
   add column dead_revive_for interval not null default interval '14 days',
   add column key_recheck_every interval not null default interval '6 hours',
+  add column full_audio_ratio numeric not null default 0.95 check (full_audio_ratio between 0 and 1),
   add constraint ingest_settings_backoff check (backoff_base > interval '0' and backoff_max >= backoff_base);
 -- 1 min × 2^n capped at 6 h: attempts 1–9 span 8.5 h, 21 attempts span ≈ 74 h before a window is dead.
 alter table queue.ingest_settings alter column max_attempts set default 21;
@@ -29,7 +34,8 @@ comment on table queue.ingest_settings is
   'again until their end + this), raw_audio_retention (raw objects deleted this long after detection), '
   'max_attempts, backoff_base and backoff_max for 5xx/network/bad bodies (base × 2^(attempt-1), capped), '
   'dead_revive_after/dead_revive_for (the planner revives dead windows), key_recheck_every (an invalid or '
-  'forbidden key is probed again), per_user/global_concurrency of downloads.';
+  'forbidden key is probed again), full_audio_ratio (audio covering less of its window is `short` and asked '
+  'again), per_user/global_concurrency of downloads.';
 
 alter table private.limitless_keys drop constraint limitless_keys_status_check;
 alter table private.limitless_keys drop constraint limitless_keys_invalid_since;
@@ -48,6 +54,40 @@ alter table queue.ingest_windows add column audio_ms integer check (audio_ms >= 
 comment on column queue.ingest_windows.audio_ms is
   'Duration of the stored audio (Ogg granule of the last page − pre-skip), checked against the window.';
 
+-- Whether a window's stored audio covers less than full_audio_ratio of it (null audio_ms: downloaded
+-- before durations were measured, taken as whole).
+create function private.ingest_window_is_short(win queue.ingest_windows, ratio numeric)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select win.recording_id is not null and win.audio_ms is not null
+     and win.audio_ms < extract(epoch from win.ends_at - win.starts_at) * 1000 * ratio
+$$;
+
+-- States: downloaded, short (downloaded, but less audio than the window: asked again while the pendant
+-- may upload late; listed, never silently final), failed, no_audio, pending.
+create or replace view queue.ingest_window_states
+with (security_invoker = true)
+as
+select w.id as window_id, w.user_id, w.local_date, w.starts_at, w.ends_at, w.recording_id,
+       case when w.recording_id is not null and w.audio_ms is not null
+                 and w.audio_ms < extract(epoch from w.ends_at - w.starts_at) * 1000 * s.full_audio_ratio then 'short'
+            when w.recording_id is not null then 'downloaded'
+            when j.status = 'dead' then 'failed'
+            when j.status = 'done' and w.no_audio_since is not null then 'no_audio'
+            else 'pending' end as state,
+       j.id as job_id, j.status as job_status, j.attempts, j.max_attempts, j.run_at, j.last_error,
+       w.no_audio_since, w.last_checked_at, w.checks, w.audio_ms
+from queue.ingest_windows w
+cross join queue.ingest_settings s
+left join queue.jobs j on j.window_id = w.id;
+comment on view queue.ingest_window_states is
+  'Per window: state pending | downloaded | short (less audio than the window; asked again) | no_audio | '
+  'failed (dead-lettered; reason in last_error).';
+
+
 -- queue.plan_ingest(now, user_id) -> (windows_planned, jobs_enqueued, no_audio_requeued, dead_revived)
 --   As before (every finished local day of the last backfill_days cut from local midnight into ≤ 2 h
 --   windows), but a window is keyed by its UTC range: only the parts of a candidate window that no
@@ -61,7 +101,8 @@ create function queue.plan_ingest(
   out windows_planned integer,
   out jobs_enqueued integer,
   out no_audio_requeued integer,
-  out dead_revived integer
+  out dead_revived integer,
+  out short_requeued integer
 )
 language plpgsql
 security definer
@@ -153,15 +194,30 @@ begin
     and w.ends_at + settings.dead_revive_for > plan_ingest.now
     and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id);
   get diagnostics dead_revived = row_count;
+
+  -- Short windows are asked again at growing intervals (recheck_every × 2^(checks−1): 6 more asks in
+  -- the 72 h after the window) while the pendant may still upload the rest.
+  update queue.jobs j
+  set status = 'queued', run_at = pg_catalog.now(), attempts = 0, lease_token = null, lease_expires_at = null,
+      claimed_by = null, claimed_at = null, outcome = null, finished_at = null
+  from queue.ingest_windows w
+  where j.window_id = w.id and j.kind = 'ingest' and j.status = 'done'
+    and private.ingest_window_is_short(w, settings.full_audio_ratio)
+    and w.ends_at + settings.no_audio_recheck_for > plan_ingest.now
+    and w.last_checked_at <= plan_ingest.now
+        - settings.no_audio_recheck_every * power(2, least(greatest(w.checks - 1, 0), 10))
+    and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id);
+  get diagnostics short_requeued = row_count;
 end
 $$;
 comment on function queue.plan_ingest(timestamptz, uuid) is
   'Hourly (and when a key is stored): plans the uncovered UTC time of finished local days of the last '
-  'backfill_days as ≤ 2 h ingest windows; re-queues 404 windows within no_audio_recheck_for and revives dead ones.';
+  'backfill_days as ≤ 2 h ingest windows; re-queues 404 and short windows within no_audio_recheck_for and '
+  'revives dead ones.';
 
 -- queue.claim_ingest(batch_size, lease, worker_id) -> claimed windows with the encrypted key
 --   Like queue.claim for `ingest` jobs, within the per-user and global concurrency limits, never for a
---   window whose recording exists, and only for keys that may be used now: valid and not rate-limited,
+--   window whose recording exists unless it is short, and only for keys that may be used now: valid and not rate-limited,
 --   or invalid/forbidden and due for a re-check (one probe window per key per key_recheck_every).
 drop function queue.claim_ingest(integer, interval, text);
 create function queue.claim_ingest(
@@ -219,7 +275,8 @@ begin
   for candidate in
     select j.id, j.user_id, k.key_id, k.status as key_status
     from queue.jobs j
-    join queue.ingest_windows w on w.id = j.window_id and w.recording_id is null
+    join queue.ingest_windows w on w.id = j.window_id
+      and (w.recording_id is null or private.ingest_window_is_short(w, settings.full_audio_ratio))
     join private.limitless_keys k on k.user_id = j.user_id
     where j.kind = 'ingest' and j.status = 'queued' and j.run_at <= pg_catalog.now()
       and (k.rate_limited_until is null or k.rate_limited_until <= pg_catalog.now())
@@ -265,7 +322,9 @@ comment on function queue.claim_ingest(integer, interval, text) is
 --   limitless, the window's start/end, status pending) and queues its detection at once. Refuses
 --   (nothing created) when the user's key is gone (GQ007: delete-all or a removed key while the download
 --   ran; the caller deletes the object) or when another recording of the user overlaps the window
---   (GQ011, as register_recording). Idempotent: a window whose recording exists returns it.
+--   (GQ011, as register_recording). A short window asked again whose answer is longer (the caller only
+--   completes such an upload) keeps its recording, with the new size and duration, and detection runs
+--   again on the new object. Idempotent per lease.
 drop function queue.complete_ingest(bigint, uuid, bigint);
 create function queue.complete_ingest(job_id bigint, lease_token uuid, size_bytes bigint,
                                       duration_ms integer default null)
@@ -281,6 +340,7 @@ declare
   new_recording_id uuid;
   overlapping uuid;
   created boolean := false;
+  grown boolean := false;
   result jsonb;
 begin
   if job.status = 'done' then
@@ -320,17 +380,45 @@ begin
     returning id into new_recording_id;
     created := true;
     perform queue.enqueue(new_recording_id);
+  elsif win.recording_id is not null and complete_ingest.duration_ms > coalesce(win.audio_ms, 0) then
+    -- The window's object was replaced by a longer answer: detection runs again on it.
+    update public.recordings r set size_bytes = complete_ingest.size_bytes where r.id = new_recording_id;
+    grown := true;
+    perform queue.enqueue(new_recording_id, true);
   end if;
   update queue.ingest_windows w
   set recording_id = new_recording_id, downloaded_at = pg_catalog.now(), no_audio_since = null,
       last_checked_at = pg_catalog.now(), checks = w.checks + 1,
-      audio_ms = coalesce(complete_ingest.duration_ms, w.audio_ms)
+      audio_ms = greatest(complete_ingest.duration_ms, w.audio_ms)
   where w.id = win.id;
   result := pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', win.id, 'status', 'done',
-    'recording_id', new_recording_id, 'created', created, 'size_bytes', complete_ingest.size_bytes,
+    'recording_id', new_recording_id, 'created', created, 'grown', grown, 'size_bytes', complete_ingest.size_bytes,
     'duration_ms', complete_ingest.duration_ms);
   perform private.finish_job(job, result);
   return result;
+end
+$$;
+
+-- queue.ingest_unchanged(job_id, lease_token, note) -> void: a short window asked again answered no more
+-- audio than is stored (nothing was uploaded). The check is counted; the planner asks again later.
+create function queue.ingest_unchanged(job_id bigint, lease_token uuid, note text default null)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  job queue.jobs := private.lock_ingest_job(ingest_unchanged.job_id, ingest_unchanged.lease_token);
+begin
+  if job.status = 'done' then
+    return;
+  end if;
+  update queue.ingest_windows w
+  set last_checked_at = pg_catalog.now(), checks = w.checks + 1
+  where w.id = job.window_id;
+  perform private.finish_job(job,
+    pg_catalog.jsonb_build_object('job_id', job.id, 'window_id', job.window_id, 'status', 'unchanged'),
+    coalesce(ingest_unchanged.note, 'UNCHANGED: no more audio than stored'));
 end
 $$;
 
@@ -390,7 +478,7 @@ end
 $$;
 
 -- queue.limitless_key_accepted(key_id) -> whether the key was not valid before: a probe of an invalid
--- or forbidden key got an answer other than 401/403, so the key works again.
+-- or forbidden key got audio or a 404, so the key works again.
 create function queue.limitless_key_accepted(key_id uuid)
 returns boolean
 language sql

@@ -43,10 +43,11 @@ beforeAll(async () => {
   [db, s3, limitless] = await Promise.all([startTestDatabase(), startS3(), startLimitlessServer()]);
   auth = await startTestAuth(db.sql);
   await pauseCron(db.sql);
-  // Yesterday only, due at once, two attempts 1 s apart for transient failures.
+  // Yesterday only, due at once, two attempts 1 s apart for transient failures; the test audio (seconds
+  // in a 2 h window) counts as whole except in the short-window test.
   await db.sql`update queue.ingest_settings
                set backfill_days = 1, day_grace = '0 seconds', max_attempts = 2, global_concurrency = 4,
-                   backoff_base = '1 second', backoff_max = '1 second'`;
+                   backoff_base = '1 second', backoff_max = '1 second', full_audio_ratio = 0`;
   oggAudio = await windowOggOpus([join(DEV_AUDIO_DIR, "laugh_001.wav")]);
   const env = {
     SUPABASE_DB_URL: db.url,
@@ -571,7 +572,65 @@ describe("ingest under upstream faults (issues 19 and 21)", () => {
     await db.sql`delete from queue.ingest_windows where user_id = ${user.id}`;
   });
 
-  it("delete-all during a download held open: the download re-creates nothing, its object is deleted", async () => {
+  it("a short window is listed as short and asked again later: a longer answer replaces it, an equal one stores nothing", async () => {
+    await db.sql`update queue.ingest_settings set full_audio_ratio = default`;
+    try {
+      const user = await newUser();
+      limitless.setDefault(user.apiKey, () => ({ status: 404 }));
+      await keyRequest(user, "PUT", { apiKey: user.apiKey });
+      const [first] = await windowsOf(user.id);
+      const longer = new Uint8Array(2 * oggAudio.byteLength);
+      longer.set(oggAudio);
+      longer.set(oggAudio, oggAudio.byteLength);
+      limitless.program(user.apiKey, first.starts_at.getTime(), [
+        { audio: oggAudio },
+        { audio: oggAudio },
+        { audio: longer },
+      ]);
+      expect(await ingest()).toMatchObject({ downloaded: 1, noAudio: 11 });
+      const stateOf = async () =>
+        (
+          await db.sql`select state, audio_ms, recording_id from queue.ingest_window_states
+                      where window_id = ${first.window_id}`
+        )[0];
+      const stored = await stateOf();
+      expect(stored.state).toBe("short");
+      expect(stored.audio_ms).toBeGreaterThan(4000);
+      expect((await keyRequest(user, "GET")).body).toMatchObject({ windows: { short: 1, no_audio: 11 } });
+
+      const requeue = async (hours: number) =>
+        (
+          await db.sql`select * from queue.plan_ingest(now() + ${`${hours} hours`}::interval, ${user.id}::uuid)`
+        )[0].short_requeued;
+      expect(await requeue(1)).toBe(1);
+      expect(await ingest()).toMatchObject({ unchanged: 1, downloaded: 0 });
+      expect(await stateOf()).toEqual(stored);
+      // The next ask waits twice as long.
+      expect(await requeue(1)).toBe(0);
+      expect(await requeue(2)).toBe(1);
+      await db.sql`update queue.jobs set status = 'done' where recording_id = ${stored.recording_id}`;
+      expect(await ingest()).toMatchObject({ downloaded: 1 });
+      const grown = await stateOf();
+      expect(grown.recording_id).toBe(stored.recording_id);
+      expect(grown.audio_ms).toBeGreaterThan(stored.audio_ms + 4000);
+      const [recording] = await db.sql`select object_key, size_bytes, status from public.recordings
+                                       where id = ${stored.recording_id}`;
+      expect(Number(recording.size_bytes)).toBe(longer.byteLength);
+      const object = await s3.client.send(
+        new GetObjectCommand({ Bucket: "recordings", Key: recording.object_key }),
+      );
+      expect(Buffer.from(await object.Body!.transformToByteArray()).equals(Buffer.from(longer))).toBe(true);
+      // Detection runs again on the longer audio.
+      const [detect] =
+        await db.sql`select status from queue.jobs where kind = 'detect' and recording_id = ${stored.recording_id}`;
+      expect(detect.status).toBe("queued");
+      expect(await recordingsOf(user.id)).toBe(1);
+    } finally {
+      await db.sql`update queue.ingest_settings set full_audio_ratio = 0`;
+    }
+  });
+
+  it("delete-all during downloads held open: they re-create nothing, their objects are deleted", async () => {
     const user = await newUser();
     let release = () => {};
     const held = new Promise<void>((r) => {
@@ -579,24 +638,26 @@ describe("ingest under upstream faults (issues 19 and 21)", () => {
     });
     limitless.setDefault(user.apiKey, () => ({ status: 404 }));
     await keyRequest(user, "PUT", { apiKey: user.apiKey });
-    const [first] = await windowsOf(user.id);
-    limitless.program(user.apiKey, first.starts_at.getTime(), [{ held, answer: { audio: oggAudio } }]);
-    const running = ingest();
-    while (
-      !limitless.requests.some((r) => r.key === user.apiKey && r.startMs === first.starts_at.getTime())
-    ) {
-      await new Promise((r) => setTimeout(r, 20));
+    const [first, second] = await windowsOf(user.id);
+    for (const w of [first, second]) {
+      limitless.program(user.apiKey, w.starts_at.getTime(), [{ held, answer: { audio: oggAudio } }]);
     }
-    // What delete-all does to the user's rows: their data (user_api.delete_my_data as the user) and key.
+    const running = ingest();
+    const asked = (w: { starts_at: Date }) =>
+      limitless.requests.some((r) => r.key === user.apiKey && r.startMs === w.starts_at.getTime());
+    while (!asked(first) || !asked(second)) await new Promise((r) => setTimeout(r, 20));
+    // What delete-all does to the user's rows: their data (user_api.delete_my_data as the user) and key,
+    // and (second window) the window with its job.
     await db.sql.begin(async (tx) => {
       await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: user.id, role: "authenticated" })}, true)`;
       await tx`set local role authenticated`;
       await tx`select * from user_api.delete_my_data()`;
     });
     await db.sql`select queue.remove_limitless_key(${user.id}::uuid)`;
+    await db.sql`delete from queue.ingest_windows where id = ${second.window_id}`;
     release();
     const summary = await running;
-    expect(summary).toMatchObject({ dropped: 1, downloaded: 0, errors: 0 });
+    expect(summary).toMatchObject({ dropped: 2, downloaded: 0, errors: 0 });
     expect(await recordingsOf(user.id)).toBe(0);
     expect(await objectsOf(user.id)).toBe(0);
     await db.sql`delete from queue.ingest_windows where user_id = ${user.id}`;

@@ -34,13 +34,7 @@ function pageStarts(bytes: Uint8Array): number[] {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 describe("OggOpusCheck", () => {
@@ -81,5 +75,6 @@ describe("OggOpusCheck", () => {
     const html = new TextEncoder().encode("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>");
     expect(() => check(html)).toThrow(/^NOT_OGG/);
     expect(() => check(new Uint8Array(0))).toThrow(/^NOT_OGG/);
+    expect(() => check(new TextEncoder().encode("Bad Gateway"))).toThrow(/^NOT_OGG/);
   });
 });

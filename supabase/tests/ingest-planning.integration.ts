@@ -115,6 +115,7 @@ describe("queue.plan_ingest: windows of finished local days", () => {
       jobs_enqueued: 84,
       no_audio_requeued: 0,
       dead_revived: 0,
+      short_requeued: 0,
     });
     const dates = [...new Set((await windows(user)).map((w) => w.local_date))];
     expect(dates).toEqual([
@@ -131,6 +132,7 @@ describe("queue.plan_ingest: windows of finished local days", () => {
       jobs_enqueued: 0,
       no_audio_requeued: 0,
       dead_revived: 0,
+      short_requeued: 0,
     });
   });
 

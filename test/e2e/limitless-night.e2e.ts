@@ -53,9 +53,10 @@ beforeAll(async () => {
     cron: false,
     log: () => {},
   });
-  // Yesterday only, due at once; three attempts 1 s apart before a window is dead-lettered.
+  // Yesterday only, due at once; three attempts 1 s apart before a window is dead-lettered; the windows'
+  // few seconds of audio count as whole (short windows asked again: functions-ingest.integration.ts).
   await stack.sql`update queue.ingest_settings set backfill_days = 1, day_grace = '0 seconds', max_attempts = 3,
-                    backoff_base = '1 second', backoff_max = '1 second'`;
+                    backoff_base = '1 second', backoff_max = '1 second', full_audio_ratio = 0`;
   ana = await createUser(stack, "Ana", "America/Los_Angeles");
   ravi = await createUser(stack, "Ravi", "Asia/Kolkata");
   for (const key of Object.values(keys)) stack.limitless.addKey(key);

@@ -8,7 +8,7 @@
  *
  * - 202 `{ started: true, workerId }` at once; the run continues after the response
  *   (`EdgeRuntime.waitUntil`, see `_shared/background.ts`), so pg_net's 5 s timeout never cuts a download.
- * - `?wait=1` (manual runs, the local stack, tests) runs before answering: 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, dropped, errors, bytes, deleted, wallMs,
+ * - `?wait=1` (manual runs, the local stack, tests) runs before answering: 200 `{ claimed, downloaded, noAudio, keyInvalid, rateLimited, retried, dead, dropped, unchanged, errors, bytes, deleted, wallMs,
  *   memory: { heapUsedBytes, externalBytes, isolateBytes, rssBytes } }` (peaks during the run).
  * - 400 body is not the kick's shape; 401 bad or missing bearer; 405 other methods.
  */
@@ -19,9 +19,10 @@ import type { Keyring } from "../_shared/generated/limitless/api-key-crypto.ts";
 import { createErrorHandler, methodNotAllowed, notFound } from "../_shared/http-error.ts";
 import { readKick } from "../_shared/kick.ts";
 import { s3Credentials } from "../_shared/s3.ts";
-import { type IngestConfig, mayClaim } from "./config.ts";
+import type { IngestConfig } from "./config.ts";
 import { type ClaimedDeletion, deleteRawAudio } from "./delete-raw-audio.ts";
 import { type ClaimedWindow, type DownloadContext, downloadWindow } from "./download-window.ts";
+import { mayClaim } from "./limits.ts";
 import { type MemoryPeaks, sampleMemory } from "./memory-sampler.ts";
 import { PartBufferPool } from "./part-buffer-pool.ts";
 
@@ -35,6 +36,8 @@ export interface IngestSummary {
   dead: number;
   /** Downloads refused at registration (the user's data was deleted meanwhile, or an overlap): object deleted. */
   dropped: number;
+  /** Short windows asked again that brought no more audio (nothing stored). */
+  unchanged: number;
   /** Windows whose handling threw (left leased; the reaper returns them). */
   errors: number;
   bytes: number;
@@ -77,6 +80,7 @@ export async function runIngest(
     retried: 0,
     dead: 0,
     dropped: 0,
+    unchanged: 0,
     errors: 0,
     bytes: 0,
     deleted: 0,
@@ -115,6 +119,7 @@ export async function runIngest(
           retry: "retried",
           dead: "dead",
           dropped: "dropped",
+          unchanged: "unchanged",
         } as const satisfies Record<typeof result.outcome, keyof IngestSummary>;
         summary[field[result.outcome]]++;
         summary.bytes += result.sizeBytes ?? 0;

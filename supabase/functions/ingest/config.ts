@@ -48,14 +48,6 @@ export const ingestEnvSchema = z
 
 export type IngestConfig = z.infer<typeof ingestEnvSchema>;
 
-/** Whether a worker may claim another window `elapsedMs` into the run (its download must fit the wall). */
-export function mayClaim(config: IngestConfig, elapsedMs: number): boolean {
-  return (
-    elapsedMs < config.INGEST_BUDGET_MS &&
-    elapsedMs + config.INGEST_DOWNLOAD_TIMEOUT_MS <= config.INGEST_WALL_MS
-  );
-}
-
 export function loadIngestConfig(env?: Record<string, string | undefined>): IngestConfig {
   return parseEnv(ingestEnvSchema, env);
 }

@@ -5,7 +5,7 @@
  *
  * | upstream | what happens |
  * | --- | --- |
- * | 200 | body streamed into the recordings bucket (multipart, bounded memory) and checked on the way (Ogg Opus pages whole and in order, ending on an end-of-stream page; at most the window's byte cap; bytes = Content-Length; duration from the last granule no longer than the window and not shorter than an earlier answer; stored size), then `queue.complete_ingest` registers the recording and queues detection |
+ * | 200 | body streamed into the recordings bucket (multipart, bounded memory) and checked on the way (Ogg Opus pages whole and in order, ending on an end-of-stream page; at most the window's byte cap; bytes = Content-Length; duration from the last granule no longer than the window ; stored size), then `queue.complete_ingest` registers the recording and queues detection. A short window asked again: only a longer answer replaces the object (and detection re-runs); an equal or shorter one is not stored (`queue.ingest_unchanged`) |
  * | 404 | `queue.ingest_no_audio`: no audio yet; re-asked by later sweeps for 72 h |
  * | 401 / 403 | `queue.ingest_key_rejected` (invalid / forbidden): the job waits (attempt given back), the key is probed again later |
  * | 429 | `queue.ingest_rate_limited`: that key waits `Retry-After` (or the body's `retryAfter`); other keys go on |
@@ -21,10 +21,10 @@ import {
   classifyDownloadStatus,
   downloadAudioUrl,
   LIMITLESS_KEY_HEADER,
-  PENDANT_BITRATE_BPS,
   rateLimitSeconds,
 } from "../_shared/generated/limitless/limitless-contract.ts";
 import type { S3Credentials } from "../_shared/generated/s3/presign-v4.ts";
+import { windowByteCap } from "./limits.ts";
 import { OggOpusCheck } from "./ogg-check.ts";
 import type { PartBufferPool } from "./part-buffer-pool.ts";
 import {
@@ -46,7 +46,7 @@ export interface ClaimedWindow {
   starts_at: Date;
   ends_at: Date;
   object_key: string;
-  /** Duration of the longest earlier answer stored for this window, if any. */
+  /** Duration of the audio stored for this window: set when a short window is asked again. */
   audio_ms: number | null;
   key_id: string;
   /** The key's state when claimed: a non-valid key is being probed again. */
@@ -63,7 +63,8 @@ export type WindowOutcome =
   | "rate_limited"
   | "retry"
   | "dead"
-  | "dropped";
+  | "dropped"
+  | "unchanged";
 
 export interface WindowResult {
   jobId: string;
@@ -88,7 +89,7 @@ export interface DownloadContext {
   partBuffers: PartBufferPool;
   downloadTimeoutMs: number;
   storageTimeoutMs: number;
-  /** A window's byte cap is its length at this many times the pendant's bitrate, plus CAP_SLACK_BYTES. */
+  /** A window's byte cap is its length at this many times the pendant's bitrate (limits.ts). */
   maxBitrateFactor: number;
   fetch?: typeof fetch;
 }
@@ -96,19 +97,15 @@ export interface DownloadContext {
 /** Default wait after a 429 without Retry-After, and the longest wait honoured. */
 const DEFAULT_RATE_LIMIT_SECONDS = 60;
 const MAX_RATE_LIMIT_SECONDS = 3600;
-/** Added to every window's byte cap (Ogg/Opus headers, a short window's framing). */
-const CAP_SLACK_BYTES = 1024 * 1024;
 /** Audio may run this much longer than its window (encoder padding, clock rounding upstream). */
 const DURATION_TOLERANCE_MS = 60_000;
-/** An answer this much shorter than an earlier one for the same window is refused (retried). */
-const SHORTER_TOLERANCE_MS = 1000;
+/** A short window asked again is replaced only by an answer at least this much longer. */
+const GROWTH_MS = 1000;
+
+/** Thrown before completing the upload of a re-asked window that brought no more audio. */
+class UnchangedAudio extends Error {}
 /** Bytes of a non-audio answer body read for its message (a 429's retryAfter). */
 const ERROR_BODY_BYTES = 4096;
-
-/** The most bytes a window's answer may have: its length at `factor` × the pendant's bitrate, plus slack. */
-export function windowByteCap(spanMs: number, factor: number): number {
-  return Math.ceil(((spanMs / 1000) * PENDANT_BITRATE_BPS * factor) / 8) + CAP_SLACK_BYTES;
-}
 
 async function readSmallBody(res: Response): Promise<string> {
   if (res.body === null) return "";
@@ -189,8 +186,9 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
   const answer = classifyDownloadStatus(res.status);
   const errorBody = answer === "rate_limited" ? await readSmallBody(res).catch(() => "") : "";
   if (answer !== "audio") await res.body?.cancel().catch(() => {});
-  // A probe of an invalid or forbidden key that got anything but 401/403: the key works again.
-  if (window.key_status !== "valid" && answer !== "key_invalid" && answer !== "key_forbidden") {
+  // A probe of an invalid or forbidden key that Limitless answered with audio or 404: the key works again
+  // (a 5xx or a redirect says nothing about the key; the next probe comes after key_recheck_every).
+  if (window.key_status !== "valid" && (answer === "audio" || answer === "no_audio")) {
     await ctx.sql`select queue.limitless_key_accepted(${window.key_id}::uuid)`;
   }
   switch (answer) {
@@ -252,7 +250,11 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
       inspect: ogg,
       beforeComplete: () => {
         durationMs = ogg.end().durationMs;
-        checkDuration(durationMs, spanMs, window.audio_ms);
+        checkDuration(durationMs, spanMs);
+        // Asked again: the stored object stays unless this answer has more audio.
+        if (window.audio_ms !== null && durationMs < window.audio_ms + GROWTH_MS) {
+          throw new UnchangedAudio(`${durationMs} ms of audio, ${window.audio_ms} ms stored`);
+        }
       },
       ...(announced !== null && /^\d+$/.test(announced) ? { expectedBytes: Number(announced) } : {}),
     });
@@ -264,6 +266,11 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
     }
     sizeBytes = uploaded.sizeBytes;
   } catch (error) {
+    if (error instanceof UnchangedAudio) {
+      await ctx.sql`select queue.ingest_unchanged(${window.job_id}::bigint, ${window.lease_token}::uuid,
+                                                  ${`UNCHANGED: ${error.message}`})`;
+      return { ...base, outcome: "unchanged", durationMs };
+    }
     return await fail(window, describe(error), ctx);
   }
   try {
@@ -275,16 +282,10 @@ export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext
   return { ...base, outcome: "downloaded", sizeBytes, durationMs };
 }
 
-/** Refuses audio longer than its window, or shorter than an answer already stored for it. */
-function checkDuration(durationMs: number, spanMs: number, earlierMs: number | null): void {
+/** Refuses audio longer than its window. */
+function checkDuration(durationMs: number, spanMs: number): void {
   if (durationMs > spanMs + DURATION_TOLERANCE_MS) {
     throw new BadAudioError("DURATION_MISMATCH", `${durationMs} ms of audio in a window of ${spanMs} ms`);
-  }
-  if (earlierMs !== null && durationMs + SHORTER_TOLERANCE_MS < earlierMs) {
-    throw new BadAudioError(
-      "DURATION_MISMATCH",
-      `${durationMs} ms of audio, shorter than the ${earlierMs} ms answered before`,
-    );
   }
 }
 

@@ -76,8 +76,10 @@ export class OggOpusCheck {
   }
 
   end(): OggSummary {
-    if (this.pages === 0 && this.headerFilled < 4) {
-      throw new BadAudioError("NOT_OGG", `only ${this.offset + this.headerFilled} bytes, not an Ogg stream`);
+    const capture = [0x4f, 0x67, 0x67, 0x53];
+    const seen = this.header.subarray(0, Math.min(this.headerFilled, 4));
+    if (this.pages === 0 && (this.headerFilled < 4 || seen.some((byte, i) => byte !== capture[i]))) {
+      throw new BadAudioError("NOT_OGG", `only ${this.headerFilled} bytes, not an Ogg stream`);
     }
     if (this.headerFilled > 0 || this.bodyLeft > 0) {
       throw new BadAudioError("CUT_AUDIO", `the stream ends inside a page (${this.pageAt()})`);
