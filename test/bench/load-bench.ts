@@ -20,7 +20,7 @@
  * Options (env): BENCH_USERS=10000, BENCH_WINDOWS=12, BENCH_NODES=4, BENCH_CAPACITY_HOURS=8,
  * BENCH_JOB_SECONDS (default: from the capacity), BENCH_KICK_SECONDS=60 (production: pg_cron every
  * minute), BENCH_NODE_CAPACITY=9 (a real node's NODE_CONCURRENCY 1 + NODE_MAX_QUEUED_JOBS 8),
- * DISPATCH_MAX_JOBS=50 (the function's default), BENCH_LOAD_SECONDS=600.
+ * DISPATCH_MAX_JOBS (default: the function's own, 300), BENCH_LOAD_SECONDS=600.
  */
 import { rmSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -42,18 +42,20 @@ const env = z
     BENCH_JOB_SECONDS: positive.optional(),
     BENCH_KICK_SECONDS: positive.default(60),
     BENCH_NODE_CAPACITY: positive.int().default(9),
-    DISPATCH_MAX_JOBS: positive.int().max(1000).default(50),
+    // Unset: the function's own default.
+    DISPATCH_MAX_JOBS: positive.int().max(1000).optional(),
     BENCH_LOAD_SECONDS: positive.default(600),
   })
   .parse(process.env);
 
 const totalJobs = env.BENCH_USERS * env.BENCH_WINDOWS;
+const maxJobs = env.DISPATCH_MAX_JOBS ?? "the function's default";
 const jobSeconds = env.BENCH_JOB_SECONDS ?? (env.BENCH_NODES * env.BENCH_CAPACITY_HOURS * 3600) / totalJobs;
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 log(
   `${env.BENCH_USERS} users × ${env.BENCH_WINDOWS} windows = ${totalJobs} jobs; ${env.BENCH_NODES} stub nodes, ` +
     `${jobSeconds.toFixed(3)} s of node time per job, room ${env.BENCH_NODE_CAPACITY} per node; kick every ` +
-    `${env.BENCH_KICK_SECONDS} s (simulated), DISPATCH_MAX_JOBS ${env.DISPATCH_MAX_JOBS}`,
+    `${env.BENCH_KICK_SECONDS} s (simulated), DISPATCH_MAX_JOBS ${maxJobs}`,
 );
 
 const templateDir = await buildTemplateCluster();
@@ -71,9 +73,16 @@ let dispatch: DenoServer | undefined;
 try {
   await sql`select cron.alter_job(jobid, active := false) from cron.job`;
   const setupStarted = performance.now();
-  const queued = await seedNight(sql, admin, { users: env.BENCH_USERS, windows: env.BENCH_WINDOWS });
+  const queued = await seedNight(sql, admin, { users: env.BENCH_USERS, windows: env.BENCH_WINDOWS }).finally(
+    () => admin.end({ timeout: 5 }),
+  );
   log(`set up in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s: ${queued} jobs queued`);
-  dispatch = await startDispatch({ dbUrl: db.url, s3, nodes, maxJobsPerKick: env.DISPATCH_MAX_JOBS });
+  dispatch = await startDispatch({
+    dbUrl: db.url,
+    s3,
+    nodes,
+    maxJobsPerKick: env.DISPATCH_MAX_JOBS,
+  });
 
   const night = await simulateNight({
     sql,
@@ -81,7 +90,6 @@ try {
     nodes,
     totalJobs,
     kickSeconds: env.BENCH_KICK_SECONDS,
-    maxJobsPerKick: env.DISPATCH_MAX_JOBS,
     wallBoundMs: env.BENCH_LOAD_SECONDS * 1000,
     onKick: ({ kicks, completed, simulatedSeconds }) => {
       if (kicks % 100 !== 0) return;
@@ -99,7 +107,7 @@ try {
   if (night.busyFraction >= 0.95) bottleneck = "the nodes themselves (dispatch keeps them busy)";
   else if (night.cappedKicks >= night.roomLimitedKicks && night.cappedKicks > night.kicks / 2) {
     bottleneck =
-      `DISPATCH_MAX_JOBS: ${env.DISPATCH_MAX_JOBS} jobs per kick, where the nodes finish ` +
+      `DISPATCH_MAX_JOBS: ${maxJobs} jobs per kick, where the nodes finish ` +
       `${neededPerKick.toFixed(0)} per ${env.BENCH_KICK_SECONDS} s`;
   } else {
     bottleneck =
@@ -113,7 +121,7 @@ try {
       "nodes × room, node time per job",
       `${env.BENCH_NODES} × ${env.BENCH_NODE_CAPACITY}, ${jobSeconds.toFixed(3)} s`,
     ],
-    ["kick cadence, DISPATCH_MAX_JOBS", `${env.BENCH_KICK_SECONDS} s, ${env.DISPATCH_MAX_JOBS}`],
+    ["kick cadence, DISPATCH_MAX_JOBS", `${env.BENCH_KICK_SECONDS} s, ${maxJobs}`],
     [
       "dispatch calls (kicks)",
       `${night.kicks} in ${night.wallSeconds.toFixed(0)} s wall (${night.drained ? "night drained" : "stopped at the wall-time bound"})`,
@@ -149,7 +157,6 @@ try {
   await dispatch?.stop();
   await Promise.all(nodes.map((node) => node.close()));
   await s3.stop();
-  await admin.end({ timeout: 5 });
   await sql.end({ timeout: 5 });
   await db.stop();
 }

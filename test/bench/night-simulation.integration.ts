@@ -29,11 +29,14 @@ afterAll(async () => {
   await db?.stop();
 });
 
-async function night(maxJobsPerKick: number) {
+/** Queues `users` new users' nights (WINDOWS jobs each); returns the jobs queued. */
+async function queueNight(users: number): Promise<number> {
   const admin = postgres(db.cluster.adminUrl, { max: 1, onnotice: () => {} });
-  const queued = await seedNight(db.sql, admin, { users: USERS, windows: WINDOWS }).finally(() =>
-    admin.end(),
-  );
+  return await seedNight(db.sql, admin, { users, windows: WINDOWS }).finally(() => admin.end());
+}
+
+async function night(maxJobsPerKick: number) {
+  const queued = await queueNight(USERS);
   expect(queued).toBe(USERS * WINDOWS);
   const nodes: StubNode[] = await Promise.all(
     [1, 2].map(() => startStubNode({ jobSeconds: JOB_SECONDS, capacity: 4 })),
@@ -47,7 +50,6 @@ async function night(maxJobsPerKick: number) {
     nodes,
     totalJobs: queued,
     kickSeconds: KICK_SECONDS,
-    maxJobsPerKick,
     wallBoundMs: 60_000,
   });
 }
@@ -70,5 +72,28 @@ describe("a night of queue + dispatch with stub nodes", () => {
     // One 30 s job a minute for two nodes: a quarter of their time.
     expect(figures.busyFraction).toBeLessThan(0.3);
     expect(figures.cappedKicks).toBeGreaterThanOrEqual(figures.kicks - 1);
+  });
+
+  it("fills 35 nodes' room in one kick with the default DISPATCH_MAX_JOBS (issue 21: it was 50)", async () => {
+    // README "Capacity": 35 nodes at 8.4 s a job finish 250 jobs a minute; each offers 9 (1 + 8 queued).
+    const queued = await queueNight(110);
+    const nodes = await Promise.all(
+      Array.from({ length: 35 }, () => startStubNode({ jobSeconds: 8.4, capacity: 9 })),
+    );
+    started.push(...nodes.map((node) => ({ stop: () => node.close() })));
+    const dispatch = await startDispatch({ dbUrl: db.url, s3, nodes, maxJobsPerKick: undefined });
+    started.push(dispatch);
+    const figures = await simulateNight({
+      sql: db.sql,
+      dispatch,
+      nodes,
+      totalJobs: queued,
+      kickSeconds: 60,
+      wallBoundMs: 60_000,
+      maxKicks: 1,
+    });
+    expect(figures.kicks).toBe(1);
+    // At least what the 35 nodes finish before the next kick (250); the old default handed out 50.
+    expect(figures.claimed).toBeGreaterThanOrEqual(Math.ceil((35 * 60) / 8.4));
   });
 });

@@ -57,7 +57,8 @@ export async function startDispatch(options: {
   dbUrl: string;
   s3: S3Endpoint;
   nodes: StubNode[];
-  maxJobsPerKick: number;
+  /** DISPATCH_MAX_JOBS; the function's default when undefined. */
+  maxJobsPerKick: number | undefined;
 }): Promise<DenoServer> {
   return await startDenoServer("supabase/functions/dispatch/index.ts", {
     config: "supabase/functions/deno.json",
@@ -67,7 +68,7 @@ export async function startDispatch(options: {
       INFERENCE_NODE_URLS: options.nodes.map((node) => node.url).join(","),
       INFER_SIGNING_SECRET: INFER_SECRET,
       REPORT_URL: "http://127.0.0.1:9/report",
-      DISPATCH_MAX_JOBS: String(options.maxJobsPerKick),
+      ...(options.maxJobsPerKick === undefined ? {} : { DISPATCH_MAX_JOBS: String(options.maxJobsPerKick) }),
       ...storageEnv(options.s3),
     },
   });
@@ -91,9 +92,10 @@ export interface NightOptions {
   nodes: StubNode[];
   totalJobs: number;
   kickSeconds: number;
-  maxJobsPerKick: number;
   /** Wall-time bound: the simulation stops here and projects the rest. */
   wallBoundMs: number;
+  /** Stop after this many kicks (default: no limit). */
+  maxKicks?: number;
   onKick?: (progress: { kicks: number; completed: number; simulatedSeconds: number }) => void;
 }
 
@@ -113,7 +115,10 @@ export interface NightFigures {
   busyFraction: number;
   /** Simulated hours to drain the night (projected when it stopped early). */
   hoursToDrain: number;
-  /** Kicks that claimed DISPATCH_MAX_JOBS, and kicks that claimed all the room the nodes offered. */
+  /**
+   * Kicks that left room the nodes offered unused while jobs were still waiting (DISPATCH_MAX_JOBS ran out),
+   * and kicks that used all the room offered.
+   */
   cappedKicks: number;
   roomLimitedKicks: number;
   nodeErrors: Map<string, number>;
@@ -144,7 +149,12 @@ export async function simulateNight(options: NightOptions): Promise<NightFigures
   let simulatedSeconds = 0;
   let dispatchWallMs = 0;
   let busySeconds = 0;
-  while (figures.completed < options.totalJobs && performance.now() - started < options.wallBoundMs) {
+  const maxKicks = options.maxKicks ?? Number.POSITIVE_INFINITY;
+  while (
+    figures.completed < options.totalJobs &&
+    figures.kicks < maxKicks &&
+    performance.now() - started < options.wallBoundMs
+  ) {
     const cpuBefore = cpuSeconds(pid);
     const kickStarted = performance.now();
     const response = await fetch(`${dispatch.url}/dispatch?wait=1`, {
@@ -158,7 +168,7 @@ export async function simulateNight(options: NightOptions): Promise<NightFigures
     figures.kicks++;
     figures.claimed += result.claimed;
     const free = result.nodes.reduce((sum, node) => sum + node.free, 0);
-    if (result.claimed >= options.maxJobsPerKick) figures.cappedKicks++;
+    if (result.claimed < free && figures.claimed < options.totalJobs) figures.cappedKicks++;
     else if (result.claimed >= free && free > 0) figures.roomLimitedKicks++;
     for (const node of result.nodes) {
       if (node.error !== undefined) {
