@@ -111,6 +111,8 @@ export interface LocalStackOptions {
   gatewayPort?: number;
   /** Extra settings of the ingest function (e.g. a short INGEST_BACKOFF_BASE_SECONDS in tests). */
   ingestEnv?: Record<string, string>;
+  /** Extra settings of the recordings function (e.g. a small MAX_RECORDING_BYTES to exercise parts). */
+  recordingsEnv?: Record<string, string>;
 }
 
 export type InferenceNodeProcess = HttpProcess;
@@ -291,7 +293,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           REPORT_URL: `${server.url}/report`,
         }),
       ),
-      recordings: startFunction("recordings", functionEnv),
+      recordings: startFunction("recordings", { ...functionEnv, ...options.recordingsEnv }),
       laughs: startFunction("laughs", functionEnv),
       me: startFunction("me", functionEnv),
       ingest: startFunction("ingest", { ...functionEnv, ...options.ingestEnv }),
