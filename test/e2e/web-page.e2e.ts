@@ -296,6 +296,94 @@ describe("the page", () => {
     await context.close();
   });
 
+  it("at 390×844: a failed day's sentence; reprocess keeps a deletion and a note; a zone change leaves old days alone", async () => {
+    const cleo = await createUser(stack, "Cleo", "Europe/London");
+    const today = localDateOf(new Date(), cleo.timeZone);
+    const goodDay = addDays(today, -2);
+    const badDay = addDays(today, -3);
+    await upload(cleo, goodDay, ["laugh_040.wav", "laugh_012.wav"]);
+    // Not audio at all: the node refuses it for good (UNDECODABLE_AUDIO), the day fails.
+    await uploadRecording(stack, cleo, {
+      bytes: new TextEncoder().encode("RIFF\u0000\u0000 this is not audio at all, only text".repeat(40)),
+      format: "wav",
+      startedAt: zonedTimeToInstant(badDay, "10:00", cleo.timeZone),
+      durationMs: 60_000,
+    });
+    await runNight(stack, { now: new Date() });
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+    await page.goto(stack.gatewayUrl);
+    await page.getByLabel("Email").fill(cleo.email);
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(`.day-card[data-date="${badDay}"].state-failed`).waitFor();
+    expect(await page.locator(`.day-card[data-date="${badDay}"] .reason`).textContent()).toMatch(
+      /^A recording could not be read as audio/,
+    );
+    await page.goto(`${stack.gatewayUrl}/#/day/${badDay}`);
+    const failure = page.locator(".notice.error");
+    await failure.waitFor();
+    expect(await failure.textContent()).toContain("1 recording of this day could not be processed.");
+    expect(await page.locator("main").textContent()).not.toMatch(/UNDECODABLE|CORRUPT_AUDIO|No laughs/);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "failed-day-phone.png"), fullPage: true });
+
+    // Delete the first laugh, note the second (saved by leaving the field).
+    await page.goto(`${stack.gatewayUrl}/#/day/${goodDay}`);
+    const rows = page.locator("li.laugh");
+    await rows.first().waitFor();
+    const before = await rows.count();
+    expect(before).toBeGreaterThanOrEqual(2);
+    const times = await rows.locator(".time").allTextContents();
+    page.once("dialog", (dialog) => void dialog.accept());
+    await rows
+      .first()
+      .getByRole("button", { name: /^Delete/ })
+      .click();
+    await expect.poll(() => rows.count()).toBe(before - 1);
+    const noted = page.locator("li.laugh", { hasText: times[1] });
+    await noted.getByRole("textbox").fill("Cleo's sister's joke");
+    await noted.getByRole("textbox").blur();
+    await expect.poll(() => noted.locator(".status").textContent()).toBe("Saved");
+
+    // Reprocess the day from settings; the node runs it again.
+    await page.goto(`${stack.gatewayUrl}/#/settings`);
+    await page.locator("#reprocess-from").fill(goodDay);
+    await page.locator("#reprocess-to").fill(goodDay);
+    await page.getByRole("button", { name: "Reprocess", exact: true }).click();
+    await expect
+      .poll(() => page.locator("#reprocess-title ~ .status").textContent())
+      .toMatch(/^(Queued|Working|Done)/);
+    await runNight(stack, { now: new Date() });
+    await expect
+      .poll(() => page.locator("#reprocess-title ~ .status").textContent(), { timeout: 30_000 })
+      .toBe("Done: 2 processed, 0 failed.");
+
+    // The time zone changes: the old day keeps its zone, times and laughs.
+    await page.locator("#time-zone").fill("Asia/Tokyo");
+    await page.getByRole("button", { name: "Save time zone" }).click();
+    await expect.poll(() => page.locator("#tz-title ~ .status").textContent()).toBe("Saved: Asia/Tokyo");
+
+    await page.goto(`${stack.gatewayUrl}/#/day/${goodDay}`);
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(before - 1);
+    expect(await rows.locator(".time").allTextContents()).toEqual(times.slice(1));
+    expect(await page.locator("li.laugh", { hasText: times[1] }).getByRole("textbox").inputValue()).toBe(
+      "Cleo's sister's joke",
+    );
+    expect(await page.getByTestId("day-zone").textContent()).toBe("Times in Europe/London.");
+    await page.screenshot({
+      path: join(ARTIFACTS_DIR, "reprocessed-after-zone-change-phone.png"),
+      fullPage: true,
+    });
+    const [{ n: dated }] = await stack.sql`
+      select count(*)::int as n from public.recordings
+      where user_id = ${cleo.id} and local_date = ${goodDay}::date and time_zone = 'Europe/London'`;
+    expect(dated).toBe(2);
+    await context.close();
+  });
+
   it("deletes all of Ana's data from settings; Ben's stays", async () => {
     const benBefore = await stack.sql`
       select id, note, clip_object_key, peak_probability from public.laughter_events where user_id = ${ben.id}
