@@ -327,6 +327,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       auth: auth.service.app,
       webDir: WEB_DIST_DIR,
       anonKey,
+      storageUrl: s3.endpoint,
     });
     cleanups.push(() => gateway.stop());
     step(`gateway up at ${gateway.url} (functions, auth, page)`);
