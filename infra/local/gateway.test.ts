@@ -31,6 +31,7 @@ beforeAll(async () => {
     },
     webDir,
     anonKey: "unused",
+    storageUrl: "http://127.0.0.1:1",
   });
   gateway = await startGateway({
     // The function's "process" serves everything under /auth/v1 in this stand-in, so route through it.
@@ -38,6 +39,7 @@ beforeAll(async () => {
     auth: { fetch: () => Response.json({ auth: true }) },
     webDir,
     anonKey: "anon-123",
+    storageUrl: "http://127.0.0.1:9000/some/path",
   });
 });
 
@@ -77,6 +79,19 @@ describe("gateway", () => {
     const js = await fetch(`${gateway.url}/assets/app.js`);
     expect(js.headers.get("content-type")).toContain("text/javascript");
     expect(await (await fetch(`${gateway.url}/day/2026-11-21`)).text()).toContain("<title>page</title>");
+  });
+
+  it("serves the page with the hosting headers: CSP (own origin, the project, storage; no framing), nosniff, no referrer", async () => {
+    for (const path of ["/", "/assets/app.js"]) {
+      const page = await fetch(`${gateway.url}${path}`);
+      expect(page.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(page.headers.get("referrer-policy"), path).toBe("no-referrer");
+      const csp = page.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain(`connect-src 'self' ${gateway.url} http://127.0.0.1:9000`);
+      expect(csp).toContain("media-src 'self' http://127.0.0.1:9000");
+    }
   });
 
   it("never serves a file outside the page's folder", async () => {

@@ -8,7 +8,8 @@
  * - `/auth/v1/…` → the Auth stand-in (test/harness/auth-server.ts: password sign-in, refresh, user, logout,
  *   JWKS);
  * - `/config.json` → `{ supabaseUrl, anonKey }` for the page (a deployment serves its own);
- * - everything else → the built page (web/dist), `index.html` for unknown paths.
+ * - everything else → the built page (web/dist), `index.html` for unknown paths, with the headers a host
+ *   should send (web/security-headers.ts: CSP, frame-ancestors, nosniff, Referrer-Policy).
  *
  * @example
  * ```ts
@@ -22,6 +23,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize, sep } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { Hono } from "hono";
+import { pageSecurityHeaders } from "../../web/security-headers.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -45,6 +47,8 @@ export interface GatewayOptions {
   /** The built page; missing → a page that says how to build it. */
   webDir: string;
   anonKey: string;
+  /** Where presigned storage URLs point (the page's CSP lets it play clips from and upload to it). */
+  storageUrl: string;
   port?: number;
 }
 
@@ -103,6 +107,7 @@ export function createGatewayApp(options: Omit<GatewayOptions, "port">, publicUr
     return c.body(readFileSync(file), 200, {
       "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
       "cache-control": "no-cache",
+      ...pageSecurityHeaders({ supabaseUrl: publicUrl(), storageUrl: options.storageUrl }),
     });
   });
   return app;

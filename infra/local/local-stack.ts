@@ -111,6 +111,8 @@ export interface LocalStackOptions {
   gatewayPort?: number;
   /** Extra settings of the ingest function (e.g. a larger INGEST_MAX_BITRATE_FACTOR in the bench). */
   ingestEnv?: Record<string, string>;
+  /** Extra settings of the recordings function (e.g. a small MAX_RECORDING_BYTES to exercise parts). */
+  recordingsEnv?: Record<string, string>;
 }
 
 export type InferenceNodeProcess = HttpProcess;
@@ -291,7 +293,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           REPORT_URL: `${server.url}/report`,
         }),
       ),
-      recordings: startFunction("recordings", functionEnv),
+      recordings: startFunction("recordings", { ...functionEnv, ...options.recordingsEnv }),
       laughs: startFunction("laughs", functionEnv),
       me: startFunction("me", functionEnv),
       ingest: startFunction("ingest", { ...functionEnv, ...options.ingestEnv }),
@@ -325,6 +327,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       auth: auth.service.app,
       webDir: WEB_DIST_DIR,
       anonKey,
+      storageUrl: s3.endpoint,
     });
     cleanups.push(() => gateway.stop());
     step(`gateway up at ${gateway.url} (functions, auth, page)`);

@@ -140,6 +140,17 @@ describe("GET /laughs?date=", () => {
     expect(alicesEmptyDay.events).toEqual([]);
   });
 
+  it("a zone change leaves old days alone: their times stay in the zone they were lived in", async () => {
+    const carol = await createUser(db.sql, "Asia/Tokyo");
+    await processed(carol, "2026-11-20T20:00:00Z", [1_000]); // 05:00:01 on the 21st in Tokyo
+    await db.sql`update public.profiles set time_zone = 'America/New_York' where user_id = ${carol}`;
+    const day = await (await laughs(carol, "?date=2026-11-21")).json();
+    expect(day.timeZone).toBe("Asia/Tokyo");
+    expect(day.events.map((e: { localTime: string }) => e.localTime)).toEqual(["05:00:01"]);
+    // A day with nothing recorded reads in today's zone.
+    expect((await (await laughs(carol, "?date=2026-11-25")).json()).timeZone).toBe("America/New_York");
+  });
+
   it("400 for a missing or malformed date, 401 without a token, 405 for POST", async () => {
     for (const query of [
       "",

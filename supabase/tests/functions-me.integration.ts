@@ -100,7 +100,7 @@ afterAll(async () => {
 });
 
 describe("profile", () => {
-  it("reads and sets the time zone; a zone change re-dates only what is recorded afterwards", async () => {
+  it("reads and sets the time zone; a zone change dates only what was recorded after it", async () => {
     const user = await createUser(db.sql, "Asia/Tokyo");
     // 2026-11-20 20:00 UTC is the 21st in Tokyo.
     const before = await createRecording(db.sql, { userId: user, startedAt: "2026-11-20T20:00:00Z" });
@@ -117,10 +117,17 @@ describe("profile", () => {
     const put = await call(user, "PUT", "/profile", { timeZone: "America/New_York" });
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual({ timeZone: "America/New_York" });
-    const after = await createRecording(db.sql, { userId: user, startedAt: "2026-11-20T20:00:00Z" });
-    expect(after.localDate).toBe("2026-11-20");
     const [kept] = await db.sql`select local_date::text as d from public.recordings where id = ${before.id}`;
     expect(kept.d).toBe("2026-11-21");
+    // Recorded before the change but uploaded after: dated in the zone it was lived in (Tokyo).
+    const late = await createRecording(db.sql, { userId: user, startedAt: "2026-11-20T21:00:00Z" });
+    expect(late.localDate).toBe("2026-11-21");
+    // Recorded after the change: New York. (now() is the change; a later instant is after it.)
+    const [{ later }] = await db.sql`select now() + interval '1 hour' as later`;
+    const after = await createRecording(db.sql, { userId: user, startedAt: later });
+    const [{ ny }] =
+      await db.sql`select (${later}::timestamptz at time zone 'America/New_York')::date::text as ny`;
+    expect(after.localDate).toBe(ny);
 
     const bad = await call(user, "PUT", "/profile", { timeZone: "Mars/Olympus" });
     expect(bad.status).toBe(400);

@@ -6,6 +6,7 @@ const PUBLIC_TABLES = [
   "job_runs",
   "laughter_event_deletions",
   "laughter_events",
+  "profile_time_zones",
   "profiles",
   "recordings",
   "reprocess_requests",

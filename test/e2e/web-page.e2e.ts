@@ -6,11 +6,13 @@
  *
  * Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it) or CHROMIUM_PATH.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
+import { encodeWav16 } from "../../inference-node/src/clips/wav-writer.ts";
 import { type LocalStack, REPO_ROOT, startLocalStack } from "../../infra/local/local-stack.ts";
 import {
   audioDurationMs,
@@ -25,6 +27,7 @@ import { addDays, localDateOf, zonedTimeToInstant } from "../../shared/time/zone
 import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const MAX_RECORDING_BYTES = 3 * 1024 * 1024;
 const ARTIFACTS_DIR = join(REPO_ROOT, ".tmp/artifacts");
 
 let stack: LocalStack;
@@ -44,6 +47,23 @@ async function upload(user: DemoUser, date: string, files: string[]): Promise<vo
       durationMs: await audioDurationMs(path),
     });
   }
+}
+
+/** 16 kHz mono WAV of dev clips with `gapSeconds` of silence after each (16-bit: 32 kB per second). */
+async function concatenatedWav(files: string[], gapSeconds: number): Promise<Buffer> {
+  const pieces: Float32Array[] = [];
+  for (const file of files) {
+    for await (const chunk of decodeTo16kMono(createReadStream(join(DEV_AUDIO_DIR, file))))
+      pieces.push(chunk);
+    pieces.push(new Float32Array(gapSeconds * 16_000));
+  }
+  const samples = new Float32Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    samples.set(piece, at);
+    at += piece.length;
+  }
+  return Buffer.from(encodeWav16(samples, 16_000));
 }
 
 async function laughCount(userId: string): Promise<number> {
@@ -74,7 +94,12 @@ beforeAll(async () => {
   }
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   buildWebIfStale();
-  stack = await startLocalStack({ cron: false, log: () => {} });
+  // A single upload may be 3 MiB here (50 MiB in production), so a 130 s WAV goes up in two parts.
+  stack = await startLocalStack({
+    cron: false,
+    log: () => {},
+    recordingsEnv: { MAX_RECORDING_BYTES: String(MAX_RECORDING_BYTES) },
+  });
   ana = await createUser(stack, "Ana", "Asia/Tokyo");
   ben = await createUser(stack, "Ben", "America/New_York");
   const now = new Date();
@@ -206,6 +231,157 @@ describe("the page", () => {
       await expect.poll(() => rows.count()).toBe(atTop);
     }
     await page.context().close();
+  });
+
+  it("a new user signs up, uploads two files (one in parts), processes today and sees the day's chart", async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, timezoneId: "UTC" });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+    await page.goto(stack.gatewayUrl);
+    await page.getByRole("button", { name: "Create an account" }).click();
+    const email = `new-${crypto.randomUUID().slice(0, 8)}@demo.giggles.local`;
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("New password").fill("a good password");
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "sign-up.png") });
+    await page.getByRole("button", { name: "Create account" }).click();
+    // The first screen says how to get audio in, instead of 14 empty cards and nothing else.
+    await page.locator(".getting-started").waitFor();
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "first-screen.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "Upload", exact: true }).click();
+    const small = readFileSync(join(DEV_AUDIO_DIR, "laugh_002.wav"));
+    const large = await concatenatedWav(["laugh_040.wav", "laugh_012.wav", "laugh_014.wav"], 40);
+    expect(small.length).toBeLessThan(MAX_RECORDING_BYTES);
+    expect(large.length).toBeGreaterThan(MAX_RECORDING_BYTES);
+    await page.locator("#upload-files").setInputFiles([
+      { name: "morning.wav", mimeType: "audio/wav", buffer: small },
+      { name: "long-evening.wav", mimeType: "audio/wav", buffer: large },
+    ]);
+    await page.locator(".upload .upload-one").nth(1).waitFor();
+    // Both files claim to end now (their date); the first was recorded earlier: correct its start.
+    const earlier = new Date(Date.now() - 10 * 60_000).toISOString().slice(0, 19);
+    await page.locator("li.upload").nth(0).getByLabel("Recording started at").fill(earlier);
+    await page.getByRole("button", { name: "Upload all" }).click();
+    const rows = page.locator("li.upload");
+    await expect
+      .poll(() => rows.nth(1).locator(".status").first().textContent(), { timeout: 60_000 })
+      .toBe("Uploaded in 2 parts.");
+    await expect.poll(() => rows.nth(0).locator(".status").first().textContent()).toBe("Uploaded.");
+    expect(await rows.nth(1).locator("progress").getAttribute("value")).toBe("1");
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "upload-done.png"), fullPage: true });
+    const [{ id: userId }] = await stack.sql`select id from auth.users where email = ${email}`;
+    const [{ n: parts }] = await stack.sql`
+      select count(*)::int as n from public.recordings where user_id = ${userId} and status = 'pending'`;
+    expect(parts).toBe(3);
+
+    // "Process today so far", then the jobs run (the local stack has no cron here).
+    await rows.nth(1).getByRole("button", { name: "Process today so far" }).click();
+    await expect
+      .poll(() =>
+        rows
+          .nth(1)
+          .getByRole("button", { name: /^Queued/ })
+          .count(),
+      )
+      .toBe(1);
+    await runNight(stack, { now: new Date(0) });
+    await expect
+      .poll(() => rows.nth(1).locator(".after .status").first().textContent(), { timeout: 30_000 })
+      .toMatch(/^Done: \d+ laughs? on /);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "upload-processed.png"), fullPage: true });
+    await rows.nth(1).locator(".after a").first().click();
+    await page.locator(".bar-chart.hours").waitFor();
+    expect(await page.locator("li.laugh").count()).toBe(await laughCount(userId));
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "day-chart.png"), fullPage: true });
+    await context.close();
+  });
+
+  it("at 390×844: a failed day's sentence; reprocess keeps a deletion and a note; a zone change leaves old days alone", async () => {
+    const cleo = await createUser(stack, "Cleo", "Europe/London");
+    const today = localDateOf(new Date(), cleo.timeZone);
+    const goodDay = addDays(today, -2);
+    const badDay = addDays(today, -3);
+    await upload(cleo, goodDay, ["laugh_040.wav", "laugh_012.wav"]);
+    // Not audio at all: the node refuses it for good (UNDECODABLE_AUDIO), the day fails.
+    await uploadRecording(stack, cleo, {
+      bytes: new TextEncoder().encode("RIFF\u0000\u0000 this is not audio at all, only text".repeat(40)),
+      format: "wav",
+      startedAt: zonedTimeToInstant(badDay, "10:00", cleo.timeZone),
+      durationMs: 60_000,
+    });
+    await runNight(stack, { now: new Date() });
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+    await page.goto(stack.gatewayUrl);
+    await page.getByLabel("Email").fill(cleo.email);
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(`.day-card[data-date="${badDay}"].state-failed`).waitFor();
+    expect(await page.locator(`.day-card[data-date="${badDay}"] .reason`).textContent()).toMatch(
+      /^A recording could not be read as audio/,
+    );
+    await page.goto(`${stack.gatewayUrl}/#/day/${badDay}`);
+    const failure = page.locator(".notice.error");
+    await failure.waitFor();
+    expect(await failure.textContent()).toContain("1 recording of this day could not be processed.");
+    expect(await page.locator("main").textContent()).not.toMatch(/UNDECODABLE|CORRUPT_AUDIO|No laughs/);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "failed-day-phone.png"), fullPage: true });
+
+    // Delete the first laugh, note the second (saved by leaving the field).
+    await page.goto(`${stack.gatewayUrl}/#/day/${goodDay}`);
+    const rows = page.locator("li.laugh");
+    await rows.first().waitFor();
+    const before = await rows.count();
+    expect(before).toBeGreaterThanOrEqual(2);
+    const times = await rows.locator(".time").allTextContents();
+    page.once("dialog", (dialog) => void dialog.accept());
+    await rows
+      .first()
+      .getByRole("button", { name: /^Delete/ })
+      .click();
+    await expect.poll(() => rows.count()).toBe(before - 1);
+    const noted = page.locator("li.laugh", { hasText: times[1] });
+    await noted.getByRole("textbox").fill("Cleo's sister's joke");
+    await noted.getByRole("textbox").blur();
+    await expect.poll(() => noted.locator(".status").textContent()).toBe("Saved");
+
+    // Reprocess the day from settings; the node runs it again.
+    await page.goto(`${stack.gatewayUrl}/#/settings`);
+    await page.locator("#reprocess-from").fill(goodDay);
+    await page.locator("#reprocess-to").fill(goodDay);
+    await page.getByRole("button", { name: "Reprocess", exact: true }).click();
+    await expect
+      .poll(() => page.locator("#reprocess-title ~ .status").textContent())
+      .toMatch(/^(Queued|Working|Done)/);
+    await runNight(stack, { now: new Date() });
+    await expect
+      .poll(() => page.locator("#reprocess-title ~ .status").textContent(), { timeout: 30_000 })
+      .toBe("Done: 2 processed, 0 failed.");
+
+    // The time zone changes: the old day keeps its zone, times and laughs.
+    await page.locator("#time-zone").fill("Asia/Tokyo");
+    await page.getByRole("button", { name: "Save time zone" }).click();
+    await expect.poll(() => page.locator("#tz-title ~ .status").textContent()).toBe("Saved: Asia/Tokyo");
+
+    await page.goto(`${stack.gatewayUrl}/#/day/${goodDay}`);
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(before - 1);
+    expect(await rows.locator(".time").allTextContents()).toEqual(times.slice(1));
+    expect(await page.locator("li.laugh", { hasText: times[1] }).getByRole("textbox").inputValue()).toBe(
+      "Cleo's sister's joke",
+    );
+    expect(await page.getByTestId("day-zone").textContent()).toBe("Times in Europe/London.");
+    await page.screenshot({
+      path: join(ARTIFACTS_DIR, "reprocessed-after-zone-change-phone.png"),
+      fullPage: true,
+    });
+    const [{ n: dated }] = await stack.sql`
+      select count(*)::int as n from public.recordings
+      where user_id = ${cleo.id} and local_date = ${goodDay}::date and time_zone = 'Europe/London'`;
+    expect(dated).toBe(2);
+    await context.close();
   });
 
   it("deletes all of Ana's data from settings; Ben's stays", async () => {

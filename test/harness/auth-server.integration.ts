@@ -166,3 +166,63 @@ it("serves under its base path when mounted behind a gateway", async () => {
   expect(bad.status).toBe(403);
   expect(await bad.json()).toMatchObject({ code: "bad_jwt" });
 });
+
+it("signs up (confirmed at once, profile created) and resets a password by the mailed link, as supabase-js does", async () => {
+  const auth = await startAuthServer({ signing: { kind: "asymmetric", algorithm: "ES256" }, sql: db.sql });
+  try {
+    const email = `${crypto.randomUUID()}@example.test`;
+    const supabase = client(auth.url, "sb-signup-test");
+    const signedUp = await supabase.auth.signUp({
+      email,
+      password: PASSWORD,
+      options: { data: { time_zone: "Europe/Lisbon" } },
+    });
+    expect(signedUp.error).toBeNull();
+    expect(signedUp.data.session?.access_token).toEqual(expect.any(String));
+    const userId = signedUp.data.user?.id;
+    const [profile] = await db.sql`select time_zone from public.profiles where user_id = ${userId ?? ""}`;
+    expect(profile.time_zone).toBe("Europe/Lisbon");
+
+    const again = await client(auth.url, "sb-signup-again").auth.signUp({ email, password: PASSWORD });
+    expect(again.error?.code).toBe("user_already_exists");
+    const weak = await client(auth.url, "sb-signup-weak").auth.signUp({
+      email: `w${email}`,
+      password: "12345",
+    });
+    expect(weak.error?.code).toBe("weak_password");
+
+    // Reset: the same answer for a stranger; a mailed link for the user.
+    const stranger = await supabase.auth.resetPasswordForEmail("nobody@example.test", {
+      redirectTo: "http://page.test/",
+    });
+    expect(stranger.error).toBeNull();
+    expect(auth.service.mailbox).toEqual([]);
+    await supabase.auth.resetPasswordForEmail(email, { redirectTo: "http://page.test/" });
+    const [mail] = auth.service.mailbox;
+    expect(mail).toMatchObject({ to: email, kind: "recovery" });
+    const opened = await fetch(mail.link, { redirect: "manual" });
+    expect(opened.status).toBe(303);
+    const landing = new URL(opened.headers.get("location") ?? "");
+    expect(landing.origin + landing.pathname).toBe("http://page.test/");
+    const fragment = new URLSearchParams(landing.hash.slice(1));
+    expect(fragment.get("type")).toBe("recovery");
+    expect((await fetch(mail.link, { redirect: "manual" })).status).toBe(403); // used once
+
+    const recovering = client(auth.url, "sb-recovering");
+    const set = await recovering.auth.setSession({
+      access_token: fragment.get("access_token") ?? "",
+      refresh_token: fragment.get("refresh_token") ?? "",
+    });
+    expect(set.error).toBeNull();
+    expect((await recovering.auth.updateUser({ password: "a new password" })).error).toBeNull();
+    const old = await client(auth.url, "sb-old").auth.signInWithPassword({ email, password: PASSWORD });
+    expect(old.error?.code).toBe("invalid_credentials");
+    const fresh = await client(auth.url, "sb-new").auth.signInWithPassword({
+      email,
+      password: "a new password",
+    });
+    expect(fresh.error).toBeNull();
+  } finally {
+    await auth.close();
+  }
+});

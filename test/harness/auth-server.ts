@@ -10,7 +10,15 @@
  * - `POST /auth/v1/token?grant_type=password` (`{ email, password }`) and `grant_type=refresh_token`
  *   (`{ refresh_token }`) → a session `{ access_token, token_type, expires_in, expires_at, refresh_token, user }`;
  *   400 `invalid_credentials`, `refresh_token_not_found`, `refresh_token_already_used`;
- * - `POST /auth/v1/logout?scope=global|local|others` — ends sessions, 204.
+ * - `POST /auth/v1/logout?scope=global|local|others` — ends sessions, 204;
+ * - `POST /auth/v1/signup` (`{ email, password, data }`) — a new user, confirmed at once (as a project with
+ *   "Confirm email" off; `data` becomes `user_metadata`) → a session; 422 `user_already_exists`,
+ *   422 `weak_password` (under 6 characters), 400 `validation_failed` (no email or password);
+ * - `POST /auth/v1/recover?redirect_to=…` (`{ email }`) — 200 `{}` whether or not the address is known; a
+ *   known one gets a recovery "mail" in {@link AuthService.mailbox} whose link is
+ *   `GET /auth/v1/verify?token=…&type=recovery&redirect_to=…` → 303 to `redirect_to#access_token=…&type=recovery`
+ *   (the implicit flow supabase-js follows: it signs the user in and emits `PASSWORD_RECOVERY`);
+ * - `PUT  /auth/v1/user` (`{ password }` and/or `{ data }`) — Bearer → the updated user.
  *
  * Errors use GoTrue's two shapes: `{ code: <status>, error_code, msg }`, or `{ code: <error_code>, message }`
  * when the request sends `X-Supabase-Api-Version: 2024-01-01` (as supabase-js does).
@@ -109,6 +117,15 @@ export interface AuthService {
   revokeSessions(userId: string): void;
   /** The last 1,000 requests served, as `METHOD /path` (tests check which endpoints a client used). */
   requests: string[];
+  /** Mails Auth would have sent (recovery links), newest last. */
+  mailbox: AuthMail[];
+}
+
+export interface AuthMail {
+  to: string;
+  kind: "recovery";
+  /** The link in the mail: open it to sign in and set a new password. */
+  link: string;
 }
 
 interface SigningKey {
@@ -135,9 +152,9 @@ interface StoredSession {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 class AuthApiError extends Error {
-  readonly status: 400 | 401 | 403 | 404;
+  readonly status: 400 | 401 | 403 | 404 | 422;
   readonly errorCode: string;
-  constructor(status: 400 | 401 | 403 | 404, errorCode: string, message: string) {
+  constructor(status: 400 | 401 | 403 | 404 | 422, errorCode: string, message: string) {
     super(message);
     this.status = status;
     this.errorCode = errorCode;
@@ -168,6 +185,19 @@ async function newSigningKey(signing: AuthSigning, generation: number): Promise<
 const passwordGrant = z.object({ email: z.string().min(1), password: z.string().min(1) });
 const refreshGrant = z.object({ refresh_token: z.string().min(1) });
 const logoutScope = z.enum(["global", "local", "others"]).default("global");
+const signUpBody = z.object({
+  email: z.string().min(1),
+  password: z.string().min(1),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+const recoverBody = z.object({ email: z.string().min(1) });
+const updateUserBody = z.object({
+  password: z.string().min(1).optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+/** GoTrue's default minimum password length. */
+const MIN_PASSWORD_CHARS = 6;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 export async function createAuthService(options: AuthServiceOptions): Promise<AuthService> {
   const { signing, issuer, sql, accessTokenTtlSeconds = 3600, basePath = "/auth/v1" } = options;
@@ -354,6 +384,8 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
   }
 
   const requests: string[] = [];
+  const mailbox: AuthMail[] = [];
+  const recoveryTokens = new Map<string, string>();
   const app = new Hono().basePath(basePath);
   app.use("*", async function logRequest(c, next) {
     requests.push(`${c.req.method} ${c.req.path}`);
@@ -385,6 +417,89 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     }
     throw new AuthApiError(400, "validation_failed", "unsupported_grant_type");
   });
+  app.post("/signup", async (c) => {
+    const parsed = signUpBody.safeParse(await jsonBody(c));
+    if (!parsed.success) throw new AuthApiError(400, "validation_failed", "Signup requires a valid password");
+    const { email, password, data = {} } = parsed.data;
+    if (!EMAIL.test(email)) {
+      throw new AuthApiError(400, "validation_failed", "Unable to validate email address: invalid format");
+    }
+    if (password.length < MIN_PASSWORD_CHARS) {
+      throw new AuthApiError(
+        422,
+        "weak_password",
+        `Password should be at least ${MIN_PASSWORD_CHARS} characters.`,
+      );
+    }
+    if ([...users.values()].some((user) => user.email === email.toLowerCase())) {
+      throw new AuthApiError(422, "user_already_exists", "User already registered");
+    }
+    await service.createUser({ email, password, userMetadata: data });
+    return c.json(await signIn(email, password));
+  });
+  app.post("/recover", async (c) => {
+    const parsed = recoverBody.safeParse(await jsonBody(c));
+    if (!parsed.success) throw new AuthApiError(400, "validation_failed", "email is required");
+    const user = [...users.values()].find((candidate) => candidate.email === parsed.data.email.toLowerCase());
+    if (user !== undefined) {
+      const token = randomBytes(16).toString("hex");
+      recoveryTokens.set(token, user.id);
+      const link = new URL(`${issuer}/verify`);
+      link.searchParams.set("token", token);
+      link.searchParams.set("type", "recovery");
+      link.searchParams.set("redirect_to", c.req.query("redirect_to") ?? "");
+      mailbox.push({ to: user.email, kind: "recovery", link: link.href });
+    }
+    // Known or not, the same answer: the address book is not for guessing.
+    return c.json({});
+  });
+  app.get("/verify", async (c) => {
+    const userId = recoveryTokens.get(c.req.query("token") ?? "");
+    const user = userId === undefined ? undefined : await findUser(userId);
+    const redirectTo = c.req.query("redirect_to") ?? "";
+    if (c.req.query("type") !== "recovery" || user === undefined || redirectTo === "") {
+      throw new AuthApiError(403, "otp_expired", "Email link is invalid or has expired");
+    }
+    recoveryTokens.delete(c.req.query("token") ?? "");
+    const session: StoredSession = {
+      id: randomUUID(),
+      userId: user.id,
+      refreshToken: "",
+      usedRefreshTokens: new Set(),
+      revoked: false,
+    };
+    newRefreshToken(session);
+    sessions.set(session.id, session);
+    const issued = await issueSession(user, session);
+    const fragment = new URLSearchParams({
+      access_token: issued.access_token,
+      expires_at: String(issued.expires_at),
+      expires_in: String(issued.expires_in),
+      refresh_token: issued.refresh_token,
+      token_type: "bearer",
+      type: "recovery",
+    });
+    return c.redirect(`${redirectTo.split("#")[0]}#${fragment}`, 303);
+  });
+  app.put("/user", async (c) => {
+    const { user } = await authenticate(c.req.header("authorization"));
+    const parsed = updateUserBody.safeParse(await jsonBody(c));
+    if (!parsed.success) throw new AuthApiError(400, "validation_failed", "password or data expected");
+    const stored = users.get(user.id) ?? user;
+    if (parsed.data.password !== undefined) {
+      if (parsed.data.password.length < MIN_PASSWORD_CHARS) {
+        throw new AuthApiError(
+          422,
+          "weak_password",
+          `Password should be at least ${MIN_PASSWORD_CHARS} characters.`,
+        );
+      }
+      stored.passwordHash = hashPassword(parsed.data.password);
+    }
+    if (parsed.data.data !== undefined) stored.userMetadata = { ...stored.userMetadata, ...parsed.data.data };
+    users.set(stored.id, stored);
+    return c.json(userJson(stored));
+  });
   app.post("/logout", async (c) => {
     const { claims } = await authenticate(c.req.header("authorization"));
     const scope = logoutScope.safeParse(c.req.query("scope"));
@@ -397,10 +512,11 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     return c.body(null, 204);
   });
 
-  return {
+  const service: AuthService = {
     app,
     issuer,
     requests,
+    mailbox,
     async createUser({ email, password, id = randomUUID(), userMetadata = {} }) {
       const user: StoredUser = {
         id,
@@ -430,6 +546,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
       for (const session of sessions.values()) if (session.userId === userId) session.revoked = true;
     },
   };
+  return service;
 }
 
 export interface RunningAuthServer {

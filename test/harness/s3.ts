@@ -27,6 +27,18 @@ export interface S3Endpoint {
   stop(): Promise<void>;
 }
 
+const BROWSER_CORS = `<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>HEAD</AllowedMethod>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>600</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>`;
+
 /** Starts s3rver with the `recordings` and `clips` buckets. */
 export async function startS3(options: { port?: number; directory?: string } = {}): Promise<S3Endpoint> {
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), "giggles-s3-")));
@@ -36,7 +48,9 @@ export async function startS3(options: { port?: number; directory?: string } = {
     port,
     silent: true,
     directory,
-    configureBuckets: Object.values(BUCKETS).map((name) => ({ name })),
+    // The page PUTs recordings and plays clips straight from storage (presigned URLs), from another
+    // origin: allow it, as a project's Storage does.
+    configureBuckets: Object.values(BUCKETS).map((name) => ({ name, configs: [BROWSER_CORS] })),
   });
   await server.run();
   const endpoint = `http://127.0.0.1:${port}`;

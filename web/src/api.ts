@@ -31,6 +31,29 @@ const limitlessStatusSchema = z
   .loose();
 
 export type { Day, ReprocessProgress };
+
+/** `POST /recordings` and `POST /recordings/parts` (supabase/functions/recordings). */
+export interface RecordingBody {
+  startedAt: string;
+  endedAt: string;
+  format: "wav" | "ogg-opus";
+  sizeBytes: number;
+  source?: string;
+}
+const partsPlanSchema = z.object({
+  maxPartBytes: z.number(),
+  parts: z.array(z.object({ startedAt: z.string(), endedAt: z.string(), estimatedBytes: z.number() })),
+});
+const registeredSchema = z.object({
+  recordingId: z.string(),
+  uploadUrl: z.string(),
+  uploadHeaders: z.record(z.string(), z.string()),
+  uploadExpiresAt: z.string(),
+  localDate: z.string(),
+});
+const confirmedSchema = z.object({ recordingId: z.string(), status: z.string() });
+export type PartsPlan = z.infer<typeof partsPlanSchema>;
+export type RegisteredRecording = z.infer<typeof registeredSchema>;
 export { ApiError };
 export type Laugh = LaughEvent;
 export type LimitlessKeyStatus = z.infer<typeof limitlessStatusSchema>;
@@ -93,6 +116,9 @@ export function createApi({
       call(reprocessAcceptedSchema, "POST", "me/reprocess", { from, to }),
     reprocessProgress: (id: string) => call(reprocessProgressSchema, "GET", `me/reprocess/${q(id)}`),
     processToday: () => call(processTodaySchema, "POST", "me/process-today"),
+    planParts: (body: RecordingBody) => call(partsPlanSchema, "POST", "recordings/parts", body),
+    registerRecording: (body: RecordingBody) => call(registeredSchema, "POST", "recordings", body),
+    confirmUpload: (id: string) => call(confirmedSchema, "POST", `recordings/${q(id)}/uploaded`),
     deleteAllData: () => call(dataDeletedSchema, "DELETE", "me/data", { confirm: DELETE_ALL_CONFIRMATION }),
     /**
      * The Limitless key (the `limitless-key` function: GET status, PUT { apiKey }, DELETE). undefined when

@@ -93,7 +93,10 @@ export async function dayView(
   date: string,
   { timeZone, now }: DayViewOptions,
 ): Promise<HTMLElement> {
-  const [{ events, summary }, { days }] = await Promise.all([api.laughs(date), api.days(date, date)]);
+  const [{ events, summary, timeZone: livedIn }, { days }] = await Promise.all([
+    api.laughs(date),
+    api.days(date, date),
+  ]);
   const day: Day | undefined = days[0];
   const clips = createClipUrls(events, async () => (await api.laughs(date)).events, { now });
   let laughs = events;
@@ -153,7 +156,8 @@ export async function dayView(
       dayLink(1, "Next day →"),
     ),
     el("h2", { id: "day-title" }, formatDate(date)),
-    el("p", { class: "hint" }, `Times in ${timeZone}.`),
+    // The zone this day was lived in (a later zone change does not move it).
+    el("p", { class: "hint", "data-testid": "day-zone" }, `Times in ${livedIn}.`),
     dayStateNotice({ day, summary, laughs: events.length, isToday: date === today, api }),
     totals,
     charts,

@@ -12,6 +12,7 @@ import { daysView } from "./days-view.ts";
 import { button, el, replaceChildren } from "./dom.ts";
 import { settingsView } from "./settings-view.ts";
 import { signInView } from "./sign-in-view.ts";
+import { uploadView } from "./upload-view.ts";
 import "./style.css";
 
 const main = document.getElementById("main")!;
@@ -20,6 +21,8 @@ const DATE_ROUTE = /^#\/day\/(\d{4}-\d{2}-\d{2})$/;
 const DAYS_ROUTE = /^#\/days\/(\d{4}-\d{2}-\d{2})$/;
 
 async function start(): Promise<void> {
+  // A password-reset link lands here as #access_token=…&type=recovery (read before supabase-js clears it).
+  let recovering = new URLSearchParams(window.location.hash.slice(1)).get("type") === "recovery";
   const config = await loadConfig();
   const supabase = createClient(config.supabaseUrl, config.anonKey);
   const api = createApi({
@@ -48,9 +51,16 @@ async function start(): Promise<void> {
       replaceChildren(main, signInView(supabase));
       return;
     }
+    if (recovering) {
+      // Arrived by a password-reset link: signed in, and asked for the new password first.
+      recovering = false;
+      replaceChildren(main, signInView(supabase, "new-password"));
+      return;
+    }
     replaceChildren(
       account,
       el("span", { class: "email" }, session.user.email ?? ""),
+      el("a", { href: "#/upload" }, "Upload"),
       el("a", { href: "#/settings" }, "Settings"),
       button("Sign out", () => void supabase.auth.signOut()),
     );
@@ -61,6 +71,7 @@ async function start(): Promise<void> {
     const days = DAYS_ROUTE.exec(hash);
     if (day !== null) await show(() => dayView(api, day[1], { timeZone: zone }));
     else if (days !== null) await show(() => daysView(api, zone, days[1]));
+    else if (hash === "#/upload") await show(async () => uploadView(api, { timeZone: zone }));
     else if (hash === "#/settings")
       await show(() =>
         settingsView(api, zone, (changed) => {
@@ -70,10 +81,13 @@ async function start(): Promise<void> {
     else await show(() => daysView(api, zone));
   };
 
-  supabase.auth.onAuthStateChange((_event, next) => {
+  supabase.auth.onAuthStateChange((event, next) => {
     const changedUser = next?.user.id !== session?.user.id;
     session = next;
-    if (changedUser) {
+    if (event === "PASSWORD_RECOVERY") {
+      recovering = true;
+      void route();
+    } else if (changedUser) {
       timeZone = undefined;
       void route();
     }

@@ -90,3 +90,27 @@ export function failureSentence(reason: string): string {
 export function failureSentences(reasons: readonly string[]): string[] {
   return [...new Set((reasons.length === 0 ? [""] : reasons).map(failureSentence))];
 }
+
+/** Sentence per Supabase Auth error code (`AuthError.code`). */
+export const AUTH_ERROR_SENTENCES: Readonly<Record<string, string>> = Object.freeze({
+  invalid_credentials: "The email or the password is wrong.",
+  user_already_exists: "There is already an account with this email. Sign in, or reset the password.",
+  email_exists: "There is already an account with this email. Sign in, or reset the password.",
+  weak_password: "Choose a longer password: at least 6 characters.",
+  validation_failed: "Check the email address and the password.",
+  email_address_invalid: "Check the email address.",
+  over_request_rate_limit: "Too many attempts. Wait a minute and try again.",
+  over_email_send_rate_limit: "Too many mails were sent to this address. Wait a while and try again.",
+  email_not_confirmed: "Confirm your email first: open the link in the mail we sent.",
+  signup_disabled: "New accounts are not open on this server.",
+  otp_expired: "This link has expired or was already used. Ask for a new one.",
+  same_password: "Choose a password other than your old one.",
+});
+
+/** The sentence for a Supabase Auth error (by its code; never its raw message). */
+export function authErrorSentence(code: string | undefined): string {
+  return (
+    (code === undefined ? undefined : AUTH_ERROR_SENTENCES[code]) ??
+    "Sign-in did not work. Try again in a moment."
+  );
+}

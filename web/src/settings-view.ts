@@ -25,7 +25,7 @@ function timeZoneForm(api: Api, timeZone: string, onChanged: (zone: string) => v
     el(
       "p",
       { class: "hint" },
-      "Your days are cut at midnight in this zone. A change applies to recordings made from now on; days already recorded keep their dates.",
+      "Your days are cut at midnight in this zone. A change applies from now on: recordings made before it keep the zone they were made in, and days already recorded keep their dates and times.",
     ),
     el("label", { for: "time-zone" }, "Time zone"),
     input,

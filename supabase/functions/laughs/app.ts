@@ -105,11 +105,12 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
     const { timeZone, events, summary, warned } = await asUser(sql, user, async (tx) => {
       const [profile] = await tx<{ time_zone: string }[]>`select time_zone from public.profiles`;
       if (profile === undefined) return { timeZone: undefined, events: [], summary: undefined, warned: 0 };
-      // The day is the recordings' local_date (as daily_summary counts it), and only the events of the
+      // The day is the recordings' local_date (as daily_summary counts it), its times in the zone each
+      // recording was lived in (a later zone change does not move them), and only the events of the
       // model version that last completed each recording (a reprocess must not show laughs twice).
       const events = await tx<EventRow[]>`
         select e.id, e.starts_at, e.ends_at,
-               to_char(e.starts_at at time zone ${profile.time_zone}, 'HH24:MI:SS') as local_time,
+               to_char(e.starts_at at time zone r.time_zone, 'HH24:MI:SS') as local_time,
                e.end_offset_ms - e.start_offset_ms as duration_ms,
                e.peak_probability, e.mean_probability, e.class_name, e.note, e.clip_object_key
         from public.laughter_events e
@@ -122,7 +123,11 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
       const [warned] = await tx<{ n: number }[]>`
         select count(*)::int as n from public.recordings
         where local_date = ${date}::date and decode_warning is not null`;
-      return { timeZone: profile.time_zone, events, summary, warned: warned.n };
+      // The day's own zone (the one its recordings were lived in), not today's profile zone.
+      const [lived] = await tx<{ time_zone: string }[]>`
+        select time_zone from public.recordings where local_date = ${date}::date
+        order by started_at limit 1`;
+      return { timeZone: lived?.time_zone ?? profile.time_zone, events, summary, warned: warned.n };
     });
     if (timeZone === undefined) throw profileNotFound();
 

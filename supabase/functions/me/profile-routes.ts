@@ -2,8 +2,8 @@
  * @module
  * `GET /me/profile` → `{ timeZone, createdAt, limitlessKey }` (`limitlessKey`: none | valid | invalid |
  * forbidden, from `user_api.limitless_key_state()`); `PUT /me/profile` `{ timeZone }` → `{ timeZone }`
- * (400 INVALID_TIME_ZONE). Re-dating rule: a zone change applies to recordings registered from then on;
- * days already recorded keep their dates.
+ * (400 INVALID_TIME_ZONE). Zone rule: a zone change applies from now on; a recording is dated in the
+ * zone in effect when it started, and days already recorded keep their zone and dates.
  */
 
 import type { z } from "zod";

@@ -49,6 +49,7 @@ import {
   parseJson,
 } from "../_shared/http-error.ts";
 import { s3Credentials } from "../_shared/s3.ts";
+import { userApiCors } from "../_shared/user-api-cors.ts";
 import { requireUser, type UserVariables, type UserVerifier } from "../_shared/user-auth.ts";
 import type { RecordingsConfig } from "./config.ts";
 import { planParts, type SplitPlan, SplitPlanError } from "./split-plan.ts";
@@ -162,6 +163,8 @@ export function createRecordingsApp({ config, sql, verifyUser, fetch: doFetch = 
   const app = new Hono<{ Variables: UserVariables }>().basePath("/recordings");
   app.onError(createErrorHandler("recordings"));
   app.notFound(notFound);
+  // The page uploads from its own origin (README "Hosting the page").
+  app.use("*", userApiCors());
   app.use("*", requireUser(verifyUser));
 
   app.post("/parts", limitRegistrationBody, async (c) =>
