@@ -428,6 +428,36 @@ $$;
 
 
 --
+-- Name: profiles_record_time_zone(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.profiles_record_time_zone() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    insert into public.profile_time_zones (user_id, time_zone, effective_from)
+    values (new.user_id, new.time_zone, '-infinity')
+    on conflict (user_id, effective_from) do update set time_zone = excluded.time_zone;
+  elsif new.time_zone is distinct from old.time_zone then
+    insert into public.profile_time_zones (user_id, time_zone, effective_from)
+    values (new.user_id, new.time_zone, pg_catalog.now())
+    on conflict (user_id, effective_from) do update set time_zone = excluded.time_zone;
+  end if;
+  return null;
+end
+$$;
+
+
+--
+-- Name: FUNCTION profiles_record_time_zone(); Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON FUNCTION private.profiles_record_time_zone() IS 'AFTER INSERT or UPDATE OF time_zone on profiles: appends the zone to profile_time_zones.';
+
+
+--
 -- Name: profiles_validate_time_zone(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -495,7 +525,10 @@ declare
   zone text;
 begin
   if tg_op = 'INSERT' or new.user_id is distinct from old.user_id then
-    select p.time_zone into zone from public.profiles p where p.user_id = new.user_id;
+    zone := coalesce(
+      private.time_zone_at(new.user_id, new.started_at),
+      (select p.time_zone from public.profiles p where p.user_id = new.user_id)
+    );
     if zone is null then
       raise exception 'PROFILE_NOT_FOUND: user % has no profile', new.user_id using errcode = '23503';
     end if;
@@ -640,6 +673,28 @@ begin
   return case when job.status = 'dead' then 'retried' else 'requeued' end;
 end
 $$;
+
+
+--
+-- Name: time_zone_at(uuid, timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.time_zone_at(user_id uuid, at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select z.time_zone from public.profile_time_zones z
+  where z.user_id = time_zone_at.user_id and z.effective_from <= time_zone_at.at
+  order by z.effective_from desc
+  limit 1
+$$;
+
+
+--
+-- Name: FUNCTION time_zone_at(user_id uuid, at timestamp with time zone); Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON FUNCTION private.time_zone_at(user_id uuid, at timestamp with time zone) IS 'The user''s time zone in effect at an instant (profile_time_zones).';
 
 
 --
@@ -2700,7 +2755,7 @@ END) STORED,
 -- Name: TABLE recordings; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.recordings IS 'One row per uploaded audio object (bucket `recordings`). local_date/time_zone are set by trigger from started_at and the owner''s profile zone at insert time. status: uploading (registered, audio not yet confirmed in storage), pending (waiting for its day''s sweep), queued, processing, done, failed (dead-lettered).';
+COMMENT ON TABLE public.recordings IS 'One row per uploaded audio object (bucket `recordings`). local_date/time_zone are set by trigger from started_at and the owner''s zone in effect at started_at (profile_time_zones). status: uploading (registered, audio not yet confirmed in storage), pending (waiting for its day''s sweep), queued, processing, done, failed (dead-lettered).';
 
 
 --
@@ -2728,7 +2783,7 @@ COMMENT ON COLUMN public.recordings.ended_at IS 'UTC instant the audio ends (> s
 -- Name: COLUMN recordings.time_zone; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.recordings.time_zone IS 'The profile zone used to compute local_date (frozen at insert).';
+COMMENT ON COLUMN public.recordings.time_zone IS 'The zone the recording was lived in (the profile''s zone in effect at started_at), frozen at insert; local_date is cut in it.';
 
 
 --
@@ -2939,6 +2994,24 @@ ALTER TABLE public.laughter_event_deletions ALTER COLUMN id ADD GENERATED ALWAYS
     NO MAXVALUE
     CACHE 1
 );
+
+
+--
+-- Name: profile_time_zones; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.profile_time_zones (
+    user_id uuid NOT NULL,
+    time_zone text NOT NULL,
+    effective_from timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: TABLE profile_time_zones; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.profile_time_zones IS 'Every time zone a user has had and from when (-infinity for the first): recordings are dated in the zone in effect when they started (private.time_zone_at).';
 
 
 --
@@ -3246,6 +3319,14 @@ ALTER TABLE ONLY public.laughter_events
 
 
 --
+-- Name: profile_time_zones profile_time_zones_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.profile_time_zones
+    ADD CONSTRAINT profile_time_zones_pkey PRIMARY KEY (user_id, effective_from);
+
+
+--
 -- Name: profiles profiles_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3479,6 +3560,13 @@ CREATE TRIGGER limitless_keys_touch_updated_at BEFORE UPDATE ON private.limitles
 
 
 --
+-- Name: profiles profiles_record_time_zone; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER profiles_record_time_zone AFTER INSERT OR UPDATE OF time_zone ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.profiles_record_time_zone();
+
+
+--
 -- Name: profiles profiles_touch_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3571,6 +3659,14 @@ ALTER TABLE ONLY public.laughter_event_deletions
 
 ALTER TABLE ONLY public.laughter_events
     ADD CONSTRAINT laughter_events_recording_fkey FOREIGN KEY (recording_id, user_id) REFERENCES public.recordings(id, user_id) ON DELETE CASCADE;
+
+
+--
+-- Name: profile_time_zones profile_time_zones_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.profile_time_zones
+    ADD CONSTRAINT profile_time_zones_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(user_id) ON DELETE CASCADE;
 
 
 --
@@ -3696,6 +3792,19 @@ CREATE POLICY laughter_events_select_own ON public.laughter_events FOR SELECT TO
 --
 
 CREATE POLICY laughter_events_update_own ON public.laughter_events FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
+
+
+--
+-- Name: profile_time_zones; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.profile_time_zones ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: profile_time_zones profile_time_zones_select_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY profile_time_zones_select_own ON public.profile_time_zones FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 
 --
