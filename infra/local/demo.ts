@@ -60,6 +60,18 @@ if (files.length === 0) {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const plural = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
+const WINDOW_STATE_WORDS: Record<string, string> = {
+  downloaded: "downloaded",
+  no_audio: "without audio",
+  pending: "still to fetch",
+  failed: "failed",
+};
+/** "8 downloaded, 4 without audio" for a window state → count map. */
+const countsText = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([state, n]) => `${n} ${WINDOW_STATE_WORDS[state] ?? state}`)
+    .join(", ");
 /** The stand-in's windows are 2 hours (Limitless' maximum). */
 const WINDOW_MS = 2 * 3600 * 1000;
 interface WindowFile {
@@ -137,7 +149,7 @@ try {
         acc[w.state] = (acc[w.state] ?? 0) + 1;
         return acc;
       }, {});
-      console.log(`  ${user.name}'s windows: ${JSON.stringify(counts)}`);
+      console.log(`  ${user.name}'s windows: ${countsText(counts)}`);
     }
   }
 
@@ -168,17 +180,19 @@ try {
   }
   if (uploadMode) console.log(`uploads took ${seconds(Date.now() - uploadStarted)}`);
 
-  let lastLine = "";
-  const night = await runNight(stack, {
-    now,
-    onProgress: (jobs) => {
-      const line = `queue: ${JSON.stringify(jobs)}`;
-      if (line !== lastLine) console.log(line);
-      lastLine = line;
-    },
-  });
+  // One line for the night: what was waiting (queued at arrival, or by this sweep), what ran, how long.
+  const [waiting] = await stack.sql<{ n: number }[]>`
+    select count(*)::int as n from queue.jobs where kind = 'detect' and status in ('queued', 'processing')`;
+  const night = await runNight(stack, { now });
+  const [ran] = await stack.sql<{ done: number; failed: number; days: number }[]>`
+    select count(*) filter (where j.status = 'done')::int as done,
+           count(*) filter (where j.status = 'dead')::int as failed,
+           count(distinct (r.user_id, r.local_date))::int as days
+    from queue.jobs j join public.recordings r on r.id = j.recording_id where j.kind = 'detect'`;
   console.log(
-    `night: swept ${night.daysSwept} user-days, ${night.jobsEnqueued} jobs, ${night.dispatchCalls} dispatch calls, ${seconds(night.wallMs)}`,
+    `night: ${plural(ran.done, "recording")} of ${plural(ran.days, "user-day")} processed, ${ran.failed} failed ` +
+      `(${waiting.n} queued as they arrived, ${night.jobsEnqueued} by the sweep of ${plural(night.daysSwept, "finished day")}), ` +
+      `${plural(night.dispatchCalls, "dispatch call")}, ${seconds(night.wallMs)}`,
   );
 
   /**
@@ -219,15 +233,20 @@ try {
     };
     reportUsers.push(reportUser);
     const { events: laughs, summary } = await fetchLaughs(stack, user, yesterday);
-    console.log(`\n${user.name}'s laughs on ${yesterday} (${user.timeZone}): ${JSON.stringify(summary)}`);
+    console.log(
+      `\n${user.name}'s laughs on ${yesterday} (${user.timeZone}): ${plural(summary.laughs, "laugh")}, ` +
+        `${summary.laughSeconds.toFixed(1)} s of laughing, ${plural(summary.recordingsDone, "recording")} processed` +
+        (summary.recordingsFailed > 0 ? `, ${summary.recordingsFailed} failed` : ""),
+    );
     for (const laugh of laughs) {
       // The clip's object key is the presigned URL's path after /<bucket>/.
       const clipKey =
         laugh.clipUrl === null
           ? "(no clip)"
           : decodeURIComponent(new URL(laugh.clipUrl).pathname.split("/").slice(2).join("/"));
+      const sourceFile = await sourceFileOfClip(user.id, user.timeZone, yesterday, clipKey);
       console.log(
-        `  ${laugh.localTime}  ${(laugh.durationMs / 1000).toFixed(1).padStart(5)} s  peak ${laugh.peakProbability.toFixed(2)}  ${laugh.className.padEnd(16)}  ${clipKey}`,
+        `  ${laugh.localTime}  ${(laugh.durationMs / 1000).toFixed(1).padStart(5)} s  peak ${laugh.peakProbability.toFixed(2)}  ${sourceFile.padEnd(22)}  ${clipKey}`,
       );
       // The clip's key is <user>/<recording>/<offset>.wav; copy its bytes now, before the stack stops.
       let clip: Uint8Array | null = null;
@@ -242,7 +261,7 @@ try {
         peakProbability: laugh.peakProbability,
         meanProbability: laugh.meanProbability,
         className: laugh.className,
-        sourceFile: await sourceFileOfClip(user.id, user.timeZone, yesterday, clipKey),
+        sourceFile,
         clip,
       });
     }

@@ -9,7 +9,7 @@
  * Used by `npm run demo`, `npm run stack` and the e2e test.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -20,7 +20,7 @@ import { freePort } from "../../test/harness/free-port.ts";
 import { type HttpProcess, startHttpProcess } from "../../test/harness/http-process.ts";
 import { type LimitlessStandIn, startLimitlessServer } from "../../test/harness/limitless-server.ts";
 import {
-  buildTemplateCluster,
+  cachedTemplateCluster,
   type RunningCluster,
   startClusterFromTemplate,
   startExistingCluster,
@@ -32,6 +32,8 @@ import { type IngestSummary, ingestSummarySchema } from "./limitless-night.ts";
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 /** The built page (`npm run build:web`). */
 export const WEB_DIST_DIR = join(REPO_ROOT, "web/dist");
+/** The PostgreSQL template the stack starts from, kept while the migrations stay the same. */
+const TEMPLATE_CACHE_DIR = join(REPO_ROOT, ".tmp/pg-template");
 /** Where `npm run stack -- --keep` keeps its data, and where the token and night commands find it. */
 export const KEPT_STACK_DIR = join(REPO_ROOT, ".tmp/stack");
 
@@ -215,10 +217,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (pgDir !== undefined && existsSync(join(pgDir, "PG_VERSION"))) {
       db = await startExistingCluster(pgDir);
     } else {
-      const templateDir = await buildTemplateCluster();
-      cleanups.push(() => rmSync(templateDir, { recursive: true, force: true }));
-      step("PostgreSQL 15 template built (platform mirror + migrations)");
-      db = await startClusterFromTemplate(templateDir, { dataDir: pgDir });
+      // Kept between runs while the migrations stay the same (building it is the slowest step).
+      const template = await cachedTemplateCluster(TEMPLATE_CACHE_DIR);
+      step(
+        template.built
+          ? "PostgreSQL 15 template built (platform mirror + migrations; kept in .tmp/pg-template)"
+          : "PostgreSQL 15 template reused from .tmp/pg-template",
+      );
+      db = await startClusterFromTemplate(template.dir, { dataDir: pgDir });
     }
     cleanups.push(() => db.stop({ keepData: dataDir !== undefined }));
     step(`PostgreSQL 15 + pg_cron up on port ${db.port}`);

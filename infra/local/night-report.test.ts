@@ -49,12 +49,18 @@ describe("renderNightReport", () => {
     expect(html).toContain(`src="data:audio/wav;base64,${Buffer.from(clip).toString("base64")}"`);
     expect(html.match(/<audio /g)).toHaveLength(1);
     expect(html).toContain("<em>no clip</em>");
-    expect(html).toContain("<td>Giggle</td>");
+    expect(html).toContain('<td data-label="label">Giggle</td>');
     expect(html).toContain("left:50.000%");
     expect(html).toContain("left:75.000%");
     expect(html).toContain("2 laughs, 3.5 s of laughter, in 3 recordings.");
     // Self-contained: nothing fetched from anywhere.
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
+  it("players show their length before they are pressed; rows stack at phone width", () => {
+    expect(html).toMatch(/<audio controls preload="metadata" aria-label="Clip of [0-9:]+, [0-9.]+ s"/);
+    expect(html).toContain("@media (max-width:40rem)");
+    expect(html).toContain("td::before{content:attr(data-label)");
   });
 
   it("escapeHtml covers the five HTML specials", () => {

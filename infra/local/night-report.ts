@@ -76,14 +76,15 @@ function laughRow(laugh: ReportLaugh): string {
   const player =
     laugh.clip === null
       ? "<em>no clip</em>"
-      : `<audio controls preload="none" src="data:audio/wav;base64,${Buffer.from(laugh.clip).toString("base64")}"></audio>`;
+      : // The clip is in the file (no network): preload its metadata so the player shows its length.
+        `<audio controls preload="metadata" aria-label="Clip of ${escapeHtml(laugh.localTime)}, ${(laugh.durationMs / 1000).toFixed(1)} s" src="data:audio/wav;base64,${Buffer.from(laugh.clip).toString("base64")}"></audio>`;
   return `<tr>
-  <td>${escapeHtml(laugh.localTime)}</td>
-  <td>${(laugh.durationMs / 1000).toFixed(1)} s</td>
-  <td>${laugh.peakProbability.toFixed(2)} / ${laugh.meanProbability.toFixed(2)}</td>
-  <td>${escapeHtml(laugh.className)}</td>
-  <td class="file">${escapeHtml(laugh.sourceFile)}</td>
-  <td>${player}</td>
+  <td data-label="local time">${escapeHtml(laugh.localTime)}</td>
+  <td data-label="length">${(laugh.durationMs / 1000).toFixed(1)} s</td>
+  <td data-label="peak / mean">${laugh.peakProbability.toFixed(2)} / ${laugh.meanProbability.toFixed(2)}</td>
+  <td data-label="label">${escapeHtml(laugh.className)}</td>
+  <td data-label="source file" class="file">${escapeHtml(laugh.sourceFile)}</td>
+  <td data-label="clip">${player}</td>
 </tr>`;
 }
 
@@ -121,6 +122,15 @@ audio{width:14rem;max-width:100%}
 .ticks{position:relative;height:1.2rem;font-size:.75rem;color:#666}
 .ticks span{position:absolute;transform:translateX(-50%)}
 .ticks span:first-child{transform:none}.ticks span:last-child{transform:translateX(-100%)}
+@media (max-width:40rem){
+body{padding:.6rem}
+table,tbody,tr,td{display:block;width:auto}
+thead{display:none}
+tr{border-bottom:1px solid #ccd;padding:.4rem 0}
+td{border:none;padding:.15rem 0}
+td::before{content:attr(data-label) ": ";color:#666;font-size:.8rem}
+audio{width:100%}
+}
 </style>
 </head>
 <body>

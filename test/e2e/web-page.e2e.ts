@@ -384,6 +384,37 @@ describe("the page", () => {
     await context.close();
   });
 
+  it("a 100-laugh day renders with no storage request before play (its render time is printed)", async () => {
+    const [{ n: had }] = await stack.sql`
+      select count(*)::int as n from public.laughter_events where user_id = ${ben.id}`;
+    // Ben's one processed day gets more laughs, 1 s apart, with clip keys that exist nowhere (none is fetched).
+    await stack.sql`
+      insert into public.laughter_events (user_id, recording_id, starts_at, ends_at, start_offset_ms, end_offset_ms,
+                                          peak_probability, mean_probability, class_id, class_name,
+                                          clip_object_key, model_version)
+      select r.user_id, r.id, r.started_at + i * interval '1 second', r.started_at + i * interval '1 second' + interval '800 milliseconds',
+             i * 1000, i * 1000 + 800, 0.9 + (i % 10) / 100.0, 0.7, 13, 'Laughter',
+             r.user_id || '/' || r.id || '/bench-' || i || '.wav', r.model_version
+      from (select * from public.recordings where user_id = ${ben.id} and status = 'done' order by started_at limit 1) r,
+           generate_series(1000, 1000 + 100 - ${had} - 1) as i`;
+    const page = await signIn(ben);
+    const storageRequests: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/clips/")) storageRequests.push(request.url());
+    });
+    const startedMs = Date.now();
+    await page.locator(`.day-card[data-date="${benDate}"] a`).click();
+    await expect.poll(() => page.locator("li.laugh").count()).toBe(100);
+    const renderMs = Date.now() - startedMs;
+    console.log(
+      `100-laugh day: rows shown ${renderMs} ms after the click (two API calls; Chromium, headless)`,
+    );
+    expect(storageRequests).toEqual([]);
+    expect(await page.locator("li.laugh audio[preload=none]").count()).toBe(100);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "busy-day.png"), fullPage: false });
+    await page.context().close();
+  });
+
   it("deletes all of Ana's data from settings; Ben's stays", async () => {
     const benBefore = await stack.sql`
       select id, note, clip_object_key, peak_probability from public.laughter_events where user_id = ${ben.id}

@@ -284,6 +284,11 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     ) {
       throw new AuthApiError(400, "invalid_credentials", "Invalid login credentials");
     }
+    return await openSession(user);
+  }
+
+  /** A new session for the user (sign-in, or a followed recovery link) and its first tokens. */
+  async function openSession(user: StoredUser): Promise<AuthSession> {
     const session: StoredSession = {
       id: randomUUID(),
       userId: user.id,
@@ -461,16 +466,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
       throw new AuthApiError(403, "otp_expired", "Email link is invalid or has expired");
     }
     recoveryTokens.delete(c.req.query("token") ?? "");
-    const session: StoredSession = {
-      id: randomUUID(),
-      userId: user.id,
-      refreshToken: "",
-      usedRefreshTokens: new Set(),
-      revoked: false,
-    };
-    newRefreshToken(session);
-    sessions.set(session.id, session);
-    const issued = await issueSession(user, session);
+    const issued = await openSession(user);
     const fragment = new URLSearchParams({
       access_token: issued.access_token,
       expires_at: String(issued.expires_at),

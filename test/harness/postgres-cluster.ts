@@ -13,13 +13,17 @@
  * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` OS user.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   chownSync,
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -181,9 +185,11 @@ export function applySqlFiles(bins: PostgresBinaries, url: string, files: string
  * Builds a stopped template cluster with the platform mirror and all migrations applied.
  * Returns its data directory; `startClusterFromTemplate` copies it.
  */
-export async function buildTemplateCluster(options: { migrations?: string[] } = {}): Promise<string> {
+export async function buildTemplateCluster(
+  options: { migrations?: string[]; dataDir?: string } = {},
+): Promise<string> {
   const bins = ensurePostgresBinaries();
-  const dataDir = newDataDir("giggles-pg-template-");
+  const dataDir = newDataDir("giggles-pg-template-", options.dataDir);
   run(bins, bins.initdb, [
     "-D",
     dataDir,
@@ -204,6 +210,42 @@ export async function buildTemplateCluster(options: { migrations?: string[] } = 
     await cluster.stop({ keepData: true });
   }
   return dataDir;
+}
+
+/**
+ * A template cluster kept under `cacheDir` and reused while the platform mirror, the migrations and the
+ * PostgreSQL binaries stay the same (their contents and paths are hashed into the folder's name). The local
+ * stack starts from it: building the template (initdb and one psql per migration) was the slowest step of
+ * `npm run stack` (5.2 s of 13.8 s under load). Built in a side folder and renamed into place, so a
+ * half-built template is never used; older templates in `cacheDir` are removed.
+ */
+export async function cachedTemplateCluster(cacheDir: string): Promise<{ dir: string; built: boolean }> {
+  const bins = ensurePostgresBinaries();
+  const hash = createHash("sha256");
+  hash.update(bins.binDir);
+  for (const file of [PLATFORM_SQL, ...migrationFiles()]) {
+    hash.update(file);
+    hash.update(readFileSync(file));
+  }
+  const name = `pg-template-${hash.digest("hex").slice(0, 16)}`;
+  const dir = join(cacheDir, name);
+  if (existsSync(join(dir, "PG_VERSION"))) return { dir, built: false };
+  mkdirSync(cacheDir, { recursive: true });
+  const building = join(cacheDir, `${name}.building-${process.pid}`);
+  const built = await buildTemplateCluster({ dataDir: building });
+  try {
+    renameSync(built, dir);
+  } catch (error) {
+    // Another process finished first: use its template.
+    rmSync(built, { recursive: true, force: true });
+    if (!existsSync(join(dir, "PG_VERSION"))) throw error;
+  }
+  for (const other of readdirSync(cacheDir)) {
+    if (other.startsWith("pg-template-") && other !== name && !other.includes(".building-")) {
+      rmSync(join(cacheDir, other), { recursive: true, force: true });
+    }
+  }
+  return { dir, built: true };
 }
 
 /**
