@@ -136,6 +136,7 @@ CREATE TABLE queue.jobs (
     unstarted_expiries integer DEFAULT 0 NOT NULL,
     rerun_requested boolean DEFAULT false NOT NULL,
     retries integer DEFAULT 0 NOT NULL,
+    fair_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT jobs_attempts_range CHECK (((attempts >= 0) AND (max_attempts >= 1))),
     CONSTRAINT jobs_kind_known CHECK ((kind = ANY (ARRAY['detect'::text, 'ingest'::text, 'delete'::text]))),
     CONSTRAINT jobs_lease_when_processing CHECK ((((status = 'processing'::text) = ((lease_token IS NOT NULL) AND (lease_expires_at IS NOT NULL))) OR (status = 'done'::text))),
@@ -209,6 +210,13 @@ COMMENT ON COLUMN queue.jobs.rerun_requested IS 'A reprocess arrived while the j
 --
 
 COMMENT ON COLUMN queue.jobs.retries IS 'Explicit retries of this job after it was dead (reprocess).';
+
+
+--
+-- Name: COLUMN jobs.fair_at; Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON COLUMN queue.jobs.fair_at IS 'Virtual start time (start-time fair queuing), set by a trigger whenever the job becomes queued: claim order.';
 
 
 --
@@ -377,6 +385,33 @@ $$;
 --
 
 COMMENT ON FUNCTION private.is_valid_time_zone(time_zone text) IS 'True when the argument is an IANA time zone name known to the server (pg_timezone_names).';
+
+
+--
+-- Name: jobs_set_fair_at(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.jobs_set_fair_at() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET enable_seqscan TO 'off'
+    AS $$
+declare
+  system_at timestamptz;
+  user_at timestamptz;
+begin
+  if new.status = 'queued' and (tg_op = 'INSERT' or old.status is distinct from 'queued') then
+    select j.fair_at into system_at from queue.jobs j
+    where j.kind = new.kind and j.status = 'queued'
+    order by j.fair_at limit 1;
+    select j.fair_at into user_at from queue.jobs j
+    where j.kind = new.kind and j.status = 'queued' and j.user_id = new.user_id
+    order by j.fair_at desc limit 1;
+    new.fair_at := coalesce(greatest(system_at, user_at + interval '1 second'), pg_catalog.now());
+  end if;
+  return new;
+end
+$$;
 
 
 --
@@ -726,6 +761,7 @@ COMMENT ON FUNCTION private.touch_updated_at() IS 'BEFORE UPDATE trigger: sets u
 CREATE FUNCTION queue.claim(batch_size integer, lease interval DEFAULT '00:05:00'::interval, node_id text DEFAULT NULL::text, kind text DEFAULT 'detect'::text) RETURNS TABLE(job_id bigint, lease_token uuid, lease_expires_at timestamp with time zone, attempt integer, max_attempts integer, job_kind text, recording_id uuid, user_id uuid, object_key text, format text, started_at timestamp with time zone, ended_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET enable_seqscan TO 'off'
     AS $$
 #variable_conflict use_column
 begin
@@ -738,27 +774,13 @@ begin
   end if;
 
   return query
-  with running as (
-    select j.user_id, count(*) as n
-    from queue.jobs j
-    where j.status = 'processing' and j.kind = claim.kind
-    group by j.user_id
-  ),
-  ranked as (
-    select j.id, j.run_at,
-           coalesce(rn.n, 0) + row_number() over (partition by j.user_id order by j.run_at, j.id) as user_rank
-    from queue.jobs j
-    left join running rn on rn.user_id = j.user_id
-    where j.status = 'queued' and j.kind = claim.kind and j.run_at <= pg_catalog.now()
-  ),
-  picked as (
+  with picked as (
     select j.id
     from queue.jobs j
-    join ranked rk on rk.id = j.id
-    where j.status = 'queued'
-    order by rk.user_rank, rk.run_at, rk.id
+    where j.status = 'queued' and j.kind = claim.kind and j.run_at <= pg_catalog.now()
+    order by j.fair_at, j.id
     limit claim.batch_size
-    for update of j skip locked
+    for update skip locked
   ),
   claimed as (
     update queue.jobs j
@@ -784,7 +806,7 @@ begin
          c.user_id, r.object_key, r.format, r.started_at, r.ended_at
   from claimed c
   join public.recordings r on r.id = c.recording_id
-  order by c.run_at, c.id;
+  order by c.fair_at, c.id;
 end
 $$;
 
@@ -793,7 +815,7 @@ $$;
 -- Name: FUNCTION claim(batch_size integer, lease interval, node_id text, kind text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.claim(batch_size integer, lease interval, node_id text, kind text) IS 'Leases up to batch_size runnable jobs (SKIP LOCKED), interleaving users (fewest running + queued ahead first); returns job id, lease token/expiry and the recording.';
+COMMENT ON FUNCTION queue.claim(batch_size integer, lease interval, node_id text, kind text) IS 'Leases up to batch_size runnable jobs (SKIP LOCKED) in fair_at order, which interleaves users; returns job id, lease token/expiry and the recording.';
 
 
 --
@@ -2390,8 +2412,9 @@ begin
 
   select count(*)::integer into events from public.laughter_events e where e.user_id = uid;
   delete from private.limitless_keys k where k.user_id = uid;
-  delete from queue.ingest_windows w where w.user_id = uid;
+  -- Jobs before their windows and recordings: the order complete() and complete_ingest lock them in.
   delete from queue.jobs j where j.user_id = uid;
+  delete from queue.ingest_windows w where w.user_id = uid;
   delete from public.recordings r where r.user_id = uid;
   get diagnostics recordings = row_count;
   delete from queue.swept_days s where s.user_id = uid;
@@ -3532,6 +3555,13 @@ CREATE INDEX ingest_windows_user_id_local_date_idx ON queue.ingest_windows USING
 
 
 --
+-- Name: jobs_fair_idx; Type: INDEX; Schema: queue; Owner: -
+--
+
+CREATE INDEX jobs_fair_idx ON queue.jobs USING btree (kind, fair_at, id) WHERE (status = 'queued'::text);
+
+
+--
 -- Name: jobs_lease_expires_at_idx; Type: INDEX; Schema: queue; Owner: -
 --
 
@@ -3546,10 +3576,10 @@ CREATE INDEX jobs_runnable_idx ON queue.jobs USING btree (kind, run_at, id) WHER
 
 
 --
--- Name: jobs_runnable_user_idx; Type: INDEX; Schema: queue; Owner: -
+-- Name: jobs_user_fair_idx; Type: INDEX; Schema: queue; Owner: -
 --
 
-CREATE INDEX jobs_runnable_user_idx ON queue.jobs USING btree (kind, user_id, run_at, id) WHERE (status = 'queued'::text);
+CREATE INDEX jobs_user_fair_idx ON queue.jobs USING btree (kind, user_id, fair_at) WHERE (status = 'queued'::text);
 
 
 --
@@ -3620,6 +3650,13 @@ CREATE TRIGGER ingest_windows_touch_updated_at BEFORE UPDATE ON queue.ingest_win
 --
 
 CREATE TRIGGER jobs_copy_failure_reason AFTER INSERT OR UPDATE OF status, last_error ON queue.jobs FOR EACH ROW WHEN ((new.kind = 'detect'::text)) EXECUTE FUNCTION private.recordings_copy_failure_reason();
+
+
+--
+-- Name: jobs jobs_set_fair_at; Type: TRIGGER; Schema: queue; Owner: -
+--
+
+CREATE TRIGGER jobs_set_fair_at BEFORE INSERT OR UPDATE OF status ON queue.jobs FOR EACH ROW EXECUTE FUNCTION private.jobs_set_fair_at();
 
 
 --

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jobReportBatchSchema } from "./job-report.ts";
+import { jobReportBatchSchema, reportAnswerSchema } from "./job-report.ts";
 
 const job = {
   jobId: "5b0e5a4c-4a36-4c71-9d1f-0a7c8b2d6a11",
@@ -62,5 +62,22 @@ describe("jobReportBatchSchema", () => {
       events: [],
     };
     expect(jobReportBatchSchema.safeParse({ reports: [completed] }).success).toBe(false);
+  });
+});
+
+describe("start notices and answers", () => {
+  it("a batch carries a started notice; the answer's per-item codes parse, unknown keys ignored", () => {
+    const started = { ...job, status: "started" };
+    expect(jobReportBatchSchema.parse({ reports: [started] })).toEqual({ reports: [started] });
+    expect(jobReportBatchSchema.safeParse({ reports: [{ ...job, status: "begun" }] }).success).toBe(false);
+    const answer = {
+      completedJobs: [],
+      failedJobs: [{ jobId: "42", jobStatus: "processing", error: { code: "INTERNAL", message: "x" } }],
+      startedJobs: [{ jobId: "43", startedAt: "2026-12-04T10:00:00.000Z" }],
+    };
+    expect(reportAnswerSchema.parse(answer).failedJobs[0]).toEqual({
+      jobId: "42",
+      error: { code: "INTERNAL", message: "x" },
+    });
   });
 });

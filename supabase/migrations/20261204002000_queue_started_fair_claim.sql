@@ -8,8 +8,11 @@
 --   failure of a job that never started (SHUTTING_DOWN or DEADLINE_EXCEEDED while it waited). So that a
 --   poison input whose start notice never arrives cannot loop for ever, only 3 × max_attempts of these
 --   are forgiven per job.
--- * queue.claim orders runnable jobs by each user's rank (their jobs already running + their position
---   among their own runnable jobs), then by run_at: one user's thousands of jobs cannot starve the rest.
+-- * Claims interleave users (start-time fair queuing): a job entering `queued` gets a virtual start time
+--   fair_at = max(the oldest fair_at still queued, the user's latest queued fair_at + 1 s), and
+--   queue.claim takes runnable jobs by fair_at. A user who queues 4,000 jobs at once spreads them over
+--   4,000 virtual seconds; another user's job enters at the head, after at most one job of each user
+--   ahead. Both lookups and the claim are index scans, so a claim stays O(batch).
 -- * enqueue(reprocess => true) on a processing job sets rerun_requested instead of voiding the lease: the
 --   node's report is stored and the job is queued once more right after. On a dead job it is an explicit,
 --   counted retry (jobs.retries, at most queue.queue_settings.max_dead_retries), never a silent reset.
@@ -31,7 +34,9 @@ alter table queue.jobs
   add column started_at timestamptz,
   add column unstarted_expiries integer not null default 0,
   add column rerun_requested boolean not null default false,
-  add column retries integer not null default 0;
+  add column retries integer not null default 0,
+  add column fair_at timestamptz not null default now();
+update queue.jobs set fair_at = run_at;
 comment on column queue.jobs.started_at is
   'When the node holding the current lease began the work (queue.start); null while it only waits there.';
 comment on column queue.jobs.unstarted_expiries is
@@ -39,12 +44,45 @@ comment on column queue.jobs.unstarted_expiries is
 comment on column queue.jobs.rerun_requested is
   'A reprocess arrived while the job ran: its report is stored, then the job is queued once more.';
 comment on column queue.jobs.retries is 'Explicit retries of this job after it was dead (reprocess).';
+comment on column queue.jobs.fair_at is
+  'Virtual start time (start-time fair queuing), set by a trigger whenever the job becomes queued: claim order.';
 
--- Fair claim: runnable jobs per user in claim order.
-create index jobs_runnable_user_idx on queue.jobs (kind, user_id, run_at, id) where status = 'queued';
+-- Claim order, and the oldest queued virtual time per kind.
+create index jobs_fair_idx on queue.jobs (kind, fair_at, id) where status = 'queued';
+-- A user's latest queued virtual time.
+create index jobs_user_fair_idx on queue.jobs (kind, user_id, fair_at) where status = 'queued';
 
--- queue.claim as in 20261128000900_queue_leases.sql, plus: per-user interleaving, started_at and
--- rerun_requested cleared for the new lease.
+-- Two index probes per job that becomes queued. enable_seqscan = off: a bulk insert (the sweep, a large
+-- reprocess) would otherwise reuse a plan made while the table looked small and scan it for every row.
+create or replace function private.jobs_set_fair_at()
+returns trigger
+language plpgsql
+set search_path = ''
+set enable_seqscan = off
+as $$
+declare
+  system_at timestamptz;
+  user_at timestamptz;
+begin
+  if new.status = 'queued' and (tg_op = 'INSERT' or old.status is distinct from 'queued') then
+    select j.fair_at into system_at from queue.jobs j
+    where j.kind = new.kind and j.status = 'queued'
+    order by j.fair_at limit 1;
+    select j.fair_at into user_at from queue.jobs j
+    where j.kind = new.kind and j.status = 'queued' and j.user_id = new.user_id
+    order by j.fair_at desc limit 1;
+    new.fair_at := coalesce(greatest(system_at, user_at + interval '1 second'), pg_catalog.now());
+  end if;
+  return new;
+end
+$$;
+
+create trigger jobs_set_fair_at
+  before insert or update of status on queue.jobs
+  for each row execute function private.jobs_set_fair_at();
+
+-- queue.claim as in 20261128000900_queue_leases.sql, except: runnable jobs by fair_at (users
+-- interleaved), and started_at and rerun_requested cleared for the new lease.
 create or replace function queue.claim(
   batch_size integer,
   lease interval default interval '5 minutes',
@@ -68,6 +106,8 @@ returns table (
 language plpgsql
 security definer
 set search_path = ''
+-- Claims must walk jobs_fair_idx whatever the statistics say (see jobs_set_fair_at).
+set enable_seqscan = off
 as $$
 #variable_conflict use_column
 begin
@@ -80,27 +120,13 @@ begin
   end if;
 
   return query
-  with running as (
-    select j.user_id, count(*) as n
-    from queue.jobs j
-    where j.status = 'processing' and j.kind = claim.kind
-    group by j.user_id
-  ),
-  ranked as (
-    select j.id, j.run_at,
-           coalesce(rn.n, 0) + row_number() over (partition by j.user_id order by j.run_at, j.id) as user_rank
-    from queue.jobs j
-    left join running rn on rn.user_id = j.user_id
-    where j.status = 'queued' and j.kind = claim.kind and j.run_at <= pg_catalog.now()
-  ),
-  picked as (
+  with picked as (
     select j.id
     from queue.jobs j
-    join ranked rk on rk.id = j.id
-    where j.status = 'queued'
-    order by rk.user_rank, rk.run_at, rk.id
+    where j.status = 'queued' and j.kind = claim.kind and j.run_at <= pg_catalog.now()
+    order by j.fair_at, j.id
     limit claim.batch_size
-    for update of j skip locked
+    for update skip locked
   ),
   claimed as (
     update queue.jobs j
@@ -126,12 +152,12 @@ begin
          c.user_id, r.object_key, r.format, r.started_at, r.ended_at
   from claimed c
   join public.recordings r on r.id = c.recording_id
-  order by c.run_at, c.id;
+  order by c.fair_at, c.id;
 end
 $$;
 comment on function queue.claim(integer, interval, text, text) is
-  'Leases up to batch_size runnable jobs (SKIP LOCKED), interleaving users (fewest running + queued ahead '
-  'first); returns job id, lease token/expiry and the recording.';
+  'Leases up to batch_size runnable jobs (SKIP LOCKED) in fair_at order, which interleaves users; returns '
+  'job id, lease token/expiry and the recording.';
 
 -- queue.start(job_id, lease_token) -> started_at
 --   The node began the work of this lease: from now on an expired lease counts as an attempt (the node

@@ -133,8 +133,9 @@ begin
 
   select count(*)::integer into events from public.laughter_events e where e.user_id = uid;
   delete from private.limitless_keys k where k.user_id = uid;
-  delete from queue.ingest_windows w where w.user_id = uid;
+  -- Jobs before their windows and recordings: the order complete() and complete_ingest lock them in.
   delete from queue.jobs j where j.user_id = uid;
+  delete from queue.ingest_windows w where w.user_id = uid;
   delete from public.recordings r where r.user_id = uid;
   get diagnostics recordings = row_count;
   delete from queue.swept_days s where s.user_id = uid;

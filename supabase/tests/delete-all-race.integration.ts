@@ -175,4 +175,21 @@ describe("DELETE /me/data raced with a running detection job", () => {
                                              'ogg-opus', 1000, max_daily_recordings => 2)`;
     await expect(quota).rejects.toMatchObject({ code: "GQ012" });
   });
+
+  it("discard_clips queues only clips of recordings that no longer exist", async () => {
+    const user = await createUser(db.sql, "UTC");
+    const live = await queuedRecording(db.sql, s3, user, new Date("2026-11-23T08:00:00Z"));
+    const gone = crypto.randomUUID();
+    const keys = [
+      `${user}/${live.recordingId}/1000.wav`, // a live recording's clip: kept
+      `${user}/${gone}/1000.wav`,
+      "../../etc/passwd",
+      `${user}/not-a-uuid/1000.wav`,
+    ];
+    const [{ queued }] = await db.sql`select queue.discard_clips(${keys}::text[]) as queued`;
+    expect(queued).toBe(1);
+    const rows =
+      await db.sql`select bucket, object_key from queue.upload_deletions where object_key like ${`${user}/%`}`;
+    expect(rows).toEqual([{ bucket: "clips", object_key: `${user}/${gone}/1000.wav` }]);
+  });
 });
