@@ -37,7 +37,10 @@ describe.skipIf(!engineAvailable || !soxAvailable)("inference node shutdown (rea
     audio = await startAudioServer({ body: night, bytesPerSecond: 400_000 });
     s3 = await startS3();
     receiver = await startReportReceiver();
-    node = await startNodeProcess(s3, { NODE_MAX_QUEUED_JOBS: "2" });
+    // One inference worker: partial stats count settled batches, and the engine keeps 4 batches in flight
+    // per worker (16 patches each), so with two workers the first batch settles only after ~61 s of audio,
+    // more than this slow download delivers in the test's few seconds.
+    node = await startNodeProcess(s3, { NODE_MAX_QUEUED_JOBS: "2", NODE_INFERENCE_WORKERS: "1" });
   });
 
   afterAll(async () => {
