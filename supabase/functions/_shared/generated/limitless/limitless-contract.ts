@@ -72,7 +72,11 @@ export function classifyDownloadStatus(status: number): DownloadAnswer {
  * How long a 429 asks to wait, in seconds: the `Retry-After` header, else the JSON body's `retryAfter`
  * (seconds), else undefined.
  */
-export function rateLimitSeconds(header: string | null, body: string, nowMs = Date.now()): number | undefined {
+export function rateLimitSeconds(
+  header: string | null,
+  body: string,
+  nowMs = Date.now(),
+): number | undefined {
   const fromHeader = retryAfterSeconds(header, nowMs);
   if (fromHeader !== undefined) return fromHeader;
   let parsed: unknown;
@@ -84,7 +88,9 @@ export function rateLimitSeconds(header: string | null, body: string, nowMs = Da
   if (typeof parsed !== "object" || parsed === null || !("retryAfter" in parsed)) return undefined;
   const value = parsed.retryAfter;
   const seconds = typeof value === "string" && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-  return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
+  return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0
+    ? Math.ceil(seconds)
+    : undefined;
 }
 
 /** `Retry-After` as seconds (delta or HTTP date), or undefined. */
