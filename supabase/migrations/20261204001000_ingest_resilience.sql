@@ -183,30 +183,38 @@ begin
     and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id);
   get diagnostics no_audio_requeued = row_count;
 
+  -- Driven by the few dead jobs (materialized), never by every window: right after a big plan the
+  -- statistics still say the tables are empty, and a nested loop over all windows would be quadratic.
+  with dead as materialized (
+    select j.id, j.window_id from queue.jobs j
+    where j.kind = 'ingest' and j.status = 'dead'
+      and j.finished_at <= plan_ingest.now - settings.dead_revive_after
+      and (plan_ingest.user_id is null or j.user_id = plan_ingest.user_id)
+  )
   update queue.jobs j
   set status = 'queued', run_at = pg_catalog.now(), attempts = 0, max_attempts = settings.max_attempts,
       lease_token = null, lease_expires_at = null, claimed_by = null, claimed_at = null, outcome = null,
       finished_at = null
-  from queue.ingest_windows w
-  where j.window_id = w.id and j.kind = 'ingest' and j.status = 'dead'
-    and w.recording_id is null
-    and j.finished_at <= plan_ingest.now - settings.dead_revive_after
-    and w.ends_at + settings.dead_revive_for > plan_ingest.now
-    and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id);
+  from dead, queue.ingest_windows w
+  where j.id = dead.id and w.id = dead.window_id and w.recording_id is null
+    and w.ends_at + settings.dead_revive_for > plan_ingest.now;
   get diagnostics dead_revived = row_count;
 
   -- Short windows are asked again at growing intervals (recheck_every × 2^(checks−1): 6 more asks in
   -- the 72 h after the window) while the pendant may still upload the rest.
+  with short as materialized (
+    select w.id from queue.ingest_windows w
+    where private.ingest_window_is_short(w, settings.full_audio_ratio)
+      and w.ends_at + settings.no_audio_recheck_for > plan_ingest.now
+      and w.last_checked_at <= plan_ingest.now
+          - settings.no_audio_recheck_every * power(2, least(greatest(w.checks - 1, 0), 10))
+      and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id)
+  )
   update queue.jobs j
   set status = 'queued', run_at = pg_catalog.now(), attempts = 0, lease_token = null, lease_expires_at = null,
       claimed_by = null, claimed_at = null, outcome = null, finished_at = null
-  from queue.ingest_windows w
-  where j.window_id = w.id and j.kind = 'ingest' and j.status = 'done'
-    and private.ingest_window_is_short(w, settings.full_audio_ratio)
-    and w.ends_at + settings.no_audio_recheck_for > plan_ingest.now
-    and w.last_checked_at <= plan_ingest.now
-        - settings.no_audio_recheck_every * power(2, least(greatest(w.checks - 1, 0), 10))
-    and (plan_ingest.user_id is null or w.user_id = plan_ingest.user_id);
+  from short
+  where j.window_id = short.id and j.kind = 'ingest' and j.status = 'done';
   get diagnostics short_requeued = row_count;
 end
 $$;
