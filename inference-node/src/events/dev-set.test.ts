@@ -43,7 +43,6 @@ describe("dev set (YAMNet reference scores, 66 recordings)", () => {
       offsetThreshold: RULE_EVENT_OPTIONS.offsetThreshold,
       minDurationMs: RULE_EVENT_OPTIONS.minDurationMs,
       mergeGapMs: RULE_EVENT_OPTIONS.mergeGapMs,
-      cryingVeto: RULE_EVENT_OPTIONS.cryingVeto,
     });
     const cv = report.crossValidated;
     expect({ tp: cv.tp, fp: cv.fp, fn: cv.fn }).toEqual({ tp: 22, fp: 2, fn: 3 });

@@ -38,8 +38,6 @@ export interface EventDetectorOptions {
    * final within a bounded delay of its audio: the clip cutter's memory depends on it. At least 960.
    */
   maxDurationMs: number;
-  /** See `LaughterScoreOptions.cryingVeto`. */
-  cryingVeto: boolean;
 }
 
 /**
@@ -56,7 +54,6 @@ export const DEFAULT_EVENT_OPTIONS: Readonly<EventDetectorOptions> = Object.free
   minDurationMs: 1440,
   mergeGapMs: 960,
   maxDurationMs: 30_000,
-  cryingVeto: false,
 });
 
 /**
@@ -72,8 +69,6 @@ export const RULE_EVENT_OPTIONS: Readonly<EventDetectorOptions> = Object.freeze(
   minDurationMs: 960,
   mergeGapMs: 960,
   maxDurationMs: 30_000,
-  // Off: it removes one dev false positive (babycry_010) but leave-one-out cannot confirm it (TUNING.md).
-  cryingVeto: false,
 });
 
 /** The defaults of one detector kind. */
@@ -139,7 +134,6 @@ export function resolveEventOptions(options: Partial<EventDetectorOptions> = {})
       `maxDurationMs must be >= one patch (${PATCH_WINDOW_MS}) and >= minDurationMs (${o.minDurationMs}), got ${o.maxDurationMs}`,
     );
   }
-  if (typeof o.cryingVeto !== "boolean") fail(`cryingVeto must be a boolean, got ${o.cryingVeto}`);
   return o;
 }
 
@@ -313,7 +307,7 @@ export class EventDetector {
   }
 
   #score(scores: ArrayLike<number>, headProbability: number | undefined): number {
-    if (this.options.detector === "rule") return laughterScore(scores, this.options);
+    if (this.options.detector === "rule") return laughterScore(scores);
     if (headProbability === undefined || !(headProbability >= 0 && headProbability <= 1)) {
       throw new RangeError(
         `EventDetector.push: the head detector needs the patch's laughter probability in [0, 1], got ${headProbability}; rebuild the model (\`npm run build:model\`) or use the rule detector`,
