@@ -10,7 +10,7 @@ import {
 } from "../../inference-node/src/audio/decode-stream.ts";
 import { buildWav, chunked, sine } from "../../inference-node/src/audio/wav-fixtures.ts";
 import { classifyFailure } from "../../inference-node/src/jobs/job-failure.ts";
-import { seededRandom } from "../harness/seeded-random.ts";
+import { seededRandom } from "../../tooling/seeded-random.ts";
 import { concatBytes, devAudio, encodeMp3, joinedDevAudio } from "./fault-inputs.ts";
 import { loadFuzzSources } from "./fuzz-cases.ts";
 

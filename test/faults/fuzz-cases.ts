@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { seededRandom } from "../harness/seeded-random.ts";
+import { seededRandom } from "../../tooling/seeded-random.ts";
 import { concatBytes, devAudio, encodeMp3, joinedDevAudio } from "./fault-inputs.ts";
 
 export interface FuzzSource {

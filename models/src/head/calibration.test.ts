@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
 import { calibrated, fitPlatt, logitOf } from "./calibration.ts";
 import { sigmoid } from "./logistic-regression.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CLASS_COUNT, EMBEDDING_SIZE } from "../../../shared/yamnet/constants.ts";
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
 import type { PatchFeatures } from "./embedder.ts";
 import {
   DEFAULT_MIL_OPTIONS,

@@ -12,7 +12,7 @@ import { decodeTo16kMono } from "../../../inference-node/src/audio/decode-stream
 import type { LaughterEvent } from "../../../inference-node/src/engine/types.ts";
 import { SAMPLE_RATE_HZ } from "../../../shared/yamnet/constants.ts";
 import { spawnOpusEncoder } from "../../../test/bench/opus-encoder.ts";
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
 import { MODEL_BUILD_DIR } from "../model-paths.ts";
 import { dbToGain, rms } from "./augment.ts";
 import { decodeFile, type Embedder, type PatchFeatures } from "./embedder.ts";

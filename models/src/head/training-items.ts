@@ -7,7 +7,7 @@
  * never trains.
  */
 import { PATCH_HOP_MS, PATCH_WINDOW_MS, SAMPLE_RATE_HZ } from "../../../shared/yamnet/constants.ts";
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
 import { mixAtSnr, pinkNoise, roomTone } from "./augment.ts";
 import { decodeFile, type Embedder } from "./embedder.ts";
 import type { TrainingItem } from "./mil-head.ts";

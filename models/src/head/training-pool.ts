@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
 
 /** One labelled recording of the pool. */
 export interface PoolRecording {
