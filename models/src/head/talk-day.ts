@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { decodeTo16kMono } from "../../../inference-node/src/audio/decode-stream.ts";
 import type { LaughterEvent } from "../../../inference-node/src/engine/types.ts";
 import { SAMPLE_RATE_HZ } from "../../../shared/yamnet/constants.ts";
-import { spawnOpusEncoder } from "../../../test/bench/opus-encoder.ts";
+import { spawnOpusEncoder } from "../../../tooling/opus-encoder.ts";
 import { seededRandom } from "../../../tooling/seeded-random.ts";
 import { MODEL_BUILD_DIR } from "../model-paths.ts";
 import { dbToGain, rms } from "./augment.ts";
