@@ -3,9 +3,9 @@
  * Real engine, real model, real dev recordings; no mocks.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chunked } from "../../inference-node/src/audio/wav-fixtures.ts";
 import { createEngine } from "../../inference-node/src/engine/engine.ts";
 import type { Engine, LaughterClip } from "../../inference-node/src/engine/types.ts";
+import { chunked } from "../../tooling/wav-fixtures.ts";
 import { longLaughWav } from "./fault-inputs.ts";
 
 /** Like a socket or file stream. */

@@ -10,7 +10,6 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writ
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { decodeTo16kMono } from "../../../inference-node/src/audio/decode-stream.ts";
-import { collectSamples } from "../../../inference-node/src/audio/wav-fixtures.ts";
 import { createPatchStream, PATCH_VALUES } from "../../../inference-node/src/features/patch-stream.ts";
 import {
   CLASS_COUNT,
@@ -19,6 +18,7 @@ import {
   PATCH_FRAMES,
   SAMPLE_RATE_HZ,
 } from "../../../shared/yamnet/constants.ts";
+import { collectSamples } from "../../../tooling/wav-fixtures.ts";
 import { MODEL_BUILD_DIR } from "../model-paths.ts";
 
 /** Per-patch model outputs of one recording. */
