@@ -165,7 +165,7 @@ describe("dev set (../shared/audio/dev, full recordings)", () => {
     expect(await devCounts(engine)).toEqual(HEAD_DEV_COUNTS);
   });
 
-  // The rule detector keeps today's behaviour: P 0.92, R 0.92, F1 0.92, as in inference-node/src/events/TUNING.md;
+  // The rule detector keeps today's behaviour: P 0.92, R 0.92, F1 0.92, as in models/src/head/TUNING.md;
   // the old system's rule scores F1 0.875 (0.90 with Snicker) on the same recordings.
   it("the rule detector (--detector rule) holds precision 0.92, recall 0.92, F1 0.92", async () => {
     const rule = await createEngine({ events: { detector: "rule" } });

@@ -58,7 +58,7 @@ export const DEFAULT_EVENT_OPTIONS: Readonly<EventDetectorOptions> = Object.free
 
 /**
  * Defaults of the `rule` detector (`--detector rule`, kept for comparison): chosen on the 66 dev recordings
- * by `tune-events.ts` (inference-node/src/events/TUNING.md). The onset is low because YAMNet rarely puts
+ * by `models/src/head/tune-events.ts` (models/src/head/TUNING.md). The onset is low because YAMNet rarely puts
  * much mass on laughter when speech is present; on recordings it was not tuned on it lets sneezes, coughs
  * and cries in (models/head/METRICS.md).
  */

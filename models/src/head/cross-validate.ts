@@ -5,11 +5,12 @@
  * event), and false laughs per hour on the long everyday recordings (daylife speech and ambient, whole
  * files). Event parameters are only ever chosen on out-of-fold head probabilities.
  */
-import { type ClipMetrics, withFigures } from "../../../inference-node/src/events/dev-set.ts";
+
 import {
   detectEvents,
   type EventDetectorOptions,
 } from "../../../inference-node/src/events/event-detector.ts";
+import { type ClipMetrics, withFigures } from "./dev-set.ts";
 
 /** One evaluated recording: its label and what the detector saw. */
 export interface EvaluatedRecording {

@@ -21,7 +21,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { LaughterEvent } from "../../../inference-node/src/engine/types.ts";
-import { baselineSaysLaughter } from "../../../inference-node/src/events/dev-set.ts";
 import { detectEvents, RULE_EVENT_OPTIONS } from "../../../inference-node/src/events/event-detector.ts";
 import { YAMNET_TFLITE_SHA256 } from "../build.ts";
 import { DEFAULT_ONNX_PATH, MODELS_DIR } from "../model-paths.ts";
@@ -45,6 +44,7 @@ import {
   ruleFigures,
   tradeOff,
 } from "./cross-validate.ts";
+import { baselineSaysLaughter } from "./dev-set.ts";
 import { createEmbedder, type Embedder, scoreRows } from "./embedder.ts";
 import { type HeadArtifact, headVersion } from "./head-artifact.ts";
 import {

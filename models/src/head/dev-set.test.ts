@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { detectEvents, RULE_EVENT_OPTIONS } from "../../../inference-node/src/events/event-detector.ts";
 import { baselineSaysLaughter, loadDevSet, scoreClips } from "./dev-set.ts";
-import { detectEvents, RULE_EVENT_OPTIONS } from "./event-detector.ts";
 import { TUNING_GRID, tuneEvents } from "./tune-events.ts";
 
 // The rule detector's figures in TUNING.md; change them together.

@@ -4,10 +4,15 @@
  * tiebreak towards fewer false positives, checked by leave-one-out cross-validation over files (the grid
  * is re-chosen on the other 65 files for every held-out file, so the CV figure includes the selection).
  *
- * Run: `node bin/run-ts.mjs inference-node/src/events/tune-events.ts` (or `npx tsx …`); prints TUNING.md's tables.
+ * Run: `node bin/run-ts.mjs models/src/head/tune-events.ts` (or `npx tsx …`); prints TUNING.md's tables.
  */
 
 import { pathToFileURL } from "node:url";
+import {
+  detectEvents,
+  type EventDetectorOptions,
+  RULE_EVENT_OPTIONS,
+} from "../../../inference-node/src/events/event-detector.ts";
 import {
   baselineSaysLaughter,
   type ClipMetrics,
@@ -15,7 +20,6 @@ import {
   loadDevSet,
   scoreClips,
 } from "./dev-set.ts";
-import { detectEvents, type EventDetectorOptions, RULE_EVENT_OPTIONS } from "./event-detector.ts";
 
 /** The axes of a tuning grid. */
 export interface TuningGrid {
