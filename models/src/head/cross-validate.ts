@@ -11,6 +11,7 @@ import {
   type EventDetectorOptions,
 } from "../../../inference-node/src/events/event-detector.ts";
 import { type ClipMetrics, withFigures } from "./dev-set.ts";
+import { gridCandidates } from "./tune-events.ts";
 
 /** One evaluated recording: its label and what the detector saw. */
 export interface EvaluatedRecording {
@@ -67,15 +68,9 @@ export type HeadEventParameters = Pick<
   "onsetThreshold" | "offsetThreshold" | "minDurationMs" | "mergeGapMs"
 >;
 
-/** Every grid point, in a fixed order. */
+/** Every grid point, in a fixed order (the same expansion as the rule's tuning grid). */
 export function headCandidates(): HeadEventParameters[] {
-  const out: HeadEventParameters[] = [];
-  for (const onsetThreshold of HEAD_GRID.onsetThreshold)
-    for (const ratio of HEAD_GRID.offsetRatio)
-      for (const minDurationMs of HEAD_GRID.minDurationMs)
-        for (const mergeGapMs of HEAD_GRID.mergeGapMs)
-          out.push({ onsetThreshold, offsetThreshold: onsetThreshold * ratio, minDurationMs, mergeGapMs });
-  return out;
+  return gridCandidates(HEAD_GRID);
 }
 
 /** The head detector's events on one recording. */

@@ -213,3 +213,22 @@ export function formatReport(report: TrainingReport): string {
   );
   return lines.join("\n");
 }
+
+const REPORT_START = "<!-- npm run train: start -->";
+const REPORT_END = "<!-- npm run train: end -->";
+
+/**
+ * METRICS.md with its generated part (between the two markers) replaced by `report`; the prose around it is
+ * kept. Throws, naming the markers, when they are missing.
+ *
+ * @example writeFileSync(path, withGeneratedReport(readFileSync(path, "utf8"), formatReport(report)));
+ */
+export function withGeneratedReport(metricsMarkdown: string, report: string): string {
+  const start = metricsMarkdown.indexOf(REPORT_START);
+  const end = metricsMarkdown.indexOf(REPORT_END);
+  if (start < 0 || end < start)
+    throw new Error(
+      `METRICS.md needs the markers "${REPORT_START}" and "${REPORT_END}" around its generated part`,
+    );
+  return `${metricsMarkdown.slice(0, start + REPORT_START.length)}\n${report}\n${metricsMarkdown.slice(end)}`;
+}
