@@ -10,7 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildModel, loadTflite } from "./build.ts";
+import { buildModel, CONVERTER_SOURCES, loadTflite } from "./build.ts";
 import { loadHeadArtifact } from "./head/head-artifact.ts";
 import { loadManifest, manifestPathFor, resolveModelPath } from "./model-paths.ts";
 
@@ -78,5 +78,23 @@ describe("buildModel", () => {
     const bogus = join(dir, "bogus.tflite");
     writeFileSync(bogus, "not a model");
     await expect(loadTflite({ env: { YAMNET_TFLITE: bogus } })).rejects.toThrow(/sha256.*YAMNET_TFLITE/);
+  });
+});
+
+describe("the model's version", () => {
+  // Issue 18: head experiments (an analysis-only max-pooled output) lived in the converter, so editing an
+  // experiment changed the shipped model's version.
+  it("hashes the converter, the head's folding and the committed head, and no experiment", () => {
+    expect(CONVERTER_SOURCES).toEqual([
+      "convert.ts",
+      "tflite-reader.ts",
+      "onnx-writer.ts",
+      "head/fold-head.ts",
+      "../head/laughter-head.json",
+    ]);
+    for (const file of CONVERTER_SOURCES) {
+      const text = readFileSync(join(import.meta.dirname, file), "utf8");
+      expect(text, file).not.toMatch(/maxPooled|embeddings_max|compare-variants|experiment/i);
+    }
   });
 });

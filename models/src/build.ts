@@ -42,8 +42,12 @@ export const YAMNET_TFLITE_SHA256 = "469be6a3421cbc52cf97e9f2f966cba984198e8e7af
 /** Default download URL (override with YAMNET_TFLITE_URL); the sha256 check still applies. */
 export const DEFAULT_TFLITE_URL =
   "https://tfhub.dev/google/lite-model/yamnet/classification/tflite/1?lite-format=tflite";
-/** Sources whose content defines the converter version (a change makes built models stale). */
-const CONVERTER_SOURCES = [
+/**
+ * Sources whose content defines the converter version (a change makes built models stale, and the ONNX's
+ * hash, `laughter_events.model_version`, new): the converter, the head's folding and the committed head.
+ * Training and its experiments stay out of this list, so editing them never changes the shipped model.
+ */
+export const CONVERTER_SOURCES: readonly string[] = [
   "convert.ts",
   "tflite-reader.ts",
   "onnx-writer.ts",

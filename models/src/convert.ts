@@ -41,16 +41,7 @@ export interface ConvertOptions {
   producerVersion?: string;
   /** The laughter head to fold in as the `laughter` output. */
   head?: FoldableHead;
-  /**
-   * Also return `embeddings_max` [N, 1024]: the final feature map's maximum over its time × frequency
-   * positions next to the mean that is `embeddings`. For head experiments (compare-variants.ts); the
-   * shipped model has no such output.
-   */
-  maxPooledEmbeddings?: boolean;
 }
-
-/** Name of the optional max-pooled embedding output. */
-export const EMBEDDINGS_MAX_NAME = "embeddings_max";
 
 /** Dequantises (or copies) a constant tensor to float32, honouring per-axis scales. */
 function constantFloat(model: TfliteModel, tensor: TfliteTensor): Float32Array {
@@ -264,16 +255,6 @@ export function convertYamnet(tfliteBytes: Uint8Array, options: ConvertOptions =
         });
         if (keepDims) throw new Error("MEAN with keep_dims is not supported (embeddings must be [N, 1024])");
         ops.push("ReduceMean");
-        if (options.maxPooledEmbeddings) {
-          nodes.push({
-            opType: "ReduceMax",
-            name: `op${op.index}_max`,
-            inputs: [nameOf(x)],
-            outputs: [EMBEDDINGS_MAX_NAME],
-            attributes: { axes: [2, 3], keepdims: 0 },
-          });
-          ops.push("ReduceMax");
-        }
         break;
       }
       case BUILTIN_OP.FULLY_CONNECTED: {
@@ -315,8 +296,6 @@ export function convertYamnet(tfliteBytes: Uint8Array, options: ConvertOptions =
     { name: SCORES_NAME, elemType: ONNX_DATA_TYPE.FLOAT, shape: ["N", CLASS_COUNT] },
     { name: EMBEDDINGS_NAME, elemType: ONNX_DATA_TYPE.FLOAT, shape: ["N", EMBEDDING_SIZE] },
   ];
-  if (options.maxPooledEmbeddings)
-    outputs.push({ name: EMBEDDINGS_MAX_NAME, elemType: ONNX_DATA_TYPE.FLOAT, shape: ["N", EMBEDDING_SIZE] });
   if (options.head) {
     const head = headGraph(options.head, EMBEDDINGS_NAME);
     nodes.push(...head.nodes);

@@ -7,8 +7,8 @@
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
+import { spawnOpusEncoder } from "../../tooling/opus-encoder.ts";
 import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
-import { spawnOpusEncoder } from "./opus-encoder.ts";
 
 const SAMPLE_RATE_HZ = 16_000;
 const GAP_SECONDS = 20;

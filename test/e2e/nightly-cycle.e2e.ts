@@ -105,7 +105,9 @@ beforeAll(async () => {
     { file: "laugh_025.wav", offsetMs: 30_000 },
     { file: "laugh_059.wav", offsetMs: 150_000 },
   ]);
-  const morning = await composeRecording(90_000, [{ file: "laugh_040.wav", offsetMs: 20_000 }]);
+  // laugh_021, not laugh_040: since issue 18's stricter head, laugh_040 through Opus 24 kbit/s peaks under the
+  // onset (models/head/METRICS.md: recall was traded for ≤ 1 false laugh per hour of talk and of ambient).
+  const morning = await composeRecording(90_000, [{ file: "laugh_021.wav", offsetMs: 20_000 }]);
   // Ravi: one WAV in the evening of his yesterday.
   const raviYesterday = addDays(localDateOf(now, ravi.timeZone), -1);
   const evening = await composeRecording(60_000, [{ file: "laugh_053.wav", offsetMs: 10_000 }]);

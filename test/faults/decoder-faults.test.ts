@@ -8,9 +8,9 @@ import {
   type AudioDecodeWarning,
   decodeTo16kMono,
 } from "../../inference-node/src/audio/decode-stream.ts";
-import { buildWav, chunked, sine } from "../../inference-node/src/audio/wav-fixtures.ts";
 import { classifyFailure } from "../../inference-node/src/jobs/job-failure.ts";
-import { seededRandom } from "../harness/seeded-random.ts";
+import { seededRandom } from "../../tooling/seeded-random.ts";
+import { buildWav, chunked, sine } from "../../tooling/wav-fixtures.ts";
 import {
   concatBytes,
   devAudio,

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
 import { mpegFrameLength } from "../../inference-node/src/audio/mpeg-frames.ts";
 import { encodeWav16 } from "../../inference-node/src/clips/wav-writer.ts";
-import { spawnOpusEncoder } from "../bench/opus-encoder.ts";
-import { seededRandom } from "../harness/seeded-random.ts";
+import { spawnOpusEncoder } from "../../tooling/opus-encoder.ts";
+import { seededRandom } from "../../tooling/seeded-random.ts";
 import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
 
 /** Bytes of one dev recording, e.g. `devAudio("laugh_040.wav")`. */

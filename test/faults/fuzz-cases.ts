@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mpegFrameLength } from "../../inference-node/src/audio/mpeg-frames.ts";
-import { seededRandom } from "../harness/seeded-random.ts";
+import { seededRandom } from "../../tooling/seeded-random.ts";
 import {
   concatBytes,
   devAudio,

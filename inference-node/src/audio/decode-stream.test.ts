@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildWav, chunked, collectSamples, sine } from "../../../tooling/wav-fixtures.ts";
 import { AudioDecodeError, type AudioDecodeWarning, decodeTo16kMono } from "./decode-stream.ts";
-import { buildWav, chunked, collectSamples, sine } from "./wav-fixtures.ts";
 
 const DEV_DIR = join(import.meta.dirname, "../../../../shared/audio/dev");
 const FIXTURE_DIR = join(import.meta.dirname, "../../../../shared/fixtures/yamnet-reference");

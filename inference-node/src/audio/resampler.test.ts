@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { sine } from "../../../tooling/wav-fixtures.ts";
 import { Resampler } from "./resampler.ts";
-import { sine } from "./wav-fixtures.ts";
 
 const OUTPUT_RATE_HZ = 16_000;
 const INPUT_RATES_HZ = [8_000, 11_025, 22_050, 32_000, 44_100, 48_000, 96_000, 44_099] as const;

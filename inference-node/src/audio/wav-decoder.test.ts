@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
+import {
+  buildWav,
+  chunked,
+  WAV_SAMPLE_ENCODINGS,
+  type WavSampleEncoding,
+} from "../../../tooling/wav-fixtures.ts";
 import { AudioDecodeError, type AudioDecodeWarning } from "./audio-decode-error.ts";
 import { ByteReader } from "./byte-reader.ts";
 import type { MonoPcmChunk } from "./mono-pcm.ts";
 import { decodeWav } from "./wav-decoder.ts";
-import { buildWav, chunked, WAV_SAMPLE_ENCODINGS, type WavSampleEncoding } from "./wav-fixtures.ts";
 
 const decode = async (bytes: Uint8Array, chunkBytes = 4096) => {
   const warnings: AudioDecodeWarning[] = [];

@@ -22,7 +22,10 @@ Options:
   --clips DIR      write one 16 kHz mono WAV per event into DIR (created if missing)
   --threshold X    onset threshold in (0, 1] on the detector's per-patch laughter probability
                    (head default ${DEFAULT_EVENT_OPTIONS.onsetThreshold}, rule default ${RULE_EVENT_OPTIONS.onsetThreshold}); the offset (hysteresis) threshold keeps
-                   the detector's ratio (X × ${DEFAULT_EVENT_OPTIONS.offsetThreshold / DEFAULT_EVENT_OPTIONS.onsetThreshold} for head, X × ${RULE_EVENT_OPTIONS.offsetThreshold / RULE_EVENT_OPTIONS.onsetThreshold} for rule)
+                   the detector's ratio (X × ${Number((DEFAULT_EVENT_OPTIONS.offsetThreshold / DEFAULT_EVENT_OPTIONS.onsetThreshold).toPrecision(3))} for head, X × ${RULE_EVENT_OPTIONS.offsetThreshold / RULE_EVENT_OPTIONS.onsetThreshold} for rule).
+                   The head's probability is calibrated: an event peaking at p was a real laugh
+                   about p of the time on held-out talk days (models/head/METRICS.md); higher X
+                   means fewer, surer laughs
   --detector K     head (default): the trained laughter head's probability (models/head/);
                    rule: the older max of YAMNet's laughter classes 13–18, for comparison
   --threads N      ONNX Runtime threads (default 1)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CLASS_COUNT, PATCH_HOP_SAMPLES, PATCH_WINDOW_SAMPLES } from "../../../shared/yamnet/constants.ts";
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
 import type { LaughterClip, LaughterEvent } from "../engine/types.ts";
 import { EventDetector } from "../events/event-detector.ts";
 import { AlignedClipFeed } from "./aligned-clip-feed.ts";

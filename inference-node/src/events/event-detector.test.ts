@@ -25,7 +25,6 @@ const OPTIONS = {
   offsetThreshold: 0.2,
   minDurationMs: 0,
   mergeGapMs: 0,
-  cryingVeto: false,
 };
 
 describe("hysteresis", () => {

@@ -51,6 +51,19 @@ describe("the head detector", () => {
 });
 
 describe("detector options", () => {
+  // Issue 18: no switches that nothing can set (a `cryingVeto` flag lived here, off, with no way to turn it on).
+  it("has only options the training run, the CLI or the detector's own bounds set", () => {
+    expect(Object.keys(DEFAULT_EVENT_OPTIONS).sort()).toEqual([
+      "detector",
+      "maxDurationMs",
+      "mergeGapMs",
+      "minDurationMs",
+      "offsetThreshold",
+      "onsetThreshold",
+    ]);
+    expect(Object.keys(RULE_EVENT_OPTIONS).sort()).toEqual(Object.keys(DEFAULT_EVENT_OPTIONS).sort());
+  });
+
   it("fills in each detector's own defaults", () => {
     expect(resolveEventOptions()).toEqual(DEFAULT_EVENT_OPTIONS);
     expect(resolveEventOptions({ detector: "rule" })).toEqual(RULE_EVENT_OPTIONS);

@@ -10,17 +10,11 @@ function scores(values: Record<number, number>): Float32Array {
 
 describe("laughterScore", () => {
   it("is the highest laughter-family score and ignores other classes", () => {
-    expect(laughterScore(scores({ 0: 0.9, 13: 0.25, 16: 0.5, 19: 0.1 }), { cryingVeto: false })).toBe(0.5);
-  });
-
-  it("is vetoed to 0 when crying outscores laughter, if asked", () => {
-    const patch = scores({ 13: 0.28, 19: 0.92, 20: 0.78 });
-    expect(laughterScore(patch, { cryingVeto: false })).toBeCloseTo(0.28, 6);
-    expect(laughterScore(patch, { cryingVeto: true })).toBe(0);
-    expect(laughterScore(scores({ 13: 0.5, 20: 0.4 }), { cryingVeto: true })).toBe(0.5);
+    expect(laughterScore(scores({ 0: 0.9, 13: 0.25, 16: 0.5, 19: 0.1 }))).toBe(0.5);
+    expect(laughterScore(scores({ 13: 0.28, 19: 0.92, 20: 0.78 }))).toBeCloseTo(0.28, 6);
   });
 
   it("rejects rows of the wrong width", () => {
-    expect(() => laughterScore(new Float32Array(520), { cryingVeto: false })).toThrow(/expected 521/);
+    expect(() => laughterScore(new Float32Array(520))).toThrow(/expected 521/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MEL_BANDS, PATCH_FRAMES, patchCountForSamples } from "../../../shared/yamnet/constants.ts";
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
 import { computePatches, createPatchStream, PATCH_VALUES, paddedSampleCount } from "./patch-stream.ts";
 
 function testSignal(length: number, seed = 1): Float32Array {

@@ -4,7 +4,7 @@
  * mixes of a laugh into a background at a given signal-to-noise ratio, the way a pendant hears a laugh
  * across a table over talk, noise or a quiet room. Same seed, same samples.
  */
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
 
 /** Root mean square of a signal (0 for an empty one). */
 export function rms(samples: Float32Array): number {

@@ -10,7 +10,6 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writ
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { decodeTo16kMono } from "../../../inference-node/src/audio/decode-stream.ts";
-import { collectSamples } from "../../../inference-node/src/audio/wav-fixtures.ts";
 import { createPatchStream, PATCH_VALUES } from "../../../inference-node/src/features/patch-stream.ts";
 import {
   CLASS_COUNT,
@@ -19,7 +18,7 @@ import {
   PATCH_FRAMES,
   SAMPLE_RATE_HZ,
 } from "../../../shared/yamnet/constants.ts";
-import { EMBEDDINGS_MAX_NAME } from "../convert.ts";
+import { collectSamples } from "../../../tooling/wav-fixtures.ts";
 import { MODEL_BUILD_DIR } from "../model-paths.ts";
 
 /** Per-patch model outputs of one recording. */
@@ -28,8 +27,6 @@ export interface PatchFeatures {
   embeddings: Float32Array;
   /** Row-major [patchCount, 521]. */
   scores: Float32Array;
-  /** Row-major [patchCount, 1024]: max-pooled embeddings, from an analysis model only (convert.ts). */
-  maxEmbeddings?: Float32Array;
   patchCount: number;
   durationMs: number;
 }
@@ -75,9 +72,7 @@ export async function createEmbedder(
   onnxPath: string,
   modelKey: string,
   cacheDir = join(MODEL_BUILD_DIR, "head-cache"),
-  options: { maxPooled?: boolean } = {},
 ): Promise<Embedder> {
-  const maxPooled = options.maxPooled === true;
   const session = await ort.InferenceSession.create(onnxPath, {
     graphOptimizationLevel: "all",
     intraOpNumThreads: 2,
@@ -91,7 +86,6 @@ export async function createEmbedder(
     const stream = createPatchStream();
     const embeddingParts: Float32Array[] = [];
     const scoreParts: Float32Array[] = [];
-    const maxParts: Float32Array[] = [];
     let pending: Float32Array[] = [];
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
@@ -103,7 +97,7 @@ export async function createEmbedder(
       pending = [];
       const out = await session.run(
         { patches: new ort.Tensor("float32", input, [count, PATCH_FRAMES, MEL_BANDS]) },
-        maxPooled ? ["scores", "embeddings", EMBEDDINGS_MAX_NAME] : ["scores", "embeddings"],
+        ["scores", "embeddings"],
       );
       const outScores = out.scores?.data;
       const outEmbeddings = out.embeddings?.data;
@@ -111,11 +105,6 @@ export async function createEmbedder(
         throw new Error(`${onnxPath} did not return float32 scores and embeddings`);
       scoreParts.push(outScores.slice());
       embeddingParts.push(outEmbeddings.slice());
-      if (maxPooled) {
-        const outMax = out[EMBEDDINGS_MAX_NAME]?.data;
-        if (!(outMax instanceof Float32Array)) throw new Error(`${onnxPath} has no ${EMBEDDINGS_MAX_NAME}`);
-        maxParts.push(outMax.slice());
-      }
     };
     const add = async (patches: Float32Array[]): Promise<void> => {
       for (const patch of patches) {
@@ -130,7 +119,6 @@ export async function createEmbedder(
     return {
       embeddings: concat(embeddingParts, patchCount * EMBEDDING_SIZE),
       scores: concat(scoreParts, patchCount * CLASS_COUNT),
-      ...(maxPooled ? { maxEmbeddings: concat(maxParts, patchCount * EMBEDDING_SIZE) } : {}),
       patchCount,
       durationMs: (stream.sampleCount * 1000) / SAMPLE_RATE_HZ,
     };
@@ -146,26 +134,20 @@ export async function createEmbedder(
         );
         const patchCount = all[1];
         const split = 2 + patchCount * EMBEDDING_SIZE;
-        const scoresEnd = split + patchCount * CLASS_COUNT;
         return {
           durationMs: all[0],
           patchCount,
           embeddings: all.subarray(2, split),
-          scores: all.subarray(split, scoresEnd),
-          ...(maxPooled
-            ? { maxEmbeddings: all.subarray(scoresEnd, scoresEnd + patchCount * EMBEDDING_SIZE) }
-            : {}),
+          scores: all.subarray(split, split + patchCount * CLASS_COUNT),
         };
       }
       const source = await samples();
       const features = await run(source instanceof Float32Array ? [source] : source);
-      const extra = features.maxEmbeddings ?? new Float32Array(0);
-      const all = new Float32Array(2 + features.embeddings.length + features.scores.length + extra.length);
+      const all = new Float32Array(2 + features.embeddings.length + features.scores.length);
       all[0] = features.durationMs;
       all[1] = features.patchCount;
       all.set(features.embeddings, 2);
       all.set(features.scores, 2 + features.embeddings.length);
-      all.set(extra, 2 + features.embeddings.length + features.scores.length);
       writeFileSync(`${path}.tmp`, new Uint8Array(all.buffer));
       renameSync(`${path}.tmp`, path);
       return features;

@@ -1,8 +1,9 @@
 /**
  * @module
  * The laughter head as committed in `models/head/laughter-head.json`: logistic-regression weights on
- * YAMNet's raw 1024-d embedding (p = σ(w·e + b)), the event parameters chosen with it, and how it was
- * trained. Read by the model build (folded into the ONNX graph) and by tests.
+ * YAMNet's raw 1024-d embedding (p = σ(w·e + b)), already calibrated (calibration.ts: p is the share of
+ * held-out talk-day events with that peak that were laughs), the event parameters chosen with it, and how
+ * it was trained. Read by the model build (folded into the ONNX graph) and by tests.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { MODELS_DIR } from "../model-paths.ts";
 export const HEAD_ARTIFACT_PATH = join(MODELS_DIR, "head", "laughter-head.json");
 
 const headArtifactSchema = z.object({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(2),
   version: z.string().regex(/^laughter-head@[0-9a-f]{12}$/),
   kind: z.literal("logistic"),
   inputName: z.literal("embeddings"),
@@ -28,11 +29,20 @@ const headArtifactSchema = z.object({
     minDurationMs: z.number().min(0),
     mergeGapMs: z.number().min(0),
   }),
+  calibration: z.object({
+    method: z.string(),
+    scale: z.number().positive(),
+    shift: z.number().finite(),
+    rawOnsetThreshold: z.number().gt(0).lte(1),
+    rawOffsetThreshold: z.number().gt(0).lte(1),
+  }),
   training: z.object({
     command: z.string(),
     seed: z.number().int(),
     folds: z.number().int(),
+    recipe: z.string(),
     weakLabels: z.string(),
+    negatives: z.string(),
     l2: z.number(),
     iterations: z.number().int(),
     learningRate: z.number(),

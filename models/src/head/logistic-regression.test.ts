@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
 import { logit, sigmoid, trainLogistic } from "./logistic-regression.ts";
 
 describe("trainLogistic", () => {

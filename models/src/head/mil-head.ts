@@ -1,15 +1,21 @@
 /**
  * @module
- * Trains the laughter head from weak (recording-level) labels, multiple-instance style with top-k
- * pseudo-labels: a laughter recording says "some patches here are laughter", not which.
+ * Trains the laughter head from weak (recording-level) labels, multiple-instance style: a laughter
+ * recording says "some patches here are laughter", not which, and a day of talk says "none of this is".
  *
- * - Negatives: the patches of every non-laughter recording, and the background-only patches of the mixes
- *   (at most 16 evenly spaced per recording).
- * - Round 1: the positives of a laughter recording are its top half of patches (at least one) by YAMNet's
- *   own laughter score (max of classes 13–18); its other patches are left out, neither positive nor negative.
- * - Round 2: the same, re-ranked by the round-1 head's probability (the head re-picks its evidence).
- * Each recording's patches share a total weight of 1 (long recordings do not dominate), and the two classes
- * carry equal total weight.
+ * - Positives: in a laughter recording (or the laugh's span of a mix), the top `topFraction` of its patches,
+ *   but only patches that look like laughter to YAMNet itself (issue 18: the talk around a laugh was
+ *   being taught as laughter): YAMNet's laughter score (max of classes 13–18) at least `teacherGate` × the
+ *   recording's highest, and, with `speechGate`, at least YAMNet's speech score (class 0). At least the
+ *   recording's best patch stays. The other patches are left out, neither positive nor negative.
+ * - Negatives: the patches of every non-laughter clip and the background of the mixes (at most 16 evenly
+ *   spaced per recording, each recording weighing 1), and the patches of the long everyday recordings
+ *   (`stream`: daylife's speech and ambient; up to {@link STREAM_PATCHES} evenly spaced per file, every
+ *   patch weighing the same), which together weigh `streamShare` × the clips' negatives.
+ * - Round 1 ranks a laughter recording's candidates by YAMNet's laughter score; round 2 re-ranks them by
+ *   the round-1 head and mines hard negatives: each stream's `hardNegatives` patches the round-1 head
+ *   scores highest join the negatives.
+ * The two classes carry equal total weight.
  */
 import { LAUGHTER_CLASSES } from "../../../shared/yamnet/constants.ts";
 import { embeddingRow, type PatchFeatures, scoreRow } from "./embedder.ts";
@@ -20,8 +26,6 @@ import {
   sigmoid,
   trainLogistic,
 } from "./logistic-regression.ts";
-import { type MlpModel, type MlpOptions, mlpLogit, trainMlp } from "./mlp.ts";
-import { type LdaOptions, trainShrinkageLda } from "./shrinkage-lda.ts";
 
 /** One training item: a recording (or a mix) with its patch features and weak label. */
 export interface TrainingItem {
@@ -29,35 +33,36 @@ export interface TrainingItem {
   features: PatchFeatures;
   /** For mixes: patches [first, last] overlap the laugh; patches outside are background-only negatives. */
   laughPatches?: { first: number; last: number };
+  /** A long everyday recording (speech, ambient): many negatives, hard-negative mining in round 2. */
+  stream?: boolean;
 }
 
-/** Fraction of a laughter recording's patches taken as positives. */
-export const TOP_FRACTION = 0.5;
-/** How weak labels and class weights are set. */
+/** How weak labels and class weights are set (module comment). */
 export interface MilOptions {
-  /** Fraction of a laughter recording's patches taken as positives. */
+  /** Fraction of a laughter recording's patches taken as positives (at most). */
   topFraction: number;
-  /** Total weight of the negatives relative to the positives. */
-  negativeShare: number;
-  /**
-   * Round 2 hard-negative mining: a negative recording weighs 1 + boost × its highest round-1 probability,
-   * so the recordings the first head would call laughter (crying babies, mostly) count more.
-   */
-  hardNegativeBoost: number;
-  /** Round 2 trains this MLP instead of a logistic regression (round 1 stays logistic). */
-  mlp?: MlpOptions;
-  /** Round 2 trains a shrinkage LDA instead (shrinkage-lda.ts; still a linear head). */
-  lda?: LdaOptions;
+  /** A positive's YAMNet laughter score is at least this fraction of the recording's highest. */
+  teacherGate: number;
+  /** A positive's YAMNet laughter score is at least its speech score. */
+  speechGate: boolean;
+  /** Total weight of the streams' negatives relative to the clips' negatives. */
+  streamShare: number;
+  /** Round 2: this many of each stream's highest-scoring patches (by the round-1 head) join as negatives. */
+  hardNegatives: number;
 }
 
 export const DEFAULT_MIL_OPTIONS: Readonly<MilOptions> = Object.freeze({
-  topFraction: TOP_FRACTION,
-  negativeShare: 1,
-  hardNegativeBoost: 0,
+  topFraction: 0.5,
+  teacherGate: 0.5,
+  speechGate: true,
+  streamShare: 1,
+  hardNegatives: 32,
 });
 
-/** At most this many evenly spaced negative patches per recording (long recordings add little but time). */
+/** At most this many evenly spaced negative patches per clip (long clips add little but time). */
 export const MAX_NEGATIVES_PER_RECORDING = 16;
+/** At most this many evenly spaced patches per stream in round 1 (about one every 2–5 s of a daylife file). */
+export const STREAM_PATCHES = 64;
 
 /** Up to `max` evenly spaced entries of `list`. */
 function spread<T>(list: readonly T[], max: number): T[] {
@@ -66,6 +71,8 @@ function spread<T>(list: readonly T[], max: number): T[] {
 }
 
 const LAUGHTER_IDS = LAUGHTER_CLASSES.map((c) => c.classId);
+/** AudioSet class 0, "Speech". */
+export const SPEECH_CLASS_ID = 0;
 
 /** YAMNet's laughter score of a patch: the max over classes 13–18. */
 export function teacherScore(features: PatchFeatures, i: number): number {
@@ -75,151 +82,137 @@ export function teacherScore(features: PatchFeatures, i: number): number {
   return best;
 }
 
-/** In `scoreClasses`: the logit of YAMNet's laughter score ({@link teacherScore}) instead of a class. */
-export const TEACHER_LOGIT = -1;
-/** In `scoreClasses`: the mean embedding of patches i − 1 and i + 1 (1024 more inputs). */
-export const NEIGHBOUR_MEAN = -2;
-/** In `scoreClasses`: the max-pooled embedding of the patch (1024 more inputs; analysis features only). */
-export const MAX_POOLED = -3;
-
-/**
- * The head's input for patch `i`: the 1024-d embedding, followed by YAMNet's scores of `scoreClasses` (none
- * for the shipped head; compare-variants.ts tries some).
- */
-export function headInput(
-  features: PatchFeatures,
-  i: number,
-  scoreClasses: readonly number[] = [],
-): Float32Array {
-  const embedding = embeddingRow(features, i);
-  if (scoreClasses.length === 0) return embedding;
-  const scores = scoreRow(features, i);
-  const context = scoreClasses.includes(NEIGHBOUR_MEAN);
-  const maxPooled = scoreClasses.includes(MAX_POOLED);
-  const out = new Float32Array(
-    embedding.length * (1 + Number(context) + Number(maxPooled)) + scoreClasses.length,
-  );
-  out.set(embedding);
-  if (maxPooled) {
-    if (features.maxEmbeddings === undefined) throw new Error("headInput: no max-pooled embeddings");
-    out.set(
-      features.maxEmbeddings.subarray(i * embedding.length, (i + 1) * embedding.length),
-      embedding.length * (1 + Number(context)) + scoreClasses.length,
-    );
-  }
-  if (context) {
-    const before = embeddingRow(features, Math.max(0, i - 1));
-    const after = embeddingRow(features, Math.min(features.patchCount - 1, i + 1));
-    const base = embedding.length + scoreClasses.length;
-    for (let j = 0; j < embedding.length; j++) out[base + j] = (before[j] + after[j]) / 2;
-  }
-  for (const [k, c] of scoreClasses.entries()) {
-    if (c === NEIGHBOUR_MEAN || c === MAX_POOLED) continue;
-    if (c === TEACHER_LOGIT) {
-      const p = Math.min(1 - 1e-6, Math.max(1e-6, teacherScore(features, i)));
-      out[embedding.length + k] = Math.log(p / (1 - p));
-    } else out[embedding.length + k] = scores[c];
-  }
-  return out;
-}
-
-/** A trained head: logistic regression or MLP, both on raw features. */
-export type HeadModel = LogisticModel | MlpModel;
-
-/** The head's logit for one input row. */
-export function headLogit(model: HeadModel, row: ArrayLike<number>): number {
-  return "w1" in model ? mlpLogit(model, row) : logit(model, row);
+/** The head's logit for patch `i` (its input is the 1024-d embedding, nothing else). */
+export function headLogit(model: LogisticModel, features: PatchFeatures, i: number): number {
+  return logit(model, embeddingRow(features, i));
 }
 
 /** The head's probability for every patch of a recording. */
-export function headProbabilities(
-  model: HeadModel,
-  features: PatchFeatures,
-  scoreClasses: readonly number[] = [],
-): Float32Array {
+export function headProbabilities(model: LogisticModel, features: PatchFeatures): Float32Array {
   const out = new Float32Array(features.patchCount);
-  for (let i = 0; i < features.patchCount; i++)
-    out[i] = sigmoid(headLogit(model, headInput(features, i, scoreClasses)));
+  for (let i = 0; i < features.patchCount; i++) out[i] = sigmoid(headLogit(model, features, i));
   return out;
+}
+
+/**
+ * The patches of a laughter item that may be positives (module comment), in index order; never empty
+ * for a non-empty span.
+ */
+export function positiveCandidates(item: TrainingItem, mil: MilOptions): number[] {
+  const { features } = item;
+  const first = item.laughPatches?.first ?? 0;
+  const last = Math.min(item.laughPatches?.last ?? features.patchCount - 1, features.patchCount - 1);
+  let best = first;
+  let top = -1;
+  for (let i = first; i <= last; i++) {
+    const s = teacherScore(features, i);
+    if (s > top) {
+      top = s;
+      best = i;
+    }
+  }
+  const out: number[] = [];
+  for (let i = first; i <= last; i++) {
+    const s = teacherScore(features, i);
+    if (s < mil.teacherGate * top) continue;
+    if (mil.speechGate && s < scoreRow(features, i)[SPEECH_CLASS_ID]) continue;
+    out.push(i);
+  }
+  return out.length > 0 ? out : last >= first ? [best] : [];
+}
+
+interface Instances {
+  rows: Float32Array[];
+  labels: number[];
+  weights: number[];
 }
 
 function instances(
   items: readonly TrainingItem[],
   rank: (item: TrainingItem, i: number) => number,
-  scoreClasses: readonly number[],
   mil: MilOptions,
-  negativeWeightOf: (item: TrainingItem) => number = () => 1,
-): { rows: Float32Array[]; labels: number[]; weights: number[] } {
+  hardPatches: (item: TrainingItem) => readonly number[] = () => [],
+): Instances {
   const rows: Float32Array[] = [];
   const labels: number[] = [];
   const weights: number[] = [];
-  let positiveWeight = 0;
-  let negativeWeight = 0;
-  const add = (row: Float32Array, label: number, weight: number): void => {
-    rows.push(row);
-    labels.push(label);
+  // Per row: 1 positive, 2 clip negative, 3 stream negative; the weights are normalised per kind below.
+  const kinds: number[] = [];
+  const add = (features: PatchFeatures, i: number, kind: number, weight: number): void => {
+    rows.push(embeddingRow(features, i));
+    labels.push(kind === 1 ? 1 : 0);
     weights.push(weight);
-    if (label === 1) positiveWeight += weight;
-    else negativeWeight += weight;
+    kinds.push(kind);
   };
   for (const item of items) {
     const { features } = item;
     const n = features.patchCount;
+    if (n === 0) continue;
+    const all = Array.from({ length: n }, (_, i) => i);
+    if (item.stream) {
+      const picked = new Set(spread(all, STREAM_PATCHES));
+      for (const i of hardPatches(item)) picked.add(i);
+      for (const i of [...picked].sort((a, b) => a - b)) add(features, i, 3, 1);
+      continue;
+    }
     if (!item.isLaughter) {
-      const picked = spread(
-        Array.from({ length: n }, (_, i) => i),
-        MAX_NEGATIVES_PER_RECORDING,
-      );
-      const weight = negativeWeightOf(item) / picked.length;
-      for (const i of picked) add(headInput(features, i, scoreClasses), 0, weight);
+      const picked = spread(all, MAX_NEGATIVES_PER_RECORDING);
+      for (const i of picked) add(features, i, 2, 1 / picked.length);
       continue;
     }
     const first = item.laughPatches?.first ?? 0;
     const last = item.laughPatches?.last ?? n - 1;
-    const outside: number[] = [];
-    for (let i = 0; i < n; i++) if (i < first || i > last) outside.push(i);
-    const background = spread(outside, MAX_NEGATIVES_PER_RECORDING);
-    for (const i of background) add(headInput(features, i, scoreClasses), 0, 1 / background.length);
-    const candidates: number[] = [];
-    for (let i = first; i <= last; i++) candidates.push(i);
-    const ranked = candidates.map((i) => ({ i, s: rank(item, i) })).sort((a, b) => b.s - a.s || a.i - b.i);
-    const k = Math.max(1, Math.ceil(mil.topFraction * ranked.length));
-    for (const { i } of ranked.slice(0, k)) add(headInput(features, i, scoreClasses), 1, 1 / k);
+    const background = spread(
+      all.filter((i) => i < first || i > last),
+      MAX_NEGATIVES_PER_RECORDING,
+    );
+    for (const i of background) add(features, i, 2, 1 / background.length);
+    const span = Math.max(0, Math.min(last, n - 1) - first + 1);
+    const k = Math.max(1, Math.ceil(mil.topFraction * span));
+    const ranked = positiveCandidates(item, mil)
+      .map((i) => ({ i, s: rank(item, i) }))
+      .sort((a, b) => b.s - a.s || a.i - b.i)
+      .slice(0, k);
+    for (const { i } of ranked) add(features, i, 1, 1 / ranked.length);
   }
-  // Total weight per class: positives 1, negatives `negativeShare`.
+  const totals = [0, 0, 0, 0];
+  for (let r = 0; r < weights.length; r++) totals[kinds[r]] += weights[r];
+  // Positives 1 in total; negatives 1 in total, split clips : streams = 1 : streamShare.
+  const streamPart = totals[3] > 0 ? mil.streamShare / (1 + mil.streamShare) : 0;
+  const share = [0, 1, 1 - streamPart, streamPart];
   for (let r = 0; r < weights.length; r++) {
-    weights[r] *= labels[r] === 1 ? 1 / positiveWeight : mil.negativeShare / negativeWeight;
+    const total = totals[kinds[r]];
+    weights[r] = total === 0 ? 0 : (weights[r] * share[kinds[r]]) / total;
   }
   return { rows, labels, weights };
 }
 
+/** Indices of the `count` highest values of `values` (ties: lower index first). */
+export function topIndices(values: ArrayLike<number>, count: number): number[] {
+  return Array.from(values, (v, i) => ({ v, i }))
+    .sort((a, b) => b.v - a.v || a.i - b.i)
+    .slice(0, count)
+    .map((e) => e.i);
+}
+
 /**
- * Two rounds of top-k MIL training (see the module comment).
+ * Two rounds of MIL training (see the module comment).
  *
  * @example const head = trainMilHead(items, { l2: 1e-2, iterations: 200, learningRate: 0.05 });
  */
 export function trainMilHead(
   items: readonly TrainingItem[],
   options: LogisticOptions,
-  scoreClasses: readonly number[] = [],
   mil: MilOptions = DEFAULT_MIL_OPTIONS,
-): HeadModel {
-  const round1 = instances(items, (item, i) => teacherScore(item.features, i), scoreClasses, mil);
+): LogisticModel {
+  const round1 = instances(items, (item, i) => teacherScore(item.features, i), mil);
   const first = trainLogistic(round1.rows, round1.labels, round1.weights, options);
-  const hardness = (item: TrainingItem): number => {
-    if (mil.hardNegativeBoost === 0) return 1;
-    let top = 0;
-    for (const p of headProbabilities(first, item.features, scoreClasses)) top = Math.max(top, p);
-    return 1 + mil.hardNegativeBoost * top;
-  };
   const round2 = instances(
     items,
-    (item, i) => logit(first, headInput(item.features, i, scoreClasses)),
-    scoreClasses,
+    (item, i) => headLogit(first, item.features, i),
     mil,
-    hardness,
+    (item) =>
+      mil.hardNegatives > 0 ? topIndices(headProbabilities(first, item.features), mil.hardNegatives) : [],
   );
-  if (mil.mlp) return trainMlp(round2.rows, round2.labels, round2.weights, mil.mlp);
-  if (mil.lda) return trainShrinkageLda(round2.rows, round2.labels, round2.weights, mil.lda);
   return trainLogistic(round2.rows, round2.labels, round2.weights, options);
 }

@@ -1,331 +1,116 @@
 /**
  * @module
- * `npm run train`: trains the laughter head on YAMNet's embeddings and reports it honestly.
+ * `npm run train`: trains the laughter head on YAMNet's embeddings and reports it the way a user feels it.
  *
- * 1. Embeds every recording of the training pool and the dev set (cached in models/build/head-cache/).
- * 2. Builds seeded mixes: each laugh into speech from its own fold, into pink noise and into quiet room
- *    tone, at several SNRs; plus room-tone-only negatives. A mix belongs to its laugh's fold.
- * 3. Grouped 5-fold CV: per fold, a head (top-k MIL logistic regression, mil-head.ts) trained on the other
- *    folds predicts the held-out originals. The L2 strength, whether the suspect clips train, and the event
- *    parameters are chosen on these out-of-fold probabilities; each fold's reported figure uses event
- *    parameters chosen on the other folds.
- * 4. Trains the shipped head on everything and writes models/head/: laughter-head.json (weights + event
- *    parameters), metrics.json, METRICS.md, data-manifest.csv (names, hashes, groups, folds, labels).
+ * 1. Embeds the training pool, the dev set and daylife (cached in models/build/head-cache/) and builds the
+ *    seeded training copies (training-items.ts).
+ * 2. Grouped 5-fold CV (a group never straddles folds; daylife's groups get folds of their own): for each
+ *    training recipe of {@link TRAINING_GRID}, a head per fold trained without it (mil-head.ts) scores the
+ *    held-out recordings. The recipe and the event rule are chosen on these out-of-fold probabilities by
+ *    cross-validate.ts's criterion (false laughs per hour of speech and of ambient first, then clip F1).
+ * 3. Reports held-out figures only: each fold judged with the rule chosen on the other folds; clips, daylife
+ *    streams, and the talk days (talk-day.ts).
+ * 4. Calibrates the probability on the talk days' held-out events (calibration.ts), trains the shipped head
+ *    on everything and writes models/head/: laughter-head.json, metrics.json, cv-report.md, data-manifest.csv,
+ *    and the generated part of METRICS.md.
  *
- * Deterministic (fixed seed, full-batch training). Flags: `--pendant` also runs the pendant-day evaluation
- * (pendant-day.ts), `--shared DIR` (default ../shared or GIGGLES_SHARED_DIR).
+ * Deterministic (fixed seeds, full-batch training from zero): a rerun rewrites the four files byte for byte.
+ * Flags: `--shared DIR` (default ../shared or GIGGLES_SHARED_DIR).
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { LaughterEvent } from "../../../inference-node/src/engine/types.ts";
-import { baselineSaysLaughter } from "../../../inference-node/src/events/dev-set.ts";
 import { detectEvents, RULE_EVENT_OPTIONS } from "../../../inference-node/src/events/event-detector.ts";
-import { PATCH_HOP_MS, PATCH_WINDOW_MS, SAMPLE_RATE_HZ } from "../../../shared/yamnet/constants.ts";
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
 import { YAMNET_TFLITE_SHA256 } from "../build.ts";
 import { DEFAULT_ONNX_PATH, MODELS_DIR } from "../model-paths.ts";
-import { dbToGain, mixAtSnr, pinkNoise, roomTone } from "./augment.ts";
+import {
+  type Calibration,
+  calibrated,
+  calibratedLogit,
+  eventPeakLogits,
+  fitPlatt,
+  logitOf,
+} from "./calibration.ts";
 import {
   type EvaluatedRecording,
   type HeadEventParameters,
+  headEvents,
   headSaysLaughter,
-  type Metrics,
+  isPoolClip,
   metricsOf,
   pickHeadParameters,
+  type RuleFigures,
+  ruleFigures,
+  tradeOff,
 } from "./cross-validate.ts";
-import { createEmbedder, decodeFile, type Embedder, scoreRows } from "./embedder.ts";
+import { baselineSaysLaughter } from "./dev-set.ts";
+import { createEmbedder, type Embedder, scoreRows } from "./embedder.ts";
 import { type HeadArtifact, headVersion } from "./head-artifact.ts";
-import { DEFAULT_LOGISTIC_OPTIONS, type LogisticModel, type LogisticOptions } from "./logistic-regression.ts";
 import {
-  type HeadModel,
-  headProbabilities,
-  TOP_FRACTION,
-  type TrainingItem,
-  trainMilHead,
-} from "./mil-head.ts";
-import { opusRoundTrip } from "./opus-round-trip.ts";
+  DEFAULT_LOGISTIC_OPTIONS,
+  type LogisticModel,
+  type LogisticOptions,
+  sigmoid,
+} from "./logistic-regression.ts";
 import {
-  type DayFigures,
-  dayEvents,
-  dayFigures,
-  embedDay,
-  joinDays,
-  type PendantDay,
-  planDay,
-} from "./pendant-day.ts";
-import { groupedFolds, loadTrainingPool, type PoolRecording } from "./training-pool.ts";
+  type DecisionName,
+  formatReport,
+  type TalkDayDecision,
+  type TrainingReport,
+  withGeneratedReport,
+} from "./metrics-report.ts";
+import { headLogit, headProbabilities, type MilOptions, trainMilHead } from "./mil-head.ts";
+import { type DayPlan, dayFigures, embedTalkDay, joinDays, planTalkDay } from "./talk-day.ts";
+import { buildItems, FOLD_COUNT, type PoolItem, SEED } from "./training-items.ts";
+import { groupedFolds, loadDaylife, loadTrainingPool, type PoolRecording } from "./training-pool.ts";
 
-export const SEED = 20261201;
-export const FOLD_COUNT = 5;
-/** L2 strengths tried; the one with the best out-of-fold F1 is shipped. */
-export const L2_GRID: readonly number[] = Object.freeze([0.01, 0.03]);
+export { FOLD_COUNT, SEED };
+
+/** A training recipe: the regulariser and the weak-label / negative scheme. */
+export interface TrainingRecipe {
+  name: string;
+  l2: number;
+  mil: MilOptions;
+}
+
+const BEFORE: MilOptions = {
+  topFraction: 0.5,
+  teacherGate: 0,
+  speechGate: false,
+  streamShare: 0,
+  hardNegatives: 0,
+};
 /**
- * Whether the suspect laughter clips (training pool README) train the head as positives; chosen with the
- * L2 strength. They are always evaluated.
+ * Recipes compared by grouped CV; the best by the criterion is shipped. The first is the head before
+ * issue 18 (no daylife negatives, ungated positives), for reference.
  */
-export const SUSPECT_IN_TRAINING_GRID: readonly boolean[] = Object.freeze([true, false]);
-const SPEECH_LABELS = new Set(["speech", "speech_child", "conversation"]);
-const MIX_PAD_SAMPLES = Math.round(1.44 * SAMPLE_RATE_HZ);
-/** SNRs (the sound over its background, dB) a mix over speech, over pink noise, over room tone is made at. */
-const SPEECH_SNRS_DB: readonly number[] = [0, 5, 10];
-const NOISE_SNRS_DB: readonly number[] = [5, 10, 20];
-const ROOM_TONE_SNR_DB = 25;
-const BACKGROUND_SAMPLES = 20 * SAMPLE_RATE_HZ;
-const pinkBackground = (seed: number): Float32Array => pinkNoise(BACKGROUND_SAMPLES, -30, seed);
-const roomBackground = (seed: number): Float32Array => roomTone(BACKGROUND_SAMPLES, -50, seed);
-/** Overall level of a mix, dBFS: −35 to −20. */
-const mixLevelDb = (random: () => number): number => -35 + 15 * random();
-const ROOM_TONE_CLIPS_PER_FOLD = 6;
-const ROOM_TONE_CLIP_SAMPLES = 10 * SAMPLE_RATE_HZ;
+export const TRAINING_GRID: readonly TrainingRecipe[] = Object.freeze([
+  { name: "before (top 50 %, no daylife)", l2: 0.03, mil: BEFORE },
+  { name: "+ daylife negatives", l2: 0.03, mil: { ...BEFORE, streamShare: 1 } },
+  {
+    name: "+ daylife, gated positives",
+    l2: 0.03,
+    mil: { ...BEFORE, streamShare: 1, teacherGate: 0.5, speechGate: true },
+  },
+  {
+    name: "+ daylife, gated, hard negatives",
+    l2: 0.03,
+    mil: { ...BEFORE, streamShare: 1, teacherGate: 0.5, speechGate: true, hardNegatives: 32 },
+  },
+]);
 
-/** A training item with where it came from. */
-export interface PoolItem extends TrainingItem {
-  fold: number;
-  /** A suspect laughter clip (training pool README), or a mix made from one. */
-  suspect: boolean;
-  /** Original recordings are evaluated; mixes only train. */
-  original?: PoolRecording;
-  /** Which optional copy (AugmentOptions) this is; none for originals, laugh mixes and room tone. */
-  copy?: { kind: "negative-mix" } | { kind: "pendant-copy" } | { kind: "speed"; factor: number };
-  recipe: string;
-}
-
-/** Patches of a mix that overlap the laugh placed at [pad, pad + length) samples. */
-function laughPatchRange(padSamples: number, laughSamples: number): { first: number; last: number } {
-  const startMs = (padSamples * 1000) / SAMPLE_RATE_HZ;
-  const endMs = ((padSamples + laughSamples) * 1000) / SAMPLE_RATE_HZ;
-  const first = Math.max(0, Math.floor((startMs - PATCH_WINDOW_MS) / PATCH_HOP_MS) + 1);
-  const last = Math.max(first, Math.ceil(endMs / PATCH_HOP_MS) - 1);
-  return { first, last };
-}
-
-/** Which extra training copies {@link buildItems} makes (the laugh mixes and room-tone clips always). */
-export interface AugmentOptions {
-  /**
-   * Every original once more as a pendant hears it: on quiet room tone with 1.44 s each side, 0 to −10 dB,
-   * through Ogg Opus at 24 kbit/s and back.
-   */
-  pendantCopies: boolean;
-  /**
-   * Every negative mixed once like the laughs are (speech from its fold, pink noise or room tone, same
-   * SNRs and levels), so a background is no sign of laughter.
-   */
-  negativeMixes: boolean;
-  /** Speed factors every original is also played at (pitch and tempo together); empty for none. */
-  speeds: readonly number[];
-}
-
-export const DEFAULT_AUGMENT: Readonly<AugmentOptions> = Object.freeze({
-  pendantCopies: false,
-  negativeMixes: false,
-  speeds: Object.freeze([]),
-});
-
-/** `samples` played `factor` times as fast (linear interpolation; pitch moves with tempo). */
-export function changeSpeed(samples: Float32Array, factor: number): Float32Array {
-  const length = Math.max(1, Math.floor(samples.length / factor));
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    const at = i * factor;
-    const k = Math.floor(at);
-    const frac = at - k;
-    const a = samples[Math.min(k, samples.length - 1)];
-    const b = samples[Math.min(k + 1, samples.length - 1)];
-    out[i] = a + frac * (b - a);
-  }
-  return out;
-}
-
-/** Embeds the originals and builds the mixes. */
-export async function buildItems(
-  pool: readonly PoolRecording[],
-  folds: readonly number[],
-  embedder: Embedder,
-  log: (message: string) => void,
-  augment: AugmentOptions = DEFAULT_AUGMENT,
-): Promise<PoolItem[]> {
-  const items: PoolItem[] = [];
-  for (const [k, r] of pool.entries()) {
-    const features = await embedder.embed(`file:${r.sha256}`, () => decodeFile(r.path));
-    items.push({
-      isLaughter: r.isLaughter,
-      features,
-      fold: folds[k],
-      original: r,
-      recipe: r.id,
-      suspect: r.suspect,
-    });
-  }
-  log(`embedded ${pool.length} recordings`);
-  const random = seededRandom(SEED);
-  const pickOf = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
-  const decoded = new Map<string, Promise<Float32Array>>();
-  const samplesOf = (r: PoolRecording): Promise<Float32Array> => {
-    const cached = decoded.get(r.id);
-    if (cached) return cached;
-    const next = decodeFile(r.path);
-    decoded.set(r.id, next);
-    return next;
-  };
-  for (const [k, r] of pool.entries()) {
-    if (!r.isLaughter) continue;
-    const fold = folds[k];
-    const speech = pool.filter((s, j) => folds[j] === fold && SPEECH_LABELS.has(s.label));
-    const levelDb = mixLevelDb(random);
-    const recipes: { name: string; snrDb: number; background: () => Promise<Float32Array> }[] = [];
-    const speechSnr = pickOf(SPEECH_SNRS_DB);
-    if (speech.length > 0) {
-      const bg = pickOf(speech);
-      recipes.push({ name: `speech:${bg.sha256}`, snrDb: speechSnr, background: () => samplesOf(bg) });
-    }
-    const noiseSeed = Math.floor(random() * 2 ** 31);
-    const noiseSnr = pickOf(NOISE_SNRS_DB);
-    recipes.push({
-      name: `pink:${noiseSeed}`,
-      snrDb: noiseSnr,
-      background: async () => pinkBackground(noiseSeed),
-    });
-    const toneSeed = Math.floor(random() * 2 ** 31);
-    recipes.push({
-      name: `room:${toneSeed}`,
-      snrDb: ROOM_TONE_SNR_DB,
-      background: async () => roomBackground(toneSeed),
-    });
-    for (const recipe of recipes) {
-      const offset = Math.floor(random() * 5 * SAMPLE_RATE_HZ);
-      const key = `mix:v1:${r.sha256}:${recipe.name}:${recipe.snrDb}:${offset}:${levelDb.toFixed(3)}`;
-      const laughSamples = Math.round((items[k].features.durationMs * SAMPLE_RATE_HZ) / 1000);
-      const features = await embedder.embed(key, async () =>
-        mixAtSnr(await samplesOf(r), await recipe.background(), recipe.snrDb, {
-          padSamples: MIX_PAD_SAMPLES,
-          levelDb,
-          offset,
-        }),
-      );
-      items.push({
-        isLaughter: true,
-        features,
-        fold,
-        suspect: r.suspect,
-        recipe: key,
-        laughPatches: laughPatchRange(MIX_PAD_SAMPLES, laughSamples),
-      });
-    }
-  }
-  for (let fold = 0; fold < FOLD_COUNT; fold++) {
-    for (let c = 0; c < ROOM_TONE_CLIPS_PER_FOLD; c++) {
-      const seed = SEED + 1000 * fold + c;
-      const levelDb = -75 + (35 * c) / (ROOM_TONE_CLIPS_PER_FOLD - 1);
-      const key = `room-only:v1:${seed}:${levelDb}`;
-      const features = await embedder.embed(key, async () => roomTone(ROOM_TONE_CLIP_SAMPLES, levelDb, seed));
-      items.push({ isLaughter: false, features, fold, recipe: key, suspect: false });
-    }
-  }
-  log(`built ${items.length - pool.length} mixes and room-tone clips`);
-  if (augment.negativeMixes) {
-    // A stream of its own, so the laugh mixes above keep their recipes.
-    const negRandom = seededRandom(SEED + 1);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(negRandom() * list.length)];
-    let made = 0;
-    for (const [k, r] of pool.entries()) {
-      if (r.isLaughter) continue;
-      const fold = folds[k];
-      const speech = pool.filter((s, j) => folds[j] === fold && SPEECH_LABELS.has(s.label) && s.id !== r.id);
-      const levelDb = mixLevelDb(negRandom);
-      const kind = pick(["speech", "pink", "room"] as const);
-      const offset = Math.floor(negRandom() * 5 * SAMPLE_RATE_HZ);
-      const seed = Math.floor(negRandom() * 2 ** 31);
-      let name: string;
-      let snrDb: number;
-      let background: () => Promise<Float32Array>;
-      if (kind === "speech" && speech.length > 0 && !SPEECH_LABELS.has(r.label)) {
-        const bg = pick(speech);
-        name = `speech:${bg.sha256}`;
-        snrDb = pick(SPEECH_SNRS_DB);
-        background = () => samplesOf(bg);
-      } else if (kind === "room") {
-        name = `room:${seed}`;
-        snrDb = ROOM_TONE_SNR_DB;
-        background = async () => roomBackground(seed);
-      } else {
-        name = `pink:${seed}`;
-        snrDb = pick(NOISE_SNRS_DB);
-        background = async () => pinkBackground(seed);
-      }
-      const key = `negmix:v1:${r.sha256}:${name}:${snrDb}:${offset}:${levelDb.toFixed(3)}`;
-      const features = await embedder.embed(key, async () =>
-        mixAtSnr(await samplesOf(r), await background(), snrDb, {
-          padSamples: MIX_PAD_SAMPLES,
-          levelDb,
-          offset,
-        }),
-      );
-      items.push({
-        isLaughter: false,
-        features,
-        fold,
-        suspect: false,
-        recipe: key,
-        copy: { kind: "negative-mix" },
-      });
-      made++;
-    }
-    log(`built ${made} negative mixes`);
-  }
-  if (augment.pendantCopies) {
-    const copyRandom = seededRandom(SEED + 2);
-    for (const [k, r] of pool.entries()) {
-      const gainDb = -10 * copyRandom();
-      const seed = Math.floor(copyRandom() * 2 ** 31);
-      const key = `pendant-copy:v1:${r.sha256}:${gainDb.toFixed(3)}:${seed}`;
-      const originalSamples = Math.round((items[k].features.durationMs * SAMPLE_RATE_HZ) / 1000);
-      const features = await embedder.embed(key, async () => {
-        const audio = await samplesOf(r);
-        const bed = roomTone(audio.length + 2 * MIX_PAD_SAMPLES, -55, seed);
-        const gain = dbToGain(gainDb);
-        for (let i = 0; i < audio.length; i++) bed[MIX_PAD_SAMPLES + i] += gain * audio[i];
-        return opusRoundTrip(bed);
-      });
-      items.push({
-        isLaughter: r.isLaughter,
-        features,
-        fold: folds[k],
-        suspect: r.suspect,
-        recipe: key,
-        copy: { kind: "pendant-copy" },
-        ...(r.isLaughter ? { laughPatches: laughPatchRange(MIX_PAD_SAMPLES, originalSamples) } : {}),
-      });
-    }
-    log(`built ${pool.length} pendant copies`);
-  }
-  for (const factor of augment.speeds) {
-    for (const [k, r] of pool.entries()) {
-      const key = `speed:v1:${r.sha256}:${factor}`;
-      const features = await embedder.embed(key, async () => changeSpeed(await samplesOf(r), factor));
-      items.push({
-        isLaughter: r.isLaughter,
-        features,
-        fold: folds[k],
-        suspect: r.suspect,
-        recipe: key,
-        copy: { kind: "speed", factor },
-      });
-    }
-    log(`built ${pool.length} copies at speed ${factor}`);
-  }
-  return items;
-}
-
-/** An original recording as the clip-level evaluation sees it, with its out-of-fold head probabilities. */
+/** An original recording as the evaluation sees it, with its out-of-fold head probabilities. */
 export function evaluatedRecording(item: PoolItem, head: Float32Array): EvaluatedRecording {
-  const r = item.original as PoolRecording;
+  const r = item.original;
+  if (r === undefined) throw new Error(`evaluatedRecording: ${item.recipe} is a training copy`);
   return {
     id: r.id,
     label: r.label,
     isLaughter: r.isLaughter,
     set: r.set,
+    ...(r.stream ? { stream: r.stream } : {}),
     suspect: r.suspect,
     fold: item.fold,
     scores: scoreRows(item.features),
@@ -334,226 +119,299 @@ export function evaluatedRecording(item: PoolItem, head: Float32Array): Evaluate
   };
 }
 
-/** Out-of-fold head probabilities of every original, and the fold heads, for one L2 strength. */
+/** The fold heads of one recipe and every original's out-of-fold probabilities. */
 export function outOfFold(
   items: readonly PoolItem[],
-  options: LogisticOptions,
-): { probabilities: Map<PoolItem, Float32Array>; heads: HeadModel[] } {
-  const probabilities = new Map<PoolItem, Float32Array>();
-  const heads: HeadModel[] = [];
-  for (let fold = 0; fold < FOLD_COUNT; fold++) {
-    const head = trainMilHead(
-      items.filter((item) => item.fold !== fold),
-      options,
+  recipe: TrainingRecipe,
+): { heads: LogisticModel[]; recordings: EvaluatedRecording[] } {
+  const options: LogisticOptions = { ...DEFAULT_LOGISTIC_OPTIONS, l2: recipe.l2 };
+  const trainable = items.filter((item) => !item.suspect);
+  const heads: LogisticModel[] = [];
+  for (let fold = 0; fold < FOLD_COUNT; fold++)
+    heads.push(
+      trainMilHead(
+        trainable.filter((item) => item.fold !== fold),
+        options,
+        recipe.mil,
+      ),
     );
-    heads.push(head);
-    for (const item of items) {
-      if (item.fold === fold && item.original)
-        probabilities.set(item, headProbabilities(head, item.features));
-    }
-  }
-  return { probabilities, heads };
+  const recordings = items
+    .filter((item) => item.original)
+    .map((item) => evaluatedRecording(item, headProbabilities(heads[item.fold], item.features)));
+  return { heads, recordings };
 }
 
-/** Fold `fold`'s pendant day: its held-out originals laid out among room tone (seeded), then embedded. */
-export async function foldDay(
-  items: readonly PoolItem[],
-  fold: number,
-  embedder: Embedder,
-): Promise<PendantDay> {
+/** Each fold judged with the rule chosen on the other folds. */
+function heldOutRules(recordings: readonly EvaluatedRecording[]): HeadEventParameters[] {
+  return Array.from(
+    { length: FOLD_COUNT },
+    (_, fold) => pickHeadParameters(recordings.filter((r) => r.fold !== fold)).chosen,
+  );
+}
+
+/** One fold's talk day: its daylife streams with its held-out clips placed over them. */
+async function foldTalkDay(items: readonly PoolItem[], fold: number, embedder: Embedder) {
   const held = items.filter((item) => item.fold === fold && item.original);
-  const durations = new Map(held.map((item) => [item.original as PoolRecording, item.features.durationMs]));
-  const seed = SEED + 7 * fold;
-  const plan = planDay([...durations.keys()], durations, seed);
-  return { plan, features: await embedDay(embedder, plan, fold, seed) };
+  const durations = new Map<PoolRecording, number>();
+  for (const item of held) if (item.original) durations.set(item.original, item.features.durationMs);
+  const recordings = [...durations.keys()];
+  const plan = planTalkDay(
+    recordings.filter((r) => r.stream !== undefined),
+    recordings.filter((r) => r.stream === undefined),
+    durations,
+    SEED + 7 * fold,
+  );
+  return { plan, features: await embedTalkDay(embedder, plan, fold) };
 }
 
-/** Everything METRICS.md reports. */
-export interface TrainingReport {
-  l2: number;
-  suspectInTraining: boolean;
-  l2Search: { l2: number; suspectInTraining: boolean; f1: number }[];
-  chosen: HeadEventParameters;
-  parts: Record<string, Record<string, Metrics>>;
-  perFold: {
-    fold: number;
-    chosen: HeadEventParameters;
-    head: Metrics;
-    rule: Metrics;
-    today: Metrics;
-    recordings: number;
-    laughs: number;
-  }[];
-  falsePositivesByLabel: Record<string, Record<string, number>>;
-  negativesByLabel: Record<string, number>;
-  headFalsePositives: string[];
-  headFalseNegatives: string[];
-  pendantDay?: Record<string, DayFigures>;
-}
+/** The event rule shipped with the head before issue 18 (raw probability). */
+const PREVIOUS_RULE: HeadEventParameters = Object.freeze({
+  onsetThreshold: 0.95,
+  offsetThreshold: 0.475,
+  minDurationMs: 960,
+  mergeGapMs: 960,
+});
 
-const DECISIONS = ["head", "old rule", "today"] as const;
+/** Event threshold the calibration is fitted from: every held-out event above it, true or false. */
+const CALIBRATION_ONSET = 0.5;
 
 /** Runs the whole procedure and returns the shipped head and the report. */
 export async function train(sharedDir: string, log: (message: string) => void) {
   const pool = loadTrainingPool(sharedDir);
-  const folds = groupedFolds(pool, FOLD_COUNT, SEED);
+  const daylife = loadDaylife(sharedDir);
+  const recordings = [...pool, ...daylife];
+  const folds = [...groupedFolds(pool, FOLD_COUNT, SEED), ...groupedFolds(daylife, FOLD_COUNT, SEED)];
   const embedder = await createEmbedder(
     DEFAULT_ONNX_PATH,
     `yamnet-tflite:${YAMNET_TFLITE_SHA256}:embeddings-v1`,
   );
-  const items = await buildItems(pool, folds, embedder, log);
+  const items = await buildItems(recordings, folds, embedder, log);
 
-  const originals = items.filter((i) => i.original !== undefined);
-  const evaluated = (oof: Map<PoolItem, Float32Array>): EvaluatedRecording[] =>
-    originals.map((item) =>
-      evaluatedRecording(item, oof.get(item) ?? new Float32Array(item.features.patchCount)),
+  const search: (TrainingRecipe & { chosen: HeadEventParameters; figures: RuleFigures })[] = [];
+  let best: { recipe: TrainingRecipe; heads: LogisticModel[]; recordings: EvaluatedRecording[] } | undefined;
+  let bestFigures: RuleFigures | undefined;
+  let previous: { heads: LogisticModel[]; recordings: EvaluatedRecording[] } | undefined;
+  for (const recipe of TRAINING_GRID) {
+    const started = performance.now();
+    const oof = outOfFold(items, recipe);
+    previous ??= oof;
+    const { chosen, figures } = pickHeadParameters(oof.recordings);
+    search.push({ ...recipe, chosen, figures });
+    log(
+      `${recipe.name}: clip F1 ${figures.clips.f1.toFixed(3)}, speech ${figures.speech.perHour.toFixed(2)}/h, ambient ${figures.ambient.perHour.toFixed(2)}/h (${Math.round(performance.now() - started)} ms)`,
     );
-
-  // L2 strength: best pooled out-of-fold F1 (event parameters picked on the same out-of-fold output).
-  const l2Search: {
-    l2: number;
-    suspectInTraining: boolean;
-    f1: number;
-    recordings: EvaluatedRecording[];
-    heads: HeadModel[];
-  }[] = [];
-  const trainable = (suspectInTraining: boolean) =>
-    items.filter((item) => suspectInTraining || !item.suspect);
-  for (const suspectInTraining of SUSPECT_IN_TRAINING_GRID)
-    for (const l2 of L2_GRID) {
-      const started = performance.now();
-      const trainingItems = trainable(suspectInTraining);
-      const { heads } = outOfFold(trainingItems, { ...DEFAULT_LOGISTIC_OPTIONS, l2 });
-      const probabilities = new Map(
-        items
-          .filter((item) => item.original)
-          .map((item) => [item, headProbabilities(heads[item.fold], item.features)]),
-      );
-      const recordings = evaluated(probabilities);
-      const { metrics } = pickHeadParameters(recordings);
-      l2Search.push({ l2, suspectInTraining, f1: metrics.f1, recordings, heads });
-      log(
-        `l2 ${l2}, suspect clips ${suspectInTraining ? "in" : "out of"} training: out-of-fold F1 ${metrics.f1.toFixed(3)} (${Math.round(performance.now() - started)} ms)`,
-      );
+    if (bestFigures === undefined || betterRecipe(figures, bestFigures)) {
+      best = { recipe, ...oof };
+      bestFigures = figures;
     }
-  const best = l2Search.reduce((a, b) => (b.f1 > a.f1 ? b : a));
-  const recordings = best.recordings;
-  const { chosen } = pickHeadParameters(recordings);
+  }
+  if (best === undefined || previous === undefined) throw new Error("train: empty TRAINING_GRID");
+  const before = previous;
+  const oofRecordings = best.recordings;
+  const chosen = pickHeadParameters(oofRecordings).chosen;
+  const foldRules = heldOutRules(oofRecordings);
+  const trade = tradeOff(oofRecordings);
 
-  // Each fold judged with event parameters chosen on the other folds' out-of-fold output.
-  const decisions = new Map<EvaluatedRecording, Record<(typeof DECISIONS)[number], boolean>>();
+  // Held-out decisions: the head with its fold's rule, the old rule, the rule detector.
+  const decisions = new Map<EvaluatedRecording, Record<DecisionName, boolean>>();
   const perFold: TrainingReport["perFold"] = [];
   for (let fold = 0; fold < FOLD_COUNT; fold++) {
-    const held = recordings.filter((r) => r.fold === fold);
-    const foldChoice = pickHeadParameters(recordings.filter((r) => r.fold !== fold)).chosen;
+    const held = oofRecordings.filter((r) => r.fold === fold);
     for (const r of held) {
       decisions.set(r, {
-        head: headSaysLaughter(r, foldChoice),
+        head: headSaysLaughter(r, foldRules[fold]),
         "old rule": baselineSaysLaughter(r.scores),
-        today: detectEvents(r.scores, RULE_EVENT_OPTIONS, r.durationMs).length > 0,
+        "rule detector": detectEvents(r.scores, RULE_EVENT_OPTIONS, r.durationMs).length > 0,
       });
     }
-    const labels = held.map((r) => r.isLaughter);
-    const m = (d: (typeof DECISIONS)[number]) =>
-      metricsOf(
-        labels,
-        held.map((r) => decisions.get(r)?.[d] === true),
-      );
-    perFold.push({
-      fold,
-      chosen: foldChoice,
-      head: m("head"),
-      rule: m("old rule"),
-      today: m("today"),
-      recordings: held.length,
-      laughs: labels.filter(Boolean).length,
-    });
+    perFold.push({ fold, chosen: foldRules[fold], figures: ruleFigures(held, foldRules[fold]) });
   }
-  const partOf = (filter: (r: EvaluatedRecording) => boolean): Record<string, Metrics> => {
-    const subset = recordings.filter(filter);
-    return Object.fromEntries(
-      DECISIONS.map((d) => [
-        d,
-        metricsOf(
-          subset.map((r) => r.isLaughter),
-          subset.map((r) => decisions.get(r)?.[d] === true),
-        ),
-      ]),
-    );
+  const clipsOf = (filter: (r: EvaluatedRecording) => boolean) => {
+    const subset = oofRecordings.filter((r) => r.stream === undefined && filter(r));
+    const m = (d: DecisionName) =>
+      metricsOf(
+        subset.map((r) => r.isLaughter),
+        subset.map((r) => decisions.get(r)?.[d] === true),
+      );
+    return { head: m("head"), "old rule": m("old rule"), "rule detector": m("rule detector") };
   };
   const parts = {
-    "train + dev": partOf(() => true),
-    "train + dev without suspect clips": partOf((r) => !r.suspect),
-    train: partOf((r) => r.set === "train"),
-    "train without suspect clips": partOf((r) => r.set === "train" && !r.suspect),
-    dev: partOf((r) => r.set === "dev"),
+    "train + dev": clipsOf(isPoolClip),
+    "train + dev without suspect clips": clipsOf((r) => isPoolClip(r) && !r.suspect),
+    train: clipsOf((r) => r.set === "train"),
+    dev: clipsOf((r) => r.set === "dev"),
+    "daylife laughter clips": clipsOf((r) => r.set === "daylife"),
   };
-  const falsePositivesByLabel: Record<string, Record<string, number>> = {};
+  const streams: TrainingReport["streams"] = {};
+  for (const r of oofRecordings) {
+    if (r.stream === undefined) continue;
+    const key = `${r.stream}: ${r.label}`;
+    streams[key] ??= { files: 0, hours: 0, head: 0, "rule detector": 0 };
+    const s = streams[key];
+    s.files++;
+    s.hours += r.durationMs / 3_600_000;
+    s.head += headEvents(r, foldRules[r.fold]).length;
+    s["rule detector"] += detectEvents(r.scores, RULE_EVENT_OPTIONS, r.durationMs).length;
+  }
+  const falsePositivesByLabel: TrainingReport["falsePositivesByLabel"] = {};
   const negativesByLabel: Record<string, number> = {};
-  for (const r of recordings) {
-    if (r.isLaughter) continue;
+  for (const r of oofRecordings) {
+    if (r.isLaughter || r.stream !== undefined) continue;
     negativesByLabel[r.label] = (negativesByLabel[r.label] ?? 0) + 1;
-    for (const d of DECISIONS) {
-      if (decisions.get(r)?.[d]) {
-        falsePositivesByLabel[d] ??= {};
-        falsePositivesByLabel[d][r.label] = (falsePositivesByLabel[d][r.label] ?? 0) + 1;
-      }
+    for (const [d, says] of Object.entries(decisions.get(r) ?? {})) {
+      if (!says) continue;
+      falsePositivesByLabel[d] ??= {};
+      falsePositivesByLabel[d][r.label] = (falsePositivesByLabel[d][r.label] ?? 0) + 1;
     }
   }
-  const report: TrainingReport = {
-    l2: best.l2,
-    suspectInTraining: best.suspectInTraining,
-    l2Search: l2Search.map(({ l2, suspectInTraining, f1 }) => ({ l2, suspectInTraining, f1 })),
-    chosen,
-    parts,
-    perFold,
-    falsePositivesByLabel,
-    negativesByLabel,
-    headFalsePositives: recordings.filter((r) => !r.isLaughter && decisions.get(r)?.head).map((r) => r.id),
-    headFalseNegatives: recordings.filter((r) => r.isLaughter && !decisions.get(r)?.head).map((r) => r.id),
-  };
 
-  // The pendant day: each fold's held-out recordings among room tone, Opus 24 kbit/s, scored by the head
-  // trained without that fold with the event parameters chosen without it.
-  const days: { plan: ReturnType<typeof planDay>; events: Record<"head" | "today", LaughterEvent[]> }[] = [];
+  // The talk days: each fold's day scored by the head trained without that fold, with its rule.
+  const days: { plan: DayPlan; events: Record<TalkDayDecision, LaughterEvent[]> }[] = [];
+  const calibrationPeaks: number[] = [];
+  const calibrationOutcomes: boolean[] = [];
   for (let fold = 0; fold < FOLD_COUNT; fold++) {
     const started = performance.now();
-    const { plan, features } = await foldDay(items, fold, embedder);
-    days.push({ plan, events: dayEvents(features, best.heads[fold], perFold[fold].chosen) });
+    const { plan, features } = await foldTalkDay(items, fold, embedder);
+    const logits = Float64Array.from({ length: features.patchCount }, (_, i) =>
+      headLogit(best.heads[fold], features, i),
+    );
+    const p = Float32Array.from(logits, sigmoid);
+    const scores = scoreRows(features);
+    const rule = foldRules[fold];
+    const events = (parameters: HeadEventParameters) =>
+      detectEvents(scores, { detector: "head", ...parameters }, features.durationMs, p);
+    const beforeP = headProbabilities(before.heads[fold], features);
+    days.push({
+      plan,
+      events: {
+        head: events(rule),
+        "head before issue 18": detectEvents(
+          scores,
+          { detector: "head", ...PREVIOUS_RULE },
+          features.durationMs,
+          beforeP,
+        ),
+        "rule detector": detectEvents(scores, RULE_EVENT_OPTIONS, features.durationMs),
+      },
+    });
+    // Every held-out event down to a low onset (same hysteresis ratio): its peak logit, and was it a laugh.
+    const loose = events({
+      ...rule,
+      onsetThreshold: CALIBRATION_ONSET,
+      offsetThreshold: (CALIBRATION_ONSET * rule.offsetThreshold) / rule.onsetThreshold,
+    });
+    calibrationPeaks.push(...eventPeakLogits(loose, logits));
+    calibrationOutcomes.push(...loose.map((e) => isLaughEvent(e, plan)));
     log(
-      `pendant day, fold ${fold}: ${(plan.totalMs / 60_000).toFixed(1)} min (${Math.round(performance.now() - started)} ms)`,
+      `talk day, fold ${fold}: ${(plan.totalMs / 60_000).toFixed(1)} min (${Math.round(performance.now() - started)} ms)`,
     );
   }
   await embedder.dispose();
-  report.pendantDay = Object.fromEntries(
-    (["head", "today"] as const).map((d) => {
-      const joined = joinDays(days.map((day) => ({ plan: day.plan, events: day.events[d] })));
-      return [d, dayFigures(joined.events, joined.plan)];
-    }),
+  const talkDayOf = (d: TalkDayDecision) =>
+    dayFiguresOf(days.map((day) => ({ plan: day.plan, events: day.events[d] })));
+  const talkDay = {
+    head: talkDayOf("head"),
+    "head before issue 18": talkDayOf("head before issue 18"),
+    "rule detector": talkDayOf("rule detector"),
+  };
+  // The head shipped before issue 18 (its recipe, its fixed rule), on the same held-out folds.
+  const previousFigures = Array.from({ length: FOLD_COUNT }, (_, fold) =>
+    ruleFigures(
+      before.recordings.filter((r) => r.fold === fold),
+      PREVIOUS_RULE,
+    ),
   );
 
-  const options: LogisticOptions = { ...DEFAULT_LOGISTIC_OPTIONS, l2: best.l2 };
-  const head = trainMilHead(trainable(best.suspectInTraining), options);
-  if ("w1" in head) throw new Error("train: an MLP head cannot be written as a logistic artifact");
-  const artifact = toArtifact(head, chosen, options, best.suspectInTraining);
-  return { artifact, report, pool, folds, items, options, recordings };
+  // Calibration on those events; the shipped onset then reads as a round number (the shift moves by at
+  // most half a percent to make it one).
+  const fitted = fitPlatt(calibrationPeaks, calibrationOutcomes);
+  const onset = Math.round(100 * calibrated(fitted, chosen.onsetThreshold)) / 100;
+  const calibration: Calibration = {
+    scale: fitted.scale,
+    shift: logitOf(onset) - fitted.scale * logitOf(chosen.onsetThreshold),
+  };
+  const reliability = reliabilityTable(
+    calibrationPeaks.map((z) => calibratedLogit(calibration, z)),
+    calibrationOutcomes,
+  );
+
+  const head = trainMilHead(
+    items.filter((item) => !item.suspect),
+    { ...DEFAULT_LOGISTIC_OPTIONS, l2: best.recipe.l2 },
+    best.recipe.mil,
+  );
+  const artifact = toArtifact(head, chosen, calibration, best.recipe);
+  const report: TrainingReport = {
+    recipe: best.recipe.name,
+    search: search.map(({ name, chosen, figures }) => ({ name, chosen, figures })),
+    chosen,
+    tradeOff: trade,
+    calibration: {
+      ...calibration,
+      rawOnsetThreshold: chosen.onsetThreshold,
+      events: calibrationOutcomes.length,
+      reliability,
+    },
+    shippedEvents: artifact.events,
+    perFold,
+    parts,
+    streams,
+    falsePositivesByLabel,
+    negativesByLabel,
+    headFalsePositives: oofRecordings
+      .filter((r) => r.stream === undefined && !r.isLaughter && decisions.get(r)?.head)
+      .map((r) => r.id),
+    headFalseNegatives: oofRecordings.filter((r) => r.isLaughter && !decisions.get(r)?.head).map((r) => r.id),
+    talkDay,
+    previous: { rule: PREVIOUS_RULE, perFold: previousFigures },
+  };
+  return { artifact, report, recordings, folds };
+}
+
+/** Does event `e` overlap (±1 s) a laugh placed in the day? */
+function isLaughEvent(e: LaughterEvent, plan: DayPlan): boolean {
+  return plan.placements.some(
+    (p) => p.recording.isLaughter && e.startMs < p.endMs + 1000 && e.endMs > p.startMs - 1000,
+  );
+}
+
+function dayFiguresOf(days: readonly { plan: DayPlan; events: readonly LaughterEvent[] }[]) {
+  const joined = joinDays(days);
+  return dayFigures(joined.events, joined.plan);
+}
+
+/** Recipe order: the criterion of pickHeadParameters on the figures of each recipe's chosen rule. */
+function betterRecipe(f: RuleFigures, g: RuleFigures): boolean {
+  const excess = (x: RuleFigures) => Math.max(0, x.speech.perHour - 1) + Math.max(0, x.ambient.perHour - 1);
+  return excess(f) < excess(g) || (excess(f) === excess(g) && f.clips.f1 > g.clips.f1);
+}
+
+/** Calibrated peak in bins of 0.2: events, laughs among them. */
+function reliabilityTable(peaks: readonly number[], outcomes: readonly boolean[]) {
+  const bins = [0, 0.2, 0.4, 0.6, 0.8].map((from) => ({ from, to: from + 0.2, events: 0, laughs: 0 }));
+  for (const [k, p] of peaks.entries()) {
+    const bin = bins[Math.min(bins.length - 1, Math.floor(p / 0.2))];
+    bin.events++;
+    if (outcomes[k]) bin.laughs++;
+  }
+  return bins.map((b) => ({ ...b, to: round(b.to) }));
 }
 
 function round(x: number): number {
   return Number(x.toPrecision(7));
 }
 
-/** The committed artifact: weights on raw embeddings, the event parameters, how it was trained. */
+/** The committed artifact: calibrated weights on raw embeddings, the event rule, how it was trained. */
 export function toArtifact(
   head: LogisticModel,
   events: HeadEventParameters,
-  options: LogisticOptions,
-  suspectInTraining: boolean,
+  calibration: Calibration,
+  recipe: TrainingRecipe,
 ): HeadArtifact {
-  const weights = Array.from(head.weights, round);
-  const bias = round(head.bias);
+  const weights = Array.from(head.weights, (w) => round(calibration.scale * w));
+  const bias = round(calibration.scale * head.bias + calibration.shift);
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     version: headVersion(weights, bias),
     kind: "logistic",
     inputName: "embeddings",
@@ -561,96 +419,36 @@ export function toArtifact(
     weights,
     bias,
     events: {
-      onsetThreshold: events.onsetThreshold,
-      offsetThreshold: round(events.offsetThreshold),
+      onsetThreshold: round(calibrated(calibration, events.onsetThreshold)),
+      offsetThreshold: round(calibrated(calibration, events.offsetThreshold)),
       minDurationMs: events.minDurationMs,
       mergeGapMs: events.mergeGapMs,
+    },
+    calibration: {
+      method: "Platt scaling on held-out talk-day events (peak → laugh or not)",
+      scale: round(calibration.scale),
+      shift: round(calibration.shift),
+      rawOnsetThreshold: events.onsetThreshold,
+      rawOffsetThreshold: round(events.offsetThreshold),
     },
     training: {
       command: "npm run train",
       seed: SEED,
       folds: FOLD_COUNT,
-      weakLabels: `top-k MIL: top ${TOP_FRACTION * 100}% of a laughter recording's patches, ranked by YAMNet's laughter score, then re-ranked by the round-1 head`,
-      l2: options.l2,
-      iterations: options.iterations,
-      learningRate: options.learningRate,
-      suspectClipsInTraining: suspectInTraining,
+      recipe: recipe.name,
+      weakLabels: `top ${recipe.mil.topFraction * 100} % of a laughter recording's patches with YAMNet's laughter score ≥ ${recipe.mil.teacherGate} × its highest${recipe.mil.speechGate ? " and ≥ its speech score" : ""}, ranked by that score, then by the round-1 head`,
+      negatives: `clips (16 patches each) and daylife speech/ambient (${recipe.mil.streamShare} × the clips' weight, ${recipe.mil.hardNegatives} hardest patches per file in round 2)`,
+      l2: recipe.l2,
+      iterations: DEFAULT_LOGISTIC_OPTIONS.iterations,
+      learningRate: DEFAULT_LOGISTIC_OPTIONS.learningRate,
+      suspectClipsInTraining: false,
     },
   };
 }
 
-const f3 = (x: number): string => x.toFixed(3);
-
-/** METRICS.md's tables. */
-export function formatReport(report: TrainingReport): string {
-  const lines: string[] = [];
-  const c = report.chosen;
-  lines.push(
-    `Shipped event parameters (chosen on all out-of-fold output): onset ${c.onsetThreshold}, offset ${round(c.offsetThreshold)}, min ${c.minDurationMs} ms, merge gap ${c.mergeGapMs} ms; L2 ${report.l2}, suspect clips ${report.suspectInTraining ? "in" : "out of"} training (search, out-of-fold F1: ${report.l2Search.map((s) => `L2 ${s.l2} suspect ${s.suspectInTraining ? "in" : "out"} → ${f3(s.f1)}`).join(", ")}).`,
-    "",
-    "| part | decision | TP | FP | FN | TN | P | R | F1 |",
-    "|---|---|---|---|---|---|---|---|---|",
-  );
-  for (const [part, byDecision] of Object.entries(report.parts)) {
-    for (const [d, m] of Object.entries(byDecision)) {
-      lines.push(
-        `| ${part} | ${d} | ${m.tp} | ${m.fp} | ${m.fn} | ${m.tn} | ${f3(m.precision)} | ${f3(m.recall)} | ${f3(m.f1)} |`,
-      );
-    }
-  }
-  lines.push(
-    "",
-    "| fold | recordings | laughs | head params (chosen on other folds) | head F1 | old rule F1 | today F1 |",
-    "|---|---|---|---|---|---|---|",
-  );
-  for (const f of report.perFold) {
-    lines.push(
-      `| ${f.fold} | ${f.recordings} | ${f.laughs} | onset ${f.chosen.onsetThreshold} / offset ${round(f.chosen.offsetThreshold)} / min ${f.chosen.minDurationMs} / gap ${f.chosen.mergeGapMs} | ${f3(f.head.f1)} (P ${f3(f.head.precision)}) | ${f3(f.rule.f1)} | ${f3(f.today.f1)} |`,
-    );
-  }
-  const labels = Object.keys(report.negativesByLabel).sort();
-  lines.push(
-    "",
-    "False positives per negative label (out of fold):",
-    "",
-    `| label | negatives | ${DECISIONS.join(" | ")} |`,
-    `|---|---|${DECISIONS.map(() => "---").join("|")}|`,
-  );
-  for (const label of labels) {
-    lines.push(
-      `| ${label} | ${report.negativesByLabel[label]} | ${DECISIONS.map((d) => report.falsePositivesByLabel[d]?.[label] ?? 0).join(" | ")} |`,
-    );
-  }
-  if (report.pendantDay) {
-    lines.push(
-      "",
-      "Pendant day (each fold's held-out recordings among room tone, Ogg Opus 24 kbit/s; head trained without the fold):",
-      "",
-      "| decision | hours | laughs found | recall | recall without suspect | events per found laugh | onset error median / p90 | offset error median / p90 | false laughs | per hour | false laughs by label |",
-      "|---|---|---|---|---|---|---|---|---|---|---|",
-    );
-    for (const [d, f] of Object.entries(report.pendantDay)) {
-      lines.push(
-        `| ${d} | ${f.hours.toFixed(2)} | ${f.found}/${f.laughs} | ${f3(f.recall)} | ${f3(f.foundClean / f.laughsClean)} (${f.foundClean}/${f.laughsClean}) | ${f.eventsPerFoundLaugh.toFixed(2)} | ${(f.onsetErrorMs.median / 1000).toFixed(2)} s / ${(f.onsetErrorMs.p90 / 1000).toFixed(2)} s | ${(f.offsetErrorMs.median / 1000).toFixed(2)} s / ${(f.offsetErrorMs.p90 / 1000).toFixed(2)} s | ${f.falseLaughs} | ${f.falseLaughsPerHour.toFixed(2)} | ${
-          Object.entries(f.falseByLabel)
-            .map(([l, n]) => `${l} ${n}`)
-            .join(", ") || "–"
-        } |`,
-      );
-    }
-  }
-  lines.push(
-    "",
-    `Head false positives: ${report.headFalsePositives.join(", ") || "–"}`,
-    "",
-    `Head false negatives: ${report.headFalseNegatives.join(", ") || "–"}`,
-  );
-  return lines.join("\n");
-}
-
 /** The data manifest: which recordings, which group and fold, no audio. */
-export function dataManifest(pool: readonly PoolRecording[], folds: readonly number[]): string {
-  const rows = pool.map(
+export function dataManifest(recordings: readonly PoolRecording[], folds: readonly number[]): string {
+  const rows = recordings.map(
     (r, k) =>
       `${r.id},${r.sha256},${r.group},${folds[k]},${r.label},${Number(r.isLaughter)},${Number(r.suspect)}`,
   );
@@ -660,24 +458,23 @@ export function dataManifest(pool: readonly PoolRecording[], folds: readonly num
 export const HEAD_DIR = join(MODELS_DIR, "head");
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { shared: { type: "string" }, pendant: { type: "boolean", default: false } },
-  });
+  const { values } = parseArgs({ args: argv, options: { shared: { type: "string" } } });
   const sharedDir = resolve(
     values.shared ?? process.env.GIGGLES_SHARED_DIR ?? join(MODELS_DIR, "..", "..", "shared"),
   );
   const started = performance.now();
   const log = (m: string) => console.error(`[train] ${m}`);
-  const { artifact, report, pool, folds } = await train(sharedDir, log);
+  const { artifact, report, recordings, folds } = await train(sharedDir, log);
   writeFileSync(join(HEAD_DIR, "laughter-head.json"), `${JSON.stringify(artifact, null, 1)}\n`);
   writeFileSync(join(HEAD_DIR, "metrics.json"), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(HEAD_DIR, "data-manifest.csv"), dataManifest(pool, folds));
+  writeFileSync(join(HEAD_DIR, "data-manifest.csv"), dataManifest(recordings, folds));
   const markdown = formatReport(report);
   writeFileSync(
     join(HEAD_DIR, "cv-report.md"),
     `# Grouped CV (generated by \`npm run train\`)\n\n${markdown}\n`,
   );
+  const metricsPath = join(HEAD_DIR, "METRICS.md");
+  writeFileSync(metricsPath, withGeneratedReport(readFileSync(metricsPath, "utf8"), markdown));
   console.log(markdown);
   log(`done in ${Math.round((performance.now() - started) / 1000)} s; wrote ${HEAD_DIR}`);
   log(

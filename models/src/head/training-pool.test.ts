@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SHARED_DIR } from "../../../test/harness/shared-assets.ts";
-import { devGroup, groupedFolds, loadTrainingPool, parseCsv } from "./training-pool.ts";
+import { devGroup, groupedFolds, loadDaylife, loadTrainingPool, parseCsv } from "./training-pool.ts";
 
 describe("training pool", () => {
   const pool = loadTrainingPool(SHARED_DIR);
@@ -38,6 +38,20 @@ describe("training pool", () => {
     const laughs = [0, 1, 2, 3, 4].map((f) => pool.filter((r, k) => folds[k] === f && r.isLaughter).length);
     expect(Math.max(...laughs) - Math.min(...laughs)).toBeLessThanOrEqual(2);
     expect(groupedFolds(pool, 5, 1)).toEqual(folds);
+  });
+
+  it("loads daylife: speech and ambient as streams, its laughs as clips, groups kept on one side", () => {
+    const daylife = loadDaylife(SHARED_DIR);
+    expect(daylife).toHaveLength(132);
+    expect(daylife.filter((r) => r.stream === "speech")).toHaveLength(49);
+    expect(daylife.filter((r) => r.stream === "ambient")).toHaveLength(76);
+    expect(daylife.filter((r) => r.isLaughter && r.stream === undefined)).toHaveLength(7);
+    const folds = groupedFolds(daylife, 5, 1);
+    const foldOfGroup = new Map<string, number>();
+    for (const [k, r] of daylife.entries()) {
+      expect(foldOfGroup.get(r.group) ?? folds[k], r.group).toBe(folds[k]);
+      foldOfGroup.set(r.group, folds[k]);
+    }
   });
 
   it("parses quoted CSV fields", () => {

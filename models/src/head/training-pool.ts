@@ -12,14 +12,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { seededRandom } from "../../../test/harness/seeded-random.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
 
 /** One labelled recording of the pool. */
 export interface PoolRecording {
   /** `train/<file>` or `dev/<file>`: unique across both sets. */
   id: string;
   path: string;
-  set: "train" | "dev";
+  set: "train" | "dev" | "daylife";
+  /**
+   * Daylife's long everyday recordings: `speech` (read, public address, demo talk) and `ambient` (café,
+   * street, rain, …). Every patch of them is a negative, and they are scored as whole files (false laughs
+   * per hour). Absent for clips (train, dev, daylife's laughter).
+   */
+  stream?: "speech" | "ambient";
   label: string;
   isLaughter: boolean;
   group: string;
@@ -143,6 +149,35 @@ export function loadTrainingPool(sharedDir: string): PoolRecording[] {
     });
   }
   return out;
+}
+
+/**
+ * Loads `../shared/audio/daylife` (README there): speech and ambient files become streams, the laughter
+ * clips ordinary laughter recordings. Groups come from its manifest.
+ *
+ * @example const daylife = loadDaylife("../shared"); // 132 recordings, 49 speech, 76 ambient, 7 laughter
+ */
+export function loadDaylife(sharedDir: string): PoolRecording[] {
+  const dir = join(sharedDir, "audio", "daylife");
+  return parseCsv(readFileSync(join(dir, "manifest.csv"), "utf8")).map((raw) => {
+    const row = rowSchema.parse(raw);
+    if (!row.group) throw new Error(`daylife/manifest.csv: ${row.file} has no group`);
+    const folder = row.file.split("/")[0];
+    const stream = folder === "speech" || folder === "ambient" ? folder : undefined;
+    if (stream === undefined && row.is_laughter !== "1")
+      throw new Error(`daylife/manifest.csv: ${row.file} is neither speech, ambient nor laughter`);
+    return {
+      id: `daylife/${row.file}`,
+      path: join(dir, row.file),
+      set: "daylife" as const,
+      label: row.label,
+      isLaughter: row.is_laughter === "1",
+      group: row.group,
+      sha256: row.sha256,
+      suspect: false,
+      ...(stream ? { stream } : {}),
+    };
+  });
 }
 
 /**

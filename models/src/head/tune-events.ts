@@ -4,10 +4,15 @@
  * tiebreak towards fewer false positives, checked by leave-one-out cross-validation over files (the grid
  * is re-chosen on the other 65 files for every held-out file, so the CV figure includes the selection).
  *
- * Run: `node bin/run-ts.mjs inference-node/src/events/tune-events.ts` (or `npx tsx …`); prints TUNING.md's tables.
+ * Run: `node bin/run-ts.mjs models/src/head/tune-events.ts` (or `npx tsx …`); prints TUNING.md's tables.
  */
 
 import { pathToFileURL } from "node:url";
+import {
+  detectEvents,
+  type EventDetectorOptions,
+  RULE_EVENT_OPTIONS,
+} from "../../../inference-node/src/events/event-detector.ts";
 import {
   baselineSaysLaughter,
   type ClipMetrics,
@@ -15,7 +20,6 @@ import {
   loadDevSet,
   scoreClips,
 } from "./dev-set.ts";
-import { detectEvents, type EventDetectorOptions, RULE_EVENT_OPTIONS } from "./event-detector.ts";
 
 /** The axes of a tuning grid. */
 export interface TuningGrid {
@@ -24,7 +28,6 @@ export interface TuningGrid {
   offsetRatio: readonly number[];
   minDurationMs: readonly number[];
   mergeGapMs: readonly number[];
-  cryingVeto: readonly boolean[];
 }
 
 /** The grid the defaults come from. Kept small (72 points) so that 66 files can support the choice. */
@@ -33,16 +36,6 @@ export const TUNING_GRID: Readonly<TuningGrid> = Object.freeze({
   offsetRatio: [0.5, 1],
   minDurationMs: [960, 1440, 1920],
   mergeGapMs: [0, 960],
-  cryingVeto: [false],
-});
-
-/**
- * The same grid with the crying veto as an extra axis. Reported as an ablation, not used for the
- * defaults: the veto fixes one dev file (babycry_010), so leave-one-out cannot confirm it generalises.
- */
-export const VETO_ABLATION_GRID: Readonly<TuningGrid> = Object.freeze({
-  ...TUNING_GRID,
-  cryingVeto: [false, true],
 });
 
 /** One grid point. */
@@ -55,20 +48,13 @@ export function gridCandidates(grid: Readonly<TuningGrid> = TUNING_GRID): Tuning
     for (const ratio of grid.offsetRatio)
       for (const minDurationMs of grid.minDurationMs)
         for (const mergeGapMs of grid.mergeGapMs)
-          for (const cryingVeto of grid.cryingVeto)
-            out.push({
-              onsetThreshold,
-              offsetThreshold: onsetThreshold * ratio,
-              minDurationMs,
-              mergeGapMs,
-              cryingVeto,
-            });
+          out.push({ onsetThreshold, offsetThreshold: onsetThreshold * ratio, minDurationMs, mergeGapMs });
   return out;
 }
 
 /**
  * Selection order: higher F1; then fewer false positives (a false laugh in a nightly log costs the user
- * more than a missed one); then the more conservative / simpler setting: higher onset, no crying veto,
+ * more than a missed one); then the more conservative / simpler setting: higher onset,
  * and, for ties that only change event shapes, the lower offset ratio and the longer merge gap (one event
  * per laugh rather than fragments), and the shorter minimum duration (short laughs are real: 3 dev laughs
  * last 2 patches).
@@ -84,7 +70,6 @@ export function compareCandidates(
     b.metrics.f1 - a.metrics.f1 ||
     a.metrics.fp - b.metrics.fp ||
     cb.onsetThreshold - ca.onsetThreshold ||
-    Number(ca.cryingVeto) - Number(cb.cryingVeto) ||
     ca.offsetThreshold / ca.onsetThreshold - cb.offsetThreshold / cb.onsetThreshold ||
     cb.mergeGapMs - ca.mergeGapMs ||
     ca.minDurationMs - cb.minDurationMs
@@ -108,7 +93,7 @@ export interface TuningReport {
 
 /** Short label of a candidate for tables. */
 export function candidateLabel(c: TuningCandidate): string {
-  return `onset ${c.onsetThreshold} / offset ${c.offsetThreshold} / min ${c.minDurationMs} / gap ${c.mergeGapMs} / veto ${c.cryingVeto ? "on" : "off"}`;
+  return `onset ${c.onsetThreshold} / offset ${c.offsetThreshold} / min ${c.minDurationMs} / gap ${c.mergeGapMs}`;
 }
 
 function pick(candidates: TuningCandidate[], metrics: ClipMetrics[]): number {
@@ -192,26 +177,22 @@ export function formatReport(report: TuningReport): string {
     "LOO fold choices:",
     ...[...report.foldChoices].map(([label, n]) => `- ${n}× ${label}`),
     "",
-    "Best in-sample F1 per onset threshold × crying veto (over the other grid axes):",
+    "Best in-sample F1 per onset threshold (over the other grid axes):",
     "",
-    "| onset | veto | TP | FP | FN | F1 |",
-    "|---|---|---|---|---|---|",
+    "| onset | TP | FP | FN | F1 |",
+    "|---|---|---|---|---|",
   ];
   for (const onset of report.grid.onsetThreshold) {
-    for (const veto of report.grid.cryingVeto) {
-      const ks = report.candidates.flatMap((c, k) =>
-        c.onsetThreshold === onset && c.cryingVeto === veto ? [k] : [],
-      );
-      const k =
-        ks[
-          pick(
-            ks.map((i) => report.candidates[i]),
-            ks.map((i) => report.metrics[i]),
-          )
-        ];
-      const m = report.metrics[k];
-      lines.push(`| ${onset} | ${veto ? "on" : "off"} | ${m.tp} | ${m.fp} | ${m.fn} | ${fmt(m.f1)} |`);
-    }
+    const ks = report.candidates.flatMap((c, k) => (c.onsetThreshold === onset ? [k] : []));
+    const k =
+      ks[
+        pick(
+          ks.map((i) => report.candidates[i]),
+          ks.map((i) => report.metrics[i]),
+        )
+      ];
+    const m = report.metrics[k];
+    lines.push(`| ${onset} | ${m.tp} | ${m.fp} | ${m.fn} | ${fmt(m.f1)} |`);
   }
   return lines.join("\n");
 }
@@ -220,6 +201,4 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const recordings = loadDevSet();
   console.log("## Grid (defaults)\n");
   console.log(formatReport(tuneEvents(recordings)));
-  console.log("\n## Ablation: grid + crying veto\n");
-  console.log(formatReport(tuneEvents(recordings, VETO_ABLATION_GRID)));
 }
