@@ -86,7 +86,9 @@ describe.skipIf(!engineAvailable || !soxAvailable)("inference node shutdown (rea
     expect(runningReport.stats?.audioSeconds).toBeGreaterThan(0);
     expect(exitCode).toBe(0);
     const events = node.logs().map((line) => line.event);
-    expect(events).toContain("shutdown_already_running");
+    // One shutdown however many signals: the second either finds it running (logged) or, when the drain
+    // finished within the 20 ms, the process gone; it never starts a second one.
+    expect(events.filter((event) => event === "shutdown_started")).toHaveLength(1);
     expect(events.at(-1)).toBe("shutdown_complete");
     expect(reports.length).toBe(2); // exactly one report per job
   });

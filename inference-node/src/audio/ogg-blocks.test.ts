@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { concatBytes } from "../../../test/faults/fault-inputs.ts";
+import { chunked } from "../../../tooling/wav-fixtures.ts";
 import { ByteReader } from "./byte-reader.ts";
 import { oggPageCrcMatches, readOggBlock } from "./ogg-blocks.ts";
-import { chunked } from "../../../tooling/wav-fixtures.ts";
 
 /** One Ogg page holding `payload` as a single packet, with its CRC filled in. */
 function oggPage(payload: Uint8Array, headerType = 0, sequence = 0): Uint8Array {
