@@ -105,7 +105,7 @@ beforeAll(async () => {
   const now = new Date();
   anaDate = addDays(localDateOf(now, ana.timeZone), -1);
   benDate = addDays(localDateOf(now, ben.timeZone), -2);
-  await upload(ana, anaDate, ["laugh_040.wav", "laugh_012.wav", "laugh_014.wav"]);
+  await upload(ana, anaDate, ["laugh_040.wav", "laugh_021.wav", "laugh_014.wav"]);
   await upload(ben, benDate, ["laugh_002.wav", "laugh_003.wav"]);
   await runNight(stack, { now });
   browser = await chromium.launch({
@@ -250,7 +250,7 @@ describe("the page", () => {
 
     await page.getByRole("link", { name: "Upload", exact: true }).click();
     const small = readFileSync(join(DEV_AUDIO_DIR, "laugh_002.wav"));
-    const large = await concatenatedWav(["laugh_040.wav", "laugh_012.wav", "laugh_014.wav"], 40);
+    const large = await concatenatedWav(["laugh_040.wav", "laugh_021.wav", "laugh_014.wav"], 40);
     expect(small.length).toBeLessThan(MAX_RECORDING_BYTES);
     expect(large.length).toBeGreaterThan(MAX_RECORDING_BYTES);
     await page.locator("#upload-files").setInputFiles([
@@ -301,7 +301,7 @@ describe("the page", () => {
     const today = localDateOf(new Date(), cleo.timeZone);
     const goodDay = addDays(today, -2);
     const badDay = addDays(today, -3);
-    await upload(cleo, goodDay, ["laugh_040.wav", "laugh_012.wav"]);
+    await upload(cleo, goodDay, ["laugh_040.wav", "laugh_021.wav"]);
     // Not audio at all: the node refuses it for good (UNDECODABLE_AUDIO), the day fails.
     await uploadRecording(stack, cleo, {
       bytes: new TextEncoder().encode("RIFF\u0000\u0000 this is not audio at all, only text".repeat(40)),
