@@ -307,7 +307,12 @@ async function refused(
   const message = error instanceof Error ? error.message : String(error);
   if (state === "GQ011") return await fail(window, message, ctx, false);
   if (state === "GQ007") {
-    await ctx.sql`select queue.release(${window.job_id}::bigint, ${window.lease_token}::uuid)`;
+    // The window waits for a new key; after delete-all its job is gone too (GQ001), which is just as final.
+    await ctx.sql`select queue.release(${window.job_id}::bigint, ${window.lease_token}::uuid)`.catch(
+      (releaseError: unknown) => {
+        if (sqlState(releaseError) !== "GQ001") throw releaseError;
+      },
+    );
   }
   return { jobId: window.job_id, windowId: window.window_id, outcome: "dropped", error: message };
 }
