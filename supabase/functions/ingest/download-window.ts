@@ -302,8 +302,9 @@ async function refused(
 ): Promise<WindowResult> {
   const state = sqlState(error);
   // GQ001: the job (and its window) is gone; GQ007: the user's key is gone; GQ011: overlap.
-  if (state !== "GQ001" && state !== "GQ007" && state !== "GQ011") throw error;
+  // Any refusal leaves no object behind: the recording was not created, and a retried window uploads again.
   await deleteObject(target);
+  if (state !== "GQ001" && state !== "GQ007" && state !== "GQ011") throw error;
   const message = error instanceof Error ? error.message : String(error);
   if (state === "GQ011") return await fail(window, message, ctx, false);
   if (state === "GQ007") {
