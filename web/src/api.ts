@@ -12,6 +12,7 @@ import {
   errorBodySchema,
   type LaughEvent,
   laughsResponseSchema,
+  limitlessKeyStateSchema,
   noteSavedSchema,
   processTodaySchema,
   profileSchema,
@@ -24,7 +25,7 @@ import { ApiError } from "./api-error.ts";
 
 const limitlessStatusSchema = z
   .object({
-    status: z.enum(["none", "valid", "invalid", "forbidden"]),
+    status: limitlessKeyStateSchema,
     invalidSince: z.string().nullable(),
     storedAt: z.string().nullable(),
   })

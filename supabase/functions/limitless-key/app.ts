@@ -16,7 +16,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { type Sql, sqlState } from "../_shared/db.ts";
-import { MAX_USER_BODY_BYTES } from "../_shared/generated/api/user-api.ts";
+import { type limitlessKeyStateSchema, MAX_USER_BODY_BYTES } from "../_shared/generated/api/user-api.ts";
 import { type Keyring, sealApiKey } from "../_shared/generated/limitless/api-key-crypto.ts";
 import { keyCheckUrl, LIMITLESS_KEY_HEADER } from "../_shared/generated/limitless/limitless-contract.ts";
 import {
@@ -41,7 +41,7 @@ export const storeKeySchema = z.object({
 });
 
 export interface KeyStatus {
-  status: "none" | "valid" | "invalid" | "forbidden";
+  status: z.infer<typeof limitlessKeyStateSchema>;
   invalidSince: string | null;
   storedAt: string | null;
   windows: Record<string, number>;
