@@ -3,6 +3,12 @@
  * A throwaway S3 endpoint for tests and the local stack: s3rver on a free port, data in a temp dir,
  * the project's buckets created. s3rver does not verify signatures, so tests that rely on signing
  * check the URLs' shape, not their rejection.
+ *
+ * s3rver's file store removes a deleted object's emptied folders after the unlink, and two DELETEs in the
+ * same folder at once both try to remove it: the second fails with ENOENT and s3rver answers 500 (a
+ * refused ingest download was seen logging `STORAGE_FAILED: DELETE answered HTTP 500` when two windows of
+ * one user were refused together). S3 never fails a DELETE that way, so `startS3` runs s3rver's deletions
+ * one at a time.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -52,6 +58,7 @@ export async function startS3(options: { port?: number; directory?: string } = {
     // origin: allow it, as a project's Storage does.
     configureBuckets: Object.values(BUCKETS).map((name) => ({ name, configs: [BROWSER_CORS] })),
   });
+  serializeDeletes(server.store);
   await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   // s3rver accepts the well-known S3RVER credentials; they are test-only.
@@ -76,6 +83,21 @@ export async function startS3(options: { port?: number; directory?: string } = {
       await server.close();
       if (options.directory === undefined) await rm(directory, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Makes s3rver's `store.deleteObject(bucket, key)` run one call at a time (see the module comment): its
+ * folder clean-up (readdir, then rmdir while empty) is not safe against a concurrent delete in the same
+ * folder.
+ */
+function serializeDeletes(store: { deleteObject(bucket: string, key: string): Promise<void> }): void {
+  const deleteObject = store.deleteObject.bind(store);
+  let previous: Promise<unknown> = Promise.resolve();
+  store.deleteObject = (bucket, key) => {
+    const next = previous.then(() => deleteObject(bucket, key));
+    previous = next.catch(() => {});
+    return next;
   };
 }
 

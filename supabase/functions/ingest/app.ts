@@ -34,7 +34,10 @@ export interface IngestSummary {
   rateLimited: number;
   retried: number;
   dead: number;
-  /** Downloads refused at registration (the user's data was deleted meanwhile, or an overlap): object deleted. */
+  /**
+   * Downloads refused at registration (the user's data was deleted meanwhile, or an overlap): object
+   * deleted; and downloads whose job delete-all removed while they ran, whatever their answer.
+   */
   dropped: number;
   /** Short windows asked again that brought no more audio (nothing stored). */
   unchanged: number;

@@ -15,7 +15,7 @@
  *
  * Nothing about the key reaches a log line: only job and window ids, statuses and error codes.
  */
-import { type Sql, sqlState } from "../_shared/db.ts";
+import { type Sql, sqlMessage, sqlState } from "../_shared/db.ts";
 import { type Keyring, openApiKey } from "../_shared/generated/limitless/api-key-crypto.ts";
 import {
   classifyDownloadStatus,
@@ -154,7 +154,22 @@ async function fail(
   };
 }
 
+/**
+ * Downloads one claimed window and settles its job. Delete-all removes the user's jobs with their windows
+ * (`user_api.delete_my_data`), also a job whose download is running: whatever Limitless answered then
+ * (audio, a timeout, a 5xx, a 404…), settling it finds no job (`GQ001`) and the download is dropped —
+ * never an error. A download that stored audio first deletes its object (`refused`).
+ */
 export async function downloadWindow(window: ClaimedWindow, ctx: DownloadContext): Promise<WindowResult> {
+  try {
+    return await downloadAndSettle(window, ctx);
+  } catch (error) {
+    if (sqlState(error) !== "GQ001") throw error;
+    return { jobId: window.job_id, windowId: window.window_id, outcome: "dropped", error: sqlMessage(error) };
+  }
+}
+
+async function downloadAndSettle(window: ClaimedWindow, ctx: DownloadContext): Promise<WindowResult> {
   const base = { jobId: window.job_id, windowId: window.window_id };
   let apiKey: string;
   try {
@@ -305,15 +320,11 @@ async function refused(
   // Any refusal leaves no object behind: the recording was not created, and a retried window uploads again.
   await deleteObject(target);
   if (state !== "GQ001" && state !== "GQ007" && state !== "GQ011") throw error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = sqlMessage(error);
   if (state === "GQ011") return await fail(window, message, ctx, false);
+  // The window waits for a new key; after delete-all its job is gone too (GQ001, dropped by downloadWindow).
   if (state === "GQ007") {
-    // The window waits for a new key; after delete-all its job is gone too (GQ001), which is just as final.
-    await ctx.sql`select queue.release(${window.job_id}::bigint, ${window.lease_token}::uuid)`.catch(
-      (releaseError: unknown) => {
-        if (sqlState(releaseError) !== "GQ001") throw releaseError;
-      },
-    );
+    await ctx.sql`select queue.release(${window.job_id}::bigint, ${window.lease_token}::uuid)`;
   }
   return { jobId: window.job_id, windowId: window.window_id, outcome: "dropped", error: message };
 }
