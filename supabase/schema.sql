@@ -584,18 +584,23 @@ $$;
 CREATE FUNCTION private.replace_recording_events(recording_id uuid, events jsonb, model_version text, OUT replaced integer, OUT inserted integer, OUT suppressed integer, OUT notes_carried integer, OUT notes_kept integer) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    AS $$
+    AS $_$
 #variable_conflict use_column
 declare
   recording public.recordings;
+  clip_prefix text;
 begin
   select * into strict recording from public.recordings r where r.id = replace_recording_events.recording_id;
+  clip_prefix := recording.user_id::text || '/' || recording.id::text || '/';
 
   create temporary table if not exists pg_temp.incoming_events (
     n integer, start_offset_ms integer, end_offset_ms integer, peak_probability real, mean_probability real,
     class_id integer, class_name text, clip_object_key text, note text, from_event uuid
   ) on commit drop;
   truncate pg_temp.incoming_events;
+  -- Clip keys of the events this call drops (suppressed or replaced): candidates for deletion.
+  create temporary table if not exists pg_temp.dropped_clip_keys (clip_object_key text) on commit drop;
+  truncate pg_temp.dropped_clip_keys;
   insert into pg_temp.incoming_events
   select a.n, e.start_offset_ms, e.end_offset_ms, e.peak_probability, e.mean_probability, e.class_id,
          e.class_name, e.clip_object_key, null, null
@@ -605,13 +610,17 @@ begin
     class_id integer, class_name text, clip_object_key text
   );
 
-  -- Deleted by the user: not brought back.
-  delete from pg_temp.incoming_events i
-  where exists (
-    select 1 from public.laughter_event_deletions d
-    where d.recording_id = recording.id
-      and least(d.end_offset_ms, i.end_offset_ms) > greatest(d.start_offset_ms, i.start_offset_ms)
-  );
+  -- Deleted by the user: not brought back (nor is the clip the node uploaded for it kept).
+  with gone as (
+    delete from pg_temp.incoming_events i
+    where exists (
+      select 1 from public.laughter_event_deletions d
+      where d.recording_id = recording.id
+        and least(d.end_offset_ms, i.end_offset_ms) > greatest(d.start_offset_ms, i.start_offset_ms)
+    )
+    returning i.clip_object_key
+  )
+  insert into pg_temp.dropped_clip_keys select g.clip_object_key from gone g;
   get diagnostics suppressed = row_count;
 
   -- Each new event takes the note of the shown event it overlaps most.
@@ -639,9 +648,13 @@ begin
 
   -- The rest of this version's events go (a rerun of the same version replaces its own events), except
   -- those kept just above.
-  delete from public.laughter_events ev
-  where ev.recording_id = recording.id and ev.model_version = replace_recording_events.model_version
-    and (ev.note is null or exists (select 1 from pg_temp.incoming_events i where i.from_event = ev.id));
+  with gone as (
+    delete from public.laughter_events ev
+    where ev.recording_id = recording.id and ev.model_version = replace_recording_events.model_version
+      and (ev.note is null or exists (select 1 from pg_temp.incoming_events i where i.from_event = ev.id))
+    returning ev.clip_object_key
+  )
+  insert into pg_temp.dropped_clip_keys select g.clip_object_key from gone g;
   get diagnostics replaced = row_count;
 
   insert into public.laughter_events (user_id, recording_id, starts_at, ends_at, start_offset_ms, end_offset_ms,
@@ -655,15 +668,32 @@ begin
   from pg_temp.incoming_events i
   order by i.n;
   get diagnostics inserted = row_count;
+
+  -- A key this run names again is not deleted (it may still wait from an earlier run).
+  delete from queue.upload_deletions u
+  where u.bucket = 'clips'
+    and u.object_key in (select i.clip_object_key from pg_temp.incoming_events i);
+  -- Dropped clips no event of the recording names any more are deleted by dispatch. Only keys under the
+  -- recording's own prefix: a report never gets another recording's clip deleted.
+  insert into queue.upload_deletions (bucket, object_key)
+  select distinct 'clips', k.clip_object_key
+  from pg_temp.dropped_clip_keys k
+  where pg_catalog.starts_with(k.clip_object_key, clip_prefix)
+    and pg_catalog.substr(k.clip_object_key, pg_catalog.length(clip_prefix) + 1) ~ '^[A-Za-z0-9_-][A-Za-z0-9._-]*$'
+    and not exists (
+      select 1 from public.laughter_events e
+      where e.recording_id = recording.id and e.clip_object_key = k.clip_object_key
+    )
+  on conflict (object_key) do nothing;
 end
-$$;
+$_$;
 
 
 --
 -- Name: FUNCTION replace_recording_events(recording_id uuid, events jsonb, model_version text, OUT replaced integer, OUT inserted integer, OUT suppressed integer, OUT notes_carried integer, OUT notes_kept integer); Type: COMMENT; Schema: private; Owner: -
 --
 
-COMMENT ON FUNCTION private.replace_recording_events(recording_id uuid, events jsonb, model_version text, OUT replaced integer, OUT inserted integer, OUT suppressed integer, OUT notes_carried integer, OUT notes_kept integer) IS 'A completed run''s events in place of the recording''s events of that model version, keeping the user''s deletions (tombstones) and notes (carried by time overlap, or the noted event kept).';
+COMMENT ON FUNCTION private.replace_recording_events(recording_id uuid, events jsonb, model_version text, OUT replaced integer, OUT inserted integer, OUT suppressed integer, OUT notes_carried integer, OUT notes_kept integer) IS 'A completed run''s events in place of the recording''s events of that model version, keeping the user''s deletions (tombstones) and notes (carried by time overlap, or the noted event kept); the clips of the events it drops that no event names any more are queued in queue.upload_deletions.';
 
 
 --
@@ -2256,25 +2286,37 @@ COMMENT ON FUNCTION queue.sweep(now timestamp with time zone, grace interval, OU
 CREATE FUNCTION queue.take_upload_deletions(max_count integer DEFAULT 20, retry_after interval DEFAULT '00:10:00'::interval) RETURNS TABLE(deletion_id bigint, bucket text, object_key text)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$
+    AS $_$
   update queue.upload_deletions d
   set next_attempt_at = pg_catalog.now() + retry_after, attempts = d.attempts + 1
   where d.id in (
     select u.id from queue.upload_deletions u
     where u.next_attempt_at <= pg_catalog.now()
+      -- A clip (<user_id>/<recording_id>/<name>) waits while its recording's detection job is queued or
+      -- running: that run may upload the same key again.
+      -- (The case keeps the uuid cast off other keys and lets the lookup use jobs (kind, recording_id).)
+      and not exists (
+        select 1 from queue.jobs j
+        where j.kind = 'detect' and j.status in ('queued', 'processing')
+          and j.recording_id = case
+            when u.bucket = 'clips' and pg_catalog.split_part(u.object_key, '/', 2)
+                 ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+            then pg_catalog.split_part(u.object_key, '/', 2)::uuid
+          end
+      )
     order by u.next_attempt_at
     limit max_count
     for update skip locked
   )
   returning d.id, d.bucket, d.object_key
-$$;
+$_$;
 
 
 --
 -- Name: FUNCTION take_upload_deletions(max_count integer, retry_after interval); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.take_upload_deletions(max_count integer, retry_after interval) IS 'Leases up to max_count due object deletions (expired uploads, discarded clips) with their bucket.';
+COMMENT ON FUNCTION queue.take_upload_deletions(max_count integer, retry_after interval) IS 'Leases up to max_count due object deletions (expired uploads, discarded and dropped clips) with their bucket; a recording''s clips wait while its detection job is queued or running.';
 
 
 --

@@ -15,17 +15,16 @@ import { createUser, pauseCron } from "./fixtures.ts";
 import {
   authEnv,
   FUNCTIONS_CONFIG,
-  INFER_SECRET,
   processedRecording,
   putObject,
   queuedRecording,
   REPORT_SECRET,
+  runHousekeeping,
+  startHousekeepingDispatch,
   startTestAuth,
   storageEnv,
   userToken,
 } from "./functions-helpers.ts";
-
-const DISPATCH_TOKEN = "dispatch-test-token-0123456789";
 
 let db: TestDatabase;
 let s3: S3Endpoint;
@@ -47,19 +46,7 @@ beforeAll(async () => {
       config: FUNCTIONS_CONFIG,
       env: { SUPABASE_DB_URL: db.url, REPORT_SIGNING_SECRET: REPORT_SECRET },
     }),
-    startDenoServer("supabase/functions/dispatch/index.ts", {
-      config: FUNCTIONS_CONFIG,
-      env: {
-        SUPABASE_DB_URL: db.url,
-        DISPATCH_TOKEN,
-        // No node answers here: the pass only does its housekeeping (object deletions).
-        INFERENCE_NODE_URLS: "http://127.0.0.1:9",
-        INFER_SIGNING_SECRET: INFER_SECRET,
-        REPORT_URL: "http://127.0.0.1:9/report",
-        NODE_TIMEOUT_MS: "500",
-        ...storageEnv(s3),
-      },
-    }),
+    startHousekeepingDispatch(db.url, s3),
   ]);
 });
 
@@ -147,12 +134,7 @@ describe("DELETE /me/data raced with a running detection job", () => {
     expect(await sendStartNotice(reportUrl, notice, { secret: REPORT_SECRET, budgetMs: 5_000 })).toBe("lost");
 
     // The next dispatch pass deletes the clips the refused report named.
-    const pass = await fetch(`${dispatch.url}/dispatch?wait=1`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${DISPATCH_TOKEN}`, "content-type": "application/json" },
-      body: "{}",
-    });
-    expect((await pass.json()).uploadsDeleted).toBe(2);
+    expect((await runHousekeeping(dispatch)).uploadsDeleted).toBe(2);
 
     expect(await objectsOf(user)).toEqual([]);
     expect(await rowsOf(user)).toEqual({

@@ -10,6 +10,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import { SignJWT } from "jose";
 import type postgres from "postgres";
 import { type RunningAuthServer, startAuthServer } from "../../test/harness/auth-server.ts";
+import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type S3Endpoint, storageEnv } from "../../test/harness/s3.ts";
 import { createRecording, event } from "./fixtures.ts";
 
@@ -155,4 +156,37 @@ export async function serveFetch(
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       }),
   };
+}
+
+/** Bearer of the dispatch function started by `startHousekeepingDispatch`. */
+export const HOUSEKEEPING_DISPATCH_TOKEN = "dispatch-test-token-0123456789";
+
+/**
+ * The dispatch function under Deno with no node to reach: its pass only does the housekeeping (the
+ * object deletions of `queue.upload_deletions`). `runHousekeeping` runs one pass and returns its summary.
+ */
+export async function startHousekeepingDispatch(dbUrl: string, s3: S3Endpoint): Promise<DenoServer> {
+  return await startDenoServer("supabase/functions/dispatch/index.ts", {
+    config: FUNCTIONS_CONFIG,
+    env: {
+      SUPABASE_DB_URL: dbUrl,
+      DISPATCH_TOKEN: HOUSEKEEPING_DISPATCH_TOKEN,
+      INFERENCE_NODE_URLS: "http://127.0.0.1:9",
+      INFER_SIGNING_SECRET: INFER_SECRET,
+      REPORT_URL: "http://127.0.0.1:9/report",
+      NODE_TIMEOUT_MS: "500",
+      ...storageEnv(s3),
+    },
+  });
+}
+
+/** One pass of a `startHousekeepingDispatch` function (`?wait=1`): its JSON summary. */
+export async function runHousekeeping(dispatch: DenoServer): Promise<{ uploadsDeleted: number }> {
+  const pass = await fetch(`${dispatch.url}/dispatch?wait=1`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${HOUSEKEEPING_DISPATCH_TOKEN}`, "content-type": "application/json" },
+    body: "{}",
+  });
+  if (pass.status !== 200) throw new Error(`dispatch answered ${pass.status}: ${await pass.text()}`);
+  return await pass.json();
 }

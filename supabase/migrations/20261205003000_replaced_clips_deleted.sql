@@ -1,0 +1,172 @@
+-- Clips of replaced and suppressed events are deleted (issue 19 leftovers). When a completed run replaces a
+-- recording's events (a reprocess with the same model, or a short Limitless window that grew), the events it
+-- deletes took their clips' objects with them only in the database: the objects stayed in the clips bucket.
+-- So did the clip a node uploaded for a laugh the user had deleted and the run found again (suppressed by
+-- its tombstone). Now private.replace_recording_events queues those objects in queue.upload_deletions,
+-- which the dispatch function drains (as it does for queue.discard_clips), unless an event of the
+-- recording still names the key (a new event at the same start reuses `<prefix><startMs>.wav`, and events
+-- of an older model version stay with their clips).
+-- Keys are deterministic, so a later run may upload the same key again before dispatch deletes it:
+--   * a run that names a key takes it off the deletion queue (in replace_recording_events), and
+--   * queue.take_upload_deletions leaves a recording's clips alone while its detection job is queued or
+--     running (that run may be uploading them right now).
+-- Redefined from their current bodies: private.replace_recording_events
+-- (20261204004000_reprocess_keeps_user_edits.sql) and queue.take_upload_deletions
+-- (20261204002020_delete_all_stays_deleted.sql).
+
+create or replace function private.replace_recording_events(
+  recording_id uuid,
+  events jsonb,
+  model_version text,
+  out replaced integer,
+  out inserted integer,
+  out suppressed integer,
+  out notes_carried integer,
+  out notes_kept integer
+)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  recording public.recordings;
+  clip_prefix text;
+begin
+  select * into strict recording from public.recordings r where r.id = replace_recording_events.recording_id;
+  clip_prefix := recording.user_id::text || '/' || recording.id::text || '/';
+
+  create temporary table if not exists pg_temp.incoming_events (
+    n integer, start_offset_ms integer, end_offset_ms integer, peak_probability real, mean_probability real,
+    class_id integer, class_name text, clip_object_key text, note text, from_event uuid
+  ) on commit drop;
+  truncate pg_temp.incoming_events;
+  -- Clip keys of the events this call drops (suppressed or replaced): candidates for deletion.
+  create temporary table if not exists pg_temp.dropped_clip_keys (clip_object_key text) on commit drop;
+  truncate pg_temp.dropped_clip_keys;
+  insert into pg_temp.incoming_events
+  select a.n, e.start_offset_ms, e.end_offset_ms, e.peak_probability, e.mean_probability, e.class_id,
+         e.class_name, e.clip_object_key, null, null
+  from pg_catalog.jsonb_array_elements(replace_recording_events.events) with ordinality as a (value, n)
+  cross join lateral pg_catalog.jsonb_to_record(a.value) as e(
+    start_offset_ms integer, end_offset_ms integer, peak_probability real, mean_probability real,
+    class_id integer, class_name text, clip_object_key text
+  );
+
+  -- Deleted by the user: not brought back (nor is the clip the node uploaded for it kept).
+  with gone as (
+    delete from pg_temp.incoming_events i
+    where exists (
+      select 1 from public.laughter_event_deletions d
+      where d.recording_id = recording.id
+        and least(d.end_offset_ms, i.end_offset_ms) > greatest(d.start_offset_ms, i.start_offset_ms)
+    )
+    returning i.clip_object_key
+  )
+  insert into pg_temp.dropped_clip_keys select g.clip_object_key from gone g;
+  get diagnostics suppressed = row_count;
+
+  -- Each new event takes the note of the shown event it overlaps most.
+  update pg_temp.incoming_events i
+  set note = best.note, from_event = best.id
+  from (
+    select distinct on (i2.n) i2.n, o.id, o.note
+    from pg_temp.incoming_events i2
+    join public.laughter_events o
+      on o.recording_id = recording.id and o.model_version = recording.model_version and o.note is not null
+     and least(o.end_offset_ms, i2.end_offset_ms) > greatest(o.start_offset_ms, i2.start_offset_ms)
+    order by i2.n,
+             least(o.end_offset_ms, i2.end_offset_ms) - greatest(o.start_offset_ms, i2.start_offset_ms) desc,
+             o.start_offset_ms
+  ) best
+  where i.n = best.n;
+  get diagnostics notes_carried = row_count;
+
+  -- A shown event with a note that no new event took stays, moved to the new model version.
+  update public.laughter_events o
+  set model_version = replace_recording_events.model_version
+  where o.recording_id = recording.id and o.model_version = recording.model_version and o.note is not null
+    and not exists (select 1 from pg_temp.incoming_events i where i.from_event = o.id);
+  get diagnostics notes_kept = row_count;
+
+  -- The rest of this version's events go (a rerun of the same version replaces its own events), except
+  -- those kept just above.
+  with gone as (
+    delete from public.laughter_events ev
+    where ev.recording_id = recording.id and ev.model_version = replace_recording_events.model_version
+      and (ev.note is null or exists (select 1 from pg_temp.incoming_events i where i.from_event = ev.id))
+    returning ev.clip_object_key
+  )
+  insert into pg_temp.dropped_clip_keys select g.clip_object_key from gone g;
+  get diagnostics replaced = row_count;
+
+  insert into public.laughter_events (user_id, recording_id, starts_at, ends_at, start_offset_ms, end_offset_ms,
+                                      peak_probability, mean_probability, class_id, class_name,
+                                      clip_object_key, model_version, note)
+  select recording.user_id, recording.id,
+         recording.started_at + i.start_offset_ms * interval '1 millisecond',
+         recording.started_at + i.end_offset_ms * interval '1 millisecond',
+         i.start_offset_ms, i.end_offset_ms, i.peak_probability, i.mean_probability, i.class_id, i.class_name,
+         i.clip_object_key, replace_recording_events.model_version, i.note
+  from pg_temp.incoming_events i
+  order by i.n;
+  get diagnostics inserted = row_count;
+
+  -- A key this run names again is not deleted (it may still wait from an earlier run).
+  delete from queue.upload_deletions u
+  where u.bucket = 'clips'
+    and u.object_key in (select i.clip_object_key from pg_temp.incoming_events i);
+  -- Dropped clips no event of the recording names any more are deleted by dispatch. Only keys under the
+  -- recording's own prefix: a report never gets another recording's clip deleted.
+  insert into queue.upload_deletions (bucket, object_key)
+  select distinct 'clips', k.clip_object_key
+  from pg_temp.dropped_clip_keys k
+  where pg_catalog.starts_with(k.clip_object_key, clip_prefix)
+    and pg_catalog.substr(k.clip_object_key, pg_catalog.length(clip_prefix) + 1) ~ '^[A-Za-z0-9_-][A-Za-z0-9._-]*$'
+    and not exists (
+      select 1 from public.laughter_events e
+      where e.recording_id = recording.id and e.clip_object_key = k.clip_object_key
+    )
+  on conflict (object_key) do nothing;
+end
+$$;
+comment on function private.replace_recording_events(uuid, jsonb, text) is
+  'A completed run''s events in place of the recording''s events of that model version, keeping the user''s '
+  'deletions (tombstones) and notes (carried by time overlap, or the noted event kept); the clips of the '
+  'events it drops that no event names any more are queued in queue.upload_deletions.';
+
+create or replace function queue.take_upload_deletions(
+  max_count integer default 20,
+  retry_after interval default interval '10 minutes'
+)
+returns table (deletion_id bigint, bucket text, object_key text)
+language sql
+security definer
+set search_path = ''
+as $$
+  update queue.upload_deletions d
+  set next_attempt_at = pg_catalog.now() + retry_after, attempts = d.attempts + 1
+  where d.id in (
+    select u.id from queue.upload_deletions u
+    where u.next_attempt_at <= pg_catalog.now()
+      -- A clip (<user_id>/<recording_id>/<name>) waits while its recording's detection job is queued or
+      -- running: that run may upload the same key again.
+      -- (The case keeps the uuid cast off other keys and lets the lookup use jobs (kind, recording_id).)
+      and not exists (
+        select 1 from queue.jobs j
+        where j.kind = 'detect' and j.status in ('queued', 'processing')
+          and j.recording_id = case
+            when u.bucket = 'clips' and pg_catalog.split_part(u.object_key, '/', 2)
+                 ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+            then pg_catalog.split_part(u.object_key, '/', 2)::uuid
+          end
+      )
+    order by u.next_attempt_at
+    limit max_count
+    for update skip locked
+  )
+  returning d.id, d.bucket, d.object_key
+$$;
+comment on function queue.take_upload_deletions(integer, interval) is
+  'Leases up to max_count due object deletions (expired uploads, discarded and dropped clips) with their '
+  'bucket; a recording''s clips wait while its detection job is queued or running.';
