@@ -11,6 +11,7 @@ import { flacTailReachesEnd } from "./flac-frames.ts";
 import { downmixToMono, type MonoPcmChunk } from "./mono-pcm.ts";
 import { hasMpegFrameChain, id3v2Length, MpegFrameCounter, mpegTailIsCut } from "./mpeg-frames.ts";
 import { type OggDamage, readOggBlock } from "./ogg-blocks.ts";
+import { OggGapFiller } from "./ogg-gap-filler.ts";
 import { StreamTail } from "./stream-tail.ts";
 
 /** Formats handled here (everything but WAV). */
@@ -243,6 +244,10 @@ export async function* decodeCodec(
     };
     /** MP3 and FLAC: the stream's last bytes, to see how it ends (mpeg-frames.ts, flac-frames.ts). */
     const tail = new StreamTail(format === "flac" ? FLAC_TAIL_BYTES : MPEG_TAIL_BYTES);
+    /** Ogg: silence where damaged pages were skipped, so later audio keeps its time (ogg-gap-filler.ts). */
+    const gaps = isOgg ? new OggGapFiller(format) : undefined;
+    const placed = (chunk: MonoPcmChunk | undefined, flushed = false): MonoPcmChunk[] =>
+      gaps === undefined ? (chunk === undefined ? [] : [chunk]) : gaps.place(chunk, { flushed });
     for (;;) {
       blockOffset = reader.offset;
       const {
@@ -251,6 +256,7 @@ export async function* decodeCodec(
         partialPage,
         damage,
         pagesEndOffset,
+        granules,
       } = isOgg
         ? await readOggBlock(reader, INPUT_BLOCK_BYTES)
         : {
@@ -259,6 +265,7 @@ export async function* decodeCodec(
             partialPage: false,
             damage: [],
             pagesEndOffset: reader.offset,
+            granules: [],
           };
       for (const stretch of damage) noteDamage(stretch);
       cutMidPage ||= partialPage === true;
@@ -266,24 +273,23 @@ export async function* decodeCodec(
       if (isOgg) {
         lastPageWasEndOfStream = endOfStream;
         lastPageEnd = pagesEndOffset;
+        gaps?.pagesFed(granules, damage.length > 0);
       } else {
         tail.push(block);
         mpegFrames?.push(block);
       }
       const active = decoder;
-      const chunk = collect(await run(() => active.decode(block)));
-      if (chunk) yield chunk;
+      yield* placed(collect(await run(() => active.decode(block))));
       if (endOfStream && active.flush) {
         // Chained Ogg: finish this logical stream before the next one's header arrives (see ogg-blocks.ts).
-        const flushed = collect(await run(() => active.flush!()));
-        if (flushed) yield flushed;
+        yield* placed(collect(await run(() => active.flush!())), true);
       }
     }
     if (decoder.flush) {
       const active = decoder;
-      const chunk = collect(await run(() => active.flush!()));
-      if (chunk) yield chunk;
+      yield* placed(collect(await run(() => active.flush!())), true);
     }
+    if (gaps !== undefined) yield* gaps.finish();
 
     if (sampleTotal === 0) {
       if (errorCount === 0 && damagedStretches === 0 && reader.offset <= HEADER_ONLY_MAX_BYTES) {

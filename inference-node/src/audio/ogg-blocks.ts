@@ -13,6 +13,10 @@
  * never handed on. A damaged page whose end-of-stream bit happened to be set once reset the decoder mid-file and
  * the rest of the recording was dropped without a word (32 of 120 s, issue 19 item 7); a damaged lacing value
  * once made a whole file look cut. After a damaged page the reader resyncs at the next capture pattern.
+ *
+ * A block ends before damage that follows intact pages, so its damage always comes before its pages: the
+ * decoder's output can then be told apart into audio before and after the damage (ogg-gap-filler.ts fills the
+ * skipped time with silence from the pages' granule positions).
  */
 import type { ByteReader } from "./byte-reader.ts";
 
@@ -71,36 +75,47 @@ export interface OggBlock {
   partialPage?: boolean;
   /** Damaged stretches skipped while reading this block (pages failing their CRC, bytes between pages). */
   damage: OggDamage[];
-  /** Stream offset where the block's last intact page ends (damage may follow it in the same block). */
+  /** Stream offset where the block's last intact page ends. */
   pagesEndOffset: number;
+  /** Granule position of each page in `bytes`, in order (-1n: no packet ends on that page). */
+  granules: bigint[];
+}
+
+/** A page's granule position (bytes 6–13, little-endian, signed: -1 means no packet ends on it). */
+export function oggPageGranule(page: Uint8Array): bigint {
+  return new DataView(page.buffer, page.byteOffset + 6, 8).getBigInt64(0, true);
 }
 
 /**
- * Reads about `targetBytes` of whole, CRC-checked Ogg pages, stopping early after an end-of-stream page.
- * Damaged pages and bytes that are not pages are skipped and listed in `damage`; reading resyncs at the
- * next capture pattern. Returns empty `bytes` (and no damage) at end of input.
+ * Reads about `targetBytes` of whole, CRC-checked Ogg pages, stopping early after an end-of-stream page and
+ * before damage that follows pages. Damaged pages and bytes that are not pages are skipped and listed in
+ * `damage`; reading resyncs at the next capture pattern. Returns empty `bytes` (and no damage) at end of input.
  */
 export async function readOggBlock(reader: ByteReader, targetBytes: number): Promise<OggBlock> {
   const parts: Uint8Array[] = [];
+  const granules: bigint[] = [];
   const damage: OggDamage[] = [];
   let total = 0;
   let endOfStream = false;
   let partialPage = false;
   let pagesEndOffset = reader.offset;
-  const skipDamaged = async (byteCount: number) => {
+  /** Skips damaged bytes; false (nothing skipped) when pages were read already: the damage opens the next block. */
+  const skipDamaged = async (byteCount: number): Promise<boolean> => {
+    if (parts.length > 0) return false;
     const byteOffset = reader.offset;
     const byteLength = await reader.skip(byteCount);
     const last = damage.at(-1);
     if (last !== undefined && last.byteOffset + last.byteLength === byteOffset) last.byteLength += byteLength;
     else damage.push({ byteOffset, byteLength });
+    return true;
   };
   while (total < targetBytes) {
     const header = await reader.peek(PAGE_HEADER_BYTES);
     if (header.byteLength === 0) break;
     if (!isCapture(header, 0)) {
       // Not at a page: skip to the next capture pattern (or a page's worth of bytes).
-      await skipDamaged(Math.max(1, nextCapture(await reader.peek(MAX_PAGE_BYTES), 1)));
-      continue;
+      if (await skipDamaged(Math.max(1, nextCapture(await reader.peek(MAX_PAGE_BYTES), 1)))) continue;
+      break;
     }
     if (header.byteLength < PAGE_HEADER_BYTES) {
       partialPage = true;
@@ -117,16 +132,17 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
       // page's header still names every packet's size and the Opus decoder fills the missing ones in (a cut
       // file once reported more audio than the whole file): drop it and say the stream was cut.
       if (nextCapture(page, 1) < page.byteLength) {
-        await skipDamaged(1);
-        continue;
+        if (await skipDamaged(1)) continue;
+        break;
       }
       partialPage = true;
       break;
     }
     if (!oggPageCrcMatches(page)) {
-      await skipDamaged(1);
-      continue;
+      if (await skipDamaged(1)) continue;
+      break;
     }
+    granules.push(oggPageGranule(page));
     parts.push(await reader.read(pageBytes));
     total += pageBytes;
     pagesEndOffset = reader.offset;
@@ -135,7 +151,7 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
       break;
     }
   }
-  const flags = { endOfStream, damage, pagesEndOffset, ...(partialPage ? { partialPage } : {}) };
+  const flags = { endOfStream, damage, pagesEndOffset, granules, ...(partialPage ? { partialPage } : {}) };
   if (parts.length === 0) return { bytes: new Uint8Array(0), ...flags };
   if (parts.length === 1) return { bytes: parts[0] ?? new Uint8Array(0), ...flags };
   const block = new Uint8Array(total);
