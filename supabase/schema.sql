@@ -1170,6 +1170,33 @@ COMMENT ON FUNCTION queue.discard_clips(object_keys text[]) IS 'Queues for delet
 
 
 --
+-- Name: discard_ingest_object(text); Type: FUNCTION; Schema: queue; Owner: -
+--
+
+CREATE FUNCTION queue.discard_ingest_object(object_key text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with queued as (
+    insert into queue.upload_deletions (bucket, object_key)
+    select 'recordings', discard_ingest_object.object_key
+    where not exists (select 1 from queue.ingest_windows w where w.object_key = discard_ingest_object.object_key)
+      and not exists (select 1 from public.recordings r where r.object_key = discard_ingest_object.object_key)
+    on conflict (object_key) do nothing
+    returning 1
+  )
+  select exists (select 1 from queued)
+$$;
+
+
+--
+-- Name: FUNCTION discard_ingest_object(object_key text); Type: COMMENT; Schema: queue; Owner: -
+--
+
+COMMENT ON FUNCTION queue.discard_ingest_object(object_key text) IS 'Queues for deletion (recordings bucket) the object of a refused download whose own DELETE failed, unless an ingest window or a recording names the key.';
+
+
+--
 -- Name: enqueue(uuid, boolean, text); Type: FUNCTION; Schema: queue; Owner: -
 --
 
@@ -2304,6 +2331,11 @@ CREATE FUNCTION queue.take_upload_deletions(max_count integer DEFAULT 20, retry_
             then pg_catalog.split_part(u.object_key, '/', 2)::uuid
           end
       )
+      -- A recordings-bucket object waits while a window or a recording names it (a window planned again).
+      and not (u.bucket = 'recordings' and (
+        exists (select 1 from queue.ingest_windows w where w.object_key = u.object_key)
+        or exists (select 1 from public.recordings r where r.object_key = u.object_key)
+      ))
     order by u.next_attempt_at
     limit max_count
     for update skip locked
@@ -2316,7 +2348,7 @@ $_$;
 -- Name: FUNCTION take_upload_deletions(max_count integer, retry_after interval); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.take_upload_deletions(max_count integer, retry_after interval) IS 'Leases up to max_count due object deletions (expired uploads, discarded and dropped clips) with their bucket; a recording''s clips wait while its detection job is queued or running.';
+COMMENT ON FUNCTION queue.take_upload_deletions(max_count integer, retry_after interval) IS 'Leases up to max_count due object deletions (expired uploads, refused downloads, discarded and dropped clips) with their bucket; a recording''s clips wait while its detection job is queued or running, a recordings-bucket object while a window or recording names it.';
 
 
 --

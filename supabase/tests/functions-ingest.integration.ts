@@ -22,6 +22,7 @@ import { type DenoServer, startDenoServer } from "../../test/harness/deno.ts";
 import { type LimitlessStandIn, startLimitlessServer } from "../../test/harness/limitless-server.ts";
 import { ensurePostgresBinaries } from "../../test/harness/postgres-binaries.ts";
 import { type S3Endpoint, startS3 } from "../../test/harness/s3.ts";
+import { type S3FaultProxy, startS3FaultProxy } from "../../test/harness/s3-fault-proxy.ts";
 import { DEV_AUDIO_DIR } from "../../test/harness/shared-assets.ts";
 import { windowOggOpus } from "../../test/harness/window-audio.ts";
 import { createUser, pauseCron } from "./fixtures.ts";
@@ -33,6 +34,8 @@ const PART_BYTES = 5 * 1024 * 1024;
 
 let db: TestDatabase;
 let s3: S3Endpoint;
+/** Between the functions and s3rver: lets a test fail DELETEs or hold uploads. */
+let s3Proxy: S3FaultProxy;
 let limitless: LimitlessStandIn;
 let keyFn: DenoServer;
 let ingestFn: DenoServer;
@@ -49,6 +52,7 @@ beforeAll(async () => {
                set backfill_days = 1, day_grace = '0 seconds', max_attempts = 2, global_concurrency = 4,
                    backoff_base = '1 second', backoff_max = '1 second', full_audio_ratio = 0`;
   oggAudio = await windowOggOpus([join(DEV_AUDIO_DIR, "laugh_001.wav")]);
+  s3Proxy = await startS3FaultProxy(s3.endpoint);
   const env = {
     SUPABASE_DB_URL: db.url,
     ...authEnv(auth),
@@ -60,6 +64,7 @@ beforeAll(async () => {
     // A 2 h window's cap: 21.6 MB + 1 MiB (the endless-body test streams that much).
     INGEST_MAX_BITRATE_FACTOR: "1",
     ...storageEnv(s3),
+    STORAGE_S3_ENDPOINT: s3Proxy.endpoint,
   };
   [keyFn, ingestFn] = await Promise.all([
     startDenoServer("supabase/functions/limitless-key/index.ts", { config: FUNCTIONS_CONFIG, env }),
@@ -71,6 +76,7 @@ afterAll(async () => {
   await keyFn?.stop();
   await ingestFn?.stop();
   await limitless?.close();
+  await s3Proxy?.close();
   await auth?.close();
   await s3?.stop();
   await db?.stop();
@@ -680,5 +686,68 @@ describe("ingest under upstream faults (issues 19 and 21)", () => {
     expect(summary).toMatchObject({ downloaded: 0, retried: 0, dropped: 2, errors: 0 });
     expect(await recordingsOf(user.id)).toBe(0);
     expect(await objectsOf(user.id)).toBe(0);
+  });
+
+  it("delete-all during uploads whose objects then cannot be deleted: dropped, the objects queued for dispatch", async () => {
+    const user = await newUser();
+    limitless.setDefault(user.apiKey, () => ({ status: 404 }));
+    await keyRequest(user, "PUT", { apiKey: user.apiKey });
+    const [first, second] = await windowsOf(user.id);
+    for (const w of [first, second])
+      limitless.program(user.apiKey, w.starts_at.getTime(), [{ audio: oggAudio }]);
+    const keys = (
+      await db.sql<{ object_key: string }[]>`
+        select object_key from queue.ingest_windows where id in (${first.window_id}, ${second.window_id})
+        order by object_key`
+    ).map((row) => row.object_key);
+    // The downloads finish at once; their uploads are held (so no download timeout is raced), and then
+    // every DELETE fails, as a storage outage would make it.
+    let release = () => {};
+    s3Proxy.holdParts = new Promise<void>((r) => {
+      release = r;
+    });
+    const heldBefore = s3Proxy.heldParts;
+    const running = ingest();
+    try {
+      while (s3Proxy.heldParts < heldBefore + 2) await new Promise((r) => setTimeout(r, 20));
+      await db.sql.begin(async (tx) => {
+        await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: user.id, role: "authenticated" })}, true)`;
+        await tx`set local role authenticated`;
+        await tx`select * from user_api.delete_my_data()`;
+      });
+      s3Proxy.failDeletes = true;
+    } finally {
+      s3Proxy.holdParts = undefined;
+      release();
+    }
+    const summary = await running.finally(() => {
+      s3Proxy.failDeletes = false;
+    });
+    expect(summary).toMatchObject({ downloaded: 0, dropped: 2, errors: 0 });
+    expect(await objectsOf(user.id)).toBe(2);
+    const queued = await db.sql<{ bucket: string; object_key: string }[]>`
+      select bucket, object_key from queue.upload_deletions where object_key like ${`${user.id}/%`}
+      order by object_key`;
+    expect(queued).toEqual(keys.map((object_key) => ({ bucket: "recordings", object_key })));
+    // Dispatch takes them (nothing of the user names them any more), and deletes them.
+    const taken = await db.sql<{ object_key: string }[]>`
+      select object_key from queue.take_upload_deletions(100) where object_key like ${`${user.id}/%`}
+      order by object_key`;
+    expect(taken.map((row) => row.object_key)).toEqual(keys);
+    await db.sql`delete from queue.upload_deletions where object_key = any(${keys}::text[])`;
+
+    // A key a window names (a window planned again for the same time) is neither queued nor taken.
+    const other = await newUser();
+    limitless.setDefault(other.apiKey, () => ({ status: 404 }));
+    await keyRequest(other, "PUT", { apiKey: other.apiKey });
+    const [{ object_key: live }] = await db.sql<{ object_key: string }[]>`
+      select object_key from queue.ingest_windows where user_id = ${other.id} limit 1`;
+    const [{ queuedLive }] = await db.sql`select queue.discard_ingest_object(${live}) as "queuedLive"`;
+    expect(queuedLive).toBe(false);
+    await db.sql`insert into queue.upload_deletions (bucket, object_key) values ('recordings', ${live})`;
+    const takenLive = await db.sql`select 1 from queue.take_upload_deletions(100) where object_key = ${live}`;
+    expect(takenLive).toHaveLength(0);
+    await db.sql`delete from queue.upload_deletions where object_key = ${live}`;
+    await db.sql`delete from queue.ingest_windows where user_id = ${other.id}`;
   });
 });

@@ -308,6 +308,9 @@ function checkDuration(durationMs: number, spanMs: number): void {
  * `complete_ingest` refused the stored audio: the user's data is gone (their key, or the window and its
  * job: delete-all ran during the download) or another recording covers the window. The object is
  * deleted so nothing of it stays; an overlapping window's job is dead (it can never be registered).
+ * If that DELETE fails while the job still exists, the error leaves the job leased (the reaper returns it
+ * and a later try uploads and deletes again); with the job gone nothing would try again, so the object is
+ * queued for dispatch to delete (`queue.discard_ingest_object`).
  */
 async function refused(
   window: ClaimedWindow,
@@ -318,7 +321,12 @@ async function refused(
   const state = sqlState(error);
   // GQ001: the job (and its window) is gone; GQ007: the user's key is gone; GQ011: overlap.
   // Any refusal leaves no object behind: the recording was not created, and a retried window uploads again.
-  await deleteObject(target);
+  try {
+    await deleteObject(target);
+  } catch (deleteError) {
+    if (state !== "GQ001") throw deleteError;
+    await ctx.sql`select queue.discard_ingest_object(${window.object_key})`;
+  }
   if (state !== "GQ001" && state !== "GQ007" && state !== "GQ011") throw error;
   const message = sqlMessage(error);
   if (state === "GQ011") return await fail(window, message, ctx, false);
