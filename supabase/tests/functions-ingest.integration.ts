@@ -31,6 +31,8 @@ import { authEnv, FUNCTIONS_CONFIG, startTestAuth, storageEnv, userToken } from 
 const INGEST_TOKEN = "ingest-test-token-0123456789abcdef";
 const KEKS = `1:${Buffer.alloc(32, 11).toString("base64")}`;
 const PART_BYTES = 5 * 1024 * 1024;
+/** The retry backoff of these tests (see beforeAll). */
+const TEST_BACKOFF = "1 hour";
 
 let db: TestDatabase;
 let s3: S3Endpoint;
@@ -46,11 +48,14 @@ beforeAll(async () => {
   [db, s3, limitless] = await Promise.all([startTestDatabase(), startS3(), startLimitlessServer()]);
   auth = await startTestAuth(db.sql);
   await pauseCron(db.sql);
-  // Yesterday only, due at once, two attempts 1 s apart for transient failures; the test audio (seconds
-  // in a 2 h window) counts as whole except in the short-window test.
+  // Yesterday only, due at once, two attempts for transient failures; the test audio (seconds in a 2 h
+  // window) counts as whole except in the short-window test. A retry waits an hour, longer than any run:
+  // tests make retries due with runnableNow(). (With 1 s, a run slowed down by a loaded machine retried a
+  // window within the same run and took its next programmed answer, or made it dead.)
   await db.sql`update queue.ingest_settings
                set backfill_days = 1, day_grace = '0 seconds', max_attempts = 2, global_concurrency = 4,
-                   backoff_base = '1 second', backoff_max = '1 second', full_audio_ratio = 0`;
+                   backoff_base = ${TEST_BACKOFF}::interval, backoff_max = ${TEST_BACKOFF}::interval,
+                   full_audio_ratio = 0`;
   oggAudio = await windowOggOpus([join(DEV_AUDIO_DIR, "laugh_001.wav")]);
   s3Proxy = await startS3FaultProxy(s3.endpoint);
   const env = {
@@ -449,7 +454,8 @@ describe("ingest under upstream faults (issues 19 and 21)", () => {
       expect(await ingest()).toMatchObject({ downloaded: 12, dead: 0 });
     } finally {
       await db.sql`update queue.ingest_settings
-                   set max_attempts = 2, backoff_base = '1 second', backoff_max = '1 second'`;
+                   set max_attempts = 2, backoff_base = ${TEST_BACKOFF}::interval,
+                       backoff_max = ${TEST_BACKOFF}::interval`;
     }
   });
 
