@@ -9,10 +9,10 @@
 -- Keys are deterministic, so a later run may upload the same key again before dispatch deletes it:
 --   * a run that names a key takes it off the deletion queue (in replace_recording_events), and
 --   * queue.take_upload_deletions leaves a recording's clips alone while its detection job is queued or
---     running (that run may be uploading them right now).
--- Redefined from their current bodies: private.replace_recording_events
--- (20261204004000_reprocess_keeps_user_edits.sql) and queue.take_upload_deletions
--- (20261204002020_delete_all_stays_deleted.sql).
+--     running (that run may be uploading them right now): in 20261205003010_refused_download_object_queued.sql,
+--     which redefines it once for both of this session's changes.
+-- Redefined from its current body: private.replace_recording_events
+-- (20261204004000_reprocess_keeps_user_edits.sql).
 
 create or replace function private.replace_recording_events(
   recording_id uuid,
@@ -134,39 +134,3 @@ comment on function private.replace_recording_events(uuid, jsonb, text) is
   'A completed run''s events in place of the recording''s events of that model version, keeping the user''s '
   'deletions (tombstones) and notes (carried by time overlap, or the noted event kept); the clips of the '
   'events it drops that no event names any more are queued in queue.upload_deletions.';
-
-create or replace function queue.take_upload_deletions(
-  max_count integer default 20,
-  retry_after interval default interval '10 minutes'
-)
-returns table (deletion_id bigint, bucket text, object_key text)
-language sql
-security definer
-set search_path = ''
-as $$
-  update queue.upload_deletions d
-  set next_attempt_at = pg_catalog.now() + retry_after, attempts = d.attempts + 1
-  where d.id in (
-    select u.id from queue.upload_deletions u
-    where u.next_attempt_at <= pg_catalog.now()
-      -- A clip (<user_id>/<recording_id>/<name>) waits while its recording's detection job is queued or
-      -- running: that run may upload the same key again.
-      -- (The case keeps the uuid cast off other keys and lets the lookup use jobs (kind, recording_id).)
-      and not exists (
-        select 1 from queue.jobs j
-        where j.kind = 'detect' and j.status in ('queued', 'processing')
-          and j.recording_id = case
-            when u.bucket = 'clips' and pg_catalog.split_part(u.object_key, '/', 2)
-                 ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-            then pg_catalog.split_part(u.object_key, '/', 2)::uuid
-          end
-      )
-    order by u.next_attempt_at
-    limit max_count
-    for update skip locked
-  )
-  returning d.id, d.bucket, d.object_key
-$$;
-comment on function queue.take_upload_deletions(integer, interval) is
-  'Leases up to max_count due object deletions (expired uploads, discarded and dropped clips) with their '
-  'bucket; a recording''s clips wait while its detection job is queued or running.';

@@ -6,7 +6,9 @@
 -- Window object keys are fixed per time range (<user>/<date>/limitless-<start>-<end>.ogg), so a window planned
 -- again later (a new key after delete-all) writes the same key: a recordings-bucket deletion is only queued,
 -- and only taken, while no ingest window and no recording names the key.
--- Redefined from its current body (20261205003000_replaced_clips_deleted.sql): queue.take_upload_deletions.
+-- queue.take_upload_deletions, redefined from its current body (20261204002020_delete_all_stays_deleted.sql),
+-- now also leaves a recording's clips alone while its detection job is queued or running (a rerun may be
+-- uploading the same key again: see 20261205003000_replaced_clips_deleted.sql).
 
 -- queue.discard_ingest_object(object_key) -> whether it was queued
 create function queue.discard_ingest_object(object_key text)

@@ -10,7 +10,7 @@ import {
 } from "../../inference-node/src/audio/decode-stream.ts";
 import { classifyFailure } from "../../inference-node/src/jobs/job-failure.ts";
 import { seededRandom } from "../../tooling/seeded-random.ts";
-import { buildWav, chunked, sine } from "../../tooling/wav-fixtures.ts";
+import { buildWav, chunked, collectSamples, sine } from "../../tooling/wav-fixtures.ts";
 import {
   concatBytes,
   devAudio,
@@ -341,17 +341,8 @@ describe("issue 19 item 7: damage is skipped, counted and called corrupt, never 
 
 describe("issue 19 leftovers: audio after a damaged Ogg page keeps its time", () => {
   /** The whole decoded signal at 16 kHz. */
-  async function decodeAll(bytes: Uint8Array): Promise<Float32Array> {
-    const chunks: Float32Array[] = [];
-    for await (const chunk of decodeTo16kMono(chunked(bytes, STREAM_CHUNK_BYTES))) chunks.push(chunk);
-    const all = new Float32Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
-    let at = 0;
-    for (const chunk of chunks) {
-      all.set(chunk, at);
-      at += chunk.length;
-    }
-    return all;
-  }
+  const decodeAll = (bytes: Uint8Array): Promise<Float32Array> =>
+    collectSamples(decodeTo16kMono(chunked(bytes, STREAM_CHUNK_BYTES)));
 
   /** Normalised correlation of two equally long stretches (1: the same signal). */
   function correlation(a: Float32Array, b: Float32Array): number {
