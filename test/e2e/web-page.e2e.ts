@@ -6,13 +6,11 @@
  *
  * Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it) or CHROMIUM_PATH.
  */
-import { createReadStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
-import { encodeWav16 } from "../../inference-node/src/clips/wav-writer.ts";
 import { type LocalStack, REPO_ROOT, startLocalStack } from "../../infra/local/local-stack.ts";
 import {
   audioDurationMs,
@@ -25,6 +23,7 @@ import {
 import { buildWebIfStale } from "../../infra/local/web-build.ts";
 import { addDays, localDateOf, zonedTimeToInstant } from "../../shared/time/zoned-time.ts";
 import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
+import { windowOggOpus } from "../harness/window-audio.ts";
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const MAX_RECORDING_BYTES = 3 * 1024 * 1024;
@@ -47,23 +46,6 @@ async function upload(user: DemoUser, date: string, files: string[]): Promise<vo
       durationMs: await audioDurationMs(path),
     });
   }
-}
-
-/** 16 kHz mono WAV of dev clips with `gapSeconds` of silence after each (16-bit: 32 kB per second). */
-async function concatenatedWav(files: string[], gapSeconds: number): Promise<Buffer> {
-  const pieces: Float32Array[] = [];
-  for (const file of files) {
-    for await (const chunk of decodeTo16kMono(createReadStream(join(DEV_AUDIO_DIR, file))))
-      pieces.push(chunk);
-    pieces.push(new Float32Array(gapSeconds * 16_000));
-  }
-  const samples = new Float32Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    samples.set(piece, at);
-    at += piece.length;
-  }
-  return Buffer.from(encodeWav16(samples, 16_000));
 }
 
 async function laughCount(userId: string): Promise<number> {
@@ -250,12 +232,18 @@ describe("the page", () => {
 
     await page.getByRole("link", { name: "Upload", exact: true }).click();
     const small = readFileSync(join(DEV_AUDIO_DIR, "laugh_002.wav"));
-    const large = await concatenatedWav(["laugh_040.wav", "laugh_021.wav", "laugh_014.wav"], 40);
+    // The large file is Ogg Opus (hard CBR 256 kbit/s, 32 kB a second; 136 s, 4.4 MB): two parts, which
+    // the page cuts at page starts.
+    const large = await windowOggOpus(
+      ["laugh_040.wav", "laugh_021.wav", "laugh_014.wav"].map((name) => join(DEV_AUDIO_DIR, name)),
+      30,
+      256,
+    );
     expect(small.length).toBeLessThan(MAX_RECORDING_BYTES);
     expect(large.length).toBeGreaterThan(MAX_RECORDING_BYTES);
     await page.locator("#upload-files").setInputFiles([
       { name: "morning.wav", mimeType: "audio/wav", buffer: small },
-      { name: "long-evening.wav", mimeType: "audio/wav", buffer: large },
+      { name: "long-evening.opus", mimeType: "audio/ogg", buffer: Buffer.from(large) },
     ]);
     await page.locator(".upload .upload-one").nth(1).waitFor();
     // Both files claim to end now (their date); the first was recorded earlier: correct its start.
@@ -288,6 +276,15 @@ describe("the page", () => {
     await expect
       .poll(() => rows.nth(1).locator(".after .status").first().textContent(), { timeout: 30_000 })
       .toMatch(/^Done: \d+ laughs? on /);
+    // The Ogg's two parts were each read whole (no decode warning) and touch in time.
+    const oggParts = await stack.sql`
+      select status, decode_warning, started_at, ended_at from public.recordings
+      where user_id = ${userId} and format = 'ogg-opus' order by started_at`;
+    expect(oggParts.map((r) => [r.status, r.decode_warning])).toEqual([
+      ["done", null],
+      ["done", null],
+    ]);
+    expect(oggParts[0]?.ended_at).toEqual(oggParts[1]?.started_at);
     await page.screenshot({ path: join(ARTIFACTS_DIR, "upload-processed.png"), fullPage: true });
     await rows.nth(1).locator(".after a").first().click();
     await page.locator(".bar-chart.hours").waitFor();
