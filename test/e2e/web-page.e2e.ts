@@ -75,7 +75,7 @@ beforeAll(async () => {
     );
   }
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  buildWebIfStale();
+  await buildWebIfStale();
   // A single upload may be 3 MiB here (50 MiB in production), so a 130 s WAV goes up in two parts.
   stack = await startLocalStack({
     cron: false,
