@@ -228,7 +228,7 @@ export function uploadView(api: Api, options: UploadViewOptions): HTMLElement {
     el(
       "p",
       { class: "hint" },
-      "Each file's start time comes from the file's date (when the recorder saved it, at the end); correct it before uploading if needed. Large WAV files are sent in parts; a failed upload continues where it stopped when you try again.",
+      "Each file's start time comes from the file's date (when the recorder saved it, at the end); correct it before uploading if needed. Files over the upload limit (WAV or Ogg Opus) are sent in parts; a failed upload continues where it stopped when you try again.",
     ),
     drop,
     list,
