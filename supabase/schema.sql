@@ -1911,6 +1911,10 @@ begin
   if time_zone is null then
     raise exception 'PROFILE_NOT_FOUND: user % has no profile', register_recording.user_id using errcode = '23503';
   end if;
+  -- The day is cut in the zone in force when the recording started, as the recordings trigger cuts it
+  -- (private.recordings_set_local_date), so the answer and the object key name the day it is stored under.
+  time_zone := coalesce(private.time_zone_at(register_recording.user_id, register_recording.started_at),
+                        time_zone);
   extension := case register_recording.format
     when 'ogg-opus' then 'ogg' when 'ogg-vorbis' then 'ogg' when 'wav' then 'wav' when 'flac' then 'flac'
     when 'mp3' then 'mp3' end;
@@ -1974,7 +1978,7 @@ $$;
 -- Name: FUNCTION register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text); Type: COMMENT; Schema: queue; Owner: -
 --
 
-COMMENT ON FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) IS 'Registers a recording about to be uploaded (status uploading) after range, overlap and quota checks (deleted registrations of the last 24 hours count); returns its object key.';
+COMMENT ON FUNCTION queue.register_recording(user_id uuid, started_at timestamp with time zone, ended_at timestamp with time zone, format text, size_bytes bigint, source text, max_daily_recordings integer, max_daily_bytes bigint, OUT recording_id uuid, OUT object_key text, OUT local_date date, OUT time_zone text) IS 'Registers a recording about to be uploaded (status uploading) after range, overlap and quota checks (deleted registrations of the last 24 hours count); returns its object key, and its local date and zone: the zone in force at started_at (private.time_zone_at).';
 
 
 --

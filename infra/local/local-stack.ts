@@ -210,8 +210,41 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     }
   };
+  // The inference node (its model load is the longest start-up) starts first: it needs only S3 and its
+  // secrets, not the database, so its start overlaps PostgreSQL's and the functions'.
+  let nodeStarting: Promise<InferenceNodeProcess> | undefined;
+  let startedNode: InferenceNodeProcess | undefined;
   try {
     const { dataDir } = options;
+    const s3Dir = dataDir === undefined ? undefined : join(dataDir, "s3");
+    if (s3Dir !== undefined) mkdirSync(s3Dir, { recursive: true });
+    const s3 = await startS3({ directory: s3Dir });
+    cleanups.push(() => s3.stop());
+    step(`S3 (s3rver) up at ${s3.endpoint}`);
+
+    const state = loadOrCreateState(dataDir);
+    const { jwtSecret, inferSecret, reportSecret, dispatchToken, anonKey } = state;
+    const nodePort = await freePort();
+    const nodeEnv = {
+      NODE_ID: "local-node-1",
+      INFER_SIGNING_SECRET: inferSecret,
+      REPORT_SIGNING_SECRET: reportSecret,
+      CLIPS_S3_ENDPOINT: s3.endpoint,
+      CLIPS_S3_REGION: s3.region,
+      CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,
+      CLIPS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      CLIPS_BUCKET: s3.buckets.clips,
+      ...options.nodeEnv,
+    };
+    cleanups.push(() => startedNode?.stop());
+    nodeStarting = startNode(nodeEnv, nodePort, log, verbose).then((started) => {
+      startedNode = started;
+      step(`inference node up at ${started.url}`);
+      return started;
+    });
+    // Its failure is thrown below (allSettled); this only keeps an early one from counting as unhandled.
+    nodeStarting.catch(() => {});
+
     const pgDir = dataDir === undefined ? undefined : join(dataDir, "pg");
     let db: RunningCluster;
     if (pgDir !== undefined && existsSync(join(pgDir, "PG_VERSION"))) {
@@ -232,18 +265,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => sql.end({ timeout: 5 }));
     if (!cron) await sql`select cron.alter_job(jobid, active := false) from cron.job`;
 
-    const s3Dir = dataDir === undefined ? undefined : join(dataDir, "s3");
-    if (s3Dir !== undefined) mkdirSync(s3Dir, { recursive: true });
-    const s3 = await startS3({ directory: s3Dir });
-    cleanups.push(() => s3.stop());
-    step(`S3 (s3rver) up at ${s3.endpoint}`);
-
-    const state = loadOrCreateState(dataDir);
-    const { jwtSecret, inferSecret, reportSecret, dispatchToken, anonKey } = state;
     // Auth (HS256 with the project's JWT secret); the gateway also serves it at /auth/v1.
     const auth = await startAuthServer({ signing: { kind: "hs256", secret: jwtSecret }, sql });
     cleanups.push(() => auth.close());
-    const nodePort = await freePort();
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
     const functionEnv: Record<string, string> = {
       SUPABASE_DB_URL: db.url,
@@ -274,20 +298,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       step(`Edge Function ${name} up (Deno)`);
       return server;
     };
-    const nodeEnv = {
-      NODE_ID: "local-node-1",
-      INFER_SIGNING_SECRET: inferSecret,
-      REPORT_SIGNING_SECRET: reportSecret,
-      CLIPS_S3_ENDPOINT: s3.endpoint,
-      CLIPS_S3_REGION: s3.region,
-      CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-      CLIPS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      CLIPS_BUCKET: s3.buckets.clips,
-      ...options.nodeEnv,
-    };
     // Everything at once (the processes' start-ups overlap); dispatch waits for report, whose URL it needs.
-    let startedNode: InferenceNodeProcess | undefined;
-    cleanups.push(() => startedNode?.stop());
     // Each function gets only its own direction's secret.
     const reportStarting = startFunction("report", { ...functionEnv, REPORT_SIGNING_SECRET: reportSecret });
     const starting: Record<FunctionName, Promise<DenoServer>> = {
@@ -305,11 +316,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ingest: startFunction("ingest", { ...functionEnv, ...options.ingestEnv }),
       "limitless-key": startFunction("limitless-key", functionEnv),
     };
-    const nodeStarting = startNode(nodeEnv, nodePort, log, verbose).then((started) => {
-      startedNode = started;
-      step(`inference node up at ${started.url}`);
-      return started;
-    });
     // allSettled, not all: every process that did start is registered for cleanup before we throw.
     for (const result of await Promise.allSettled([...Object.values(starting), nodeStarting])) {
       settledValue(result);
@@ -421,6 +427,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stop: stopAll,
     };
   } catch (error) {
+    // A node still starting is registered for cleanup once it is up (or has failed).
+    await nodeStarting?.catch(() => {});
     await stopAll();
     throw error;
   }

@@ -20,12 +20,22 @@ const progress = (step: string) =>
   console.log(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${step}`);
 
 console.log(`giggles local stack${keep ? ` (keeping data in ${KEPT_STACK_DIR})` : ""}`);
-progress(buildWebIfStale() ? "page built (web/dist)" : "page up to date (web/dist)");
+// The page builds (when stale) while the services start: neither waits for the other.
+const pageBuilt = buildWebIfStale().then((built) =>
+  progress(built ? "page built (web/dist)" : "page up to date (web/dist)"),
+);
 const stack = await startLocalStack({
   verbose: args.includes("--verbose"),
   progress,
   ...(keep ? { dataDir: KEPT_STACK_DIR } : {}),
   ...(gatewayPort === undefined ? {} : { gatewayPort }),
+}).catch(async (error: unknown) => {
+  await pageBuilt.catch(() => {});
+  throw error;
+});
+await pageBuilt.catch(async (error: unknown) => {
+  await stack.stop();
+  throw error;
 });
 // Fixed ids and emails: the same two users again on a kept stack.
 const users = [

@@ -35,10 +35,12 @@ beforeAll(async () => {
   alice = await createUser(db.sql, "Asia/Tokyo");
   bob = await createUser(db.sql, "America/New_York");
   // Alice: 2026-11-20 20:00 UTC is 05:00 on the 21st in Tokyo; the second recording is later that day.
-  await processed(alice, "2026-11-20T20:00:00Z", [60_000, 1_000]);
+  const damaged = await processed(alice, "2026-11-20T20:00:00Z", [60_000, 1_000]);
   const cutShort = await processed(alice, "2026-11-21T01:00:00Z", [30_000]);
-  // Read only in part: the day says so (as a count; the page turns it into a sentence).
-  await db.sql`update public.recordings set decode_warning = 'input is truncated at byte 4096' where id = ${cutShort}`;
+  // Read only in part: the day says so, cut short and damaged apart (the page turns them into sentences).
+  // The warnings as the report function writes them (apply-report.ts toDecodeWarning).
+  await db.sql`update public.recordings set decode_warning = 'truncated at byte 4096: input ended early' where id = ${cutShort}`;
+  await db.sql`update public.recordings set decode_warning = 'corrupt at byte 900 (1 damaged part(s) skipped): bad page' where id = ${damaged}`;
   // Alice, a pending recording on the same local day.
   await createRecording(db.sql, { userId: alice, startedAt: "2026-11-21T03:00:00Z" });
   // Bob: 2026-11-21 03:00 UTC is 22:00 on the 20th in New York (same UTC day as Alice's 21st).
@@ -83,7 +85,9 @@ describe("GET /laughs?date=", () => {
         recordingsDone: 2,
         recordingsPending: 1,
         recordingsFailed: 0,
-        recordingsWithDecodeWarning: 1,
+        recordingsWithDecodeWarning: 2,
+        recordingsTruncated: 1,
+        recordingsCorrupt: 1,
       },
     });
     expect(
@@ -135,6 +139,8 @@ describe("GET /laughs?date=", () => {
       recordingsPending: 0,
       recordingsFailed: 0,
       recordingsWithDecodeWarning: 0,
+      recordingsTruncated: 0,
+      recordingsCorrupt: 0,
     });
     const alicesEmptyDay = await (await laughs(alice, "?date=2026-11-20")).json();
     expect(alicesEmptyDay.events).toEqual([]);

@@ -180,6 +180,34 @@ describe("profiles and recordings", () => {
     expect(after).toEqual({ local_date: "2026-07-14", time_zone: "Pacific/Chatham" });
   });
 
+  it("register_recording answers the day (and keys the object) in the zone in force when the recording started", async () => {
+    const userId = await createUser(db.sql, "Asia/Tokyo");
+    // The move to New York happened an hour ago; the recording is of Tokyo, two days ago, 23:30–23:50 there.
+    await db.sql`update public.profiles set time_zone = 'America/New_York' where user_id = ${userId}`;
+    await db.sql`update public.profile_time_zones set effective_from = now() - interval '1 hour'
+                 where user_id = ${userId} and time_zone = 'America/New_York'`;
+    const [tokyoNight] = await db.sql`
+      select (date_trunc('day', now() at time zone 'Asia/Tokyo') - interval '2 days' + interval '23 hours 30 minutes')
+             at time zone 'Asia/Tokyo' as started_at`;
+    const startedAt: Date = tokyoNight.started_at;
+    const [registered] = await db.sql`
+      select r.local_date::text, r.time_zone, r.object_key, r.recording_id
+      from queue.register_recording(${userId}::uuid, ${startedAt}, ${new Date(startedAt.getTime() + 20 * 60_000)},
+                                    'ogg-opus', 1000) r`;
+    const [stored] = await db.sql`
+      select local_date::text, time_zone from public.recordings where id = ${registered.recording_id}`;
+    expect(registered.time_zone).toBe("Asia/Tokyo");
+    expect(registered.local_date).toBe(stored.local_date);
+    expect(stored.time_zone).toBe("Asia/Tokyo");
+    expect(registered.object_key).toBe(`${userId}/${stored.local_date}/${registered.recording_id}.ogg`);
+    // A recording after the move is a New York day.
+    const now = new Date();
+    const [after] = await db.sql`
+      select r.time_zone from queue.register_recording(${userId}::uuid, ${new Date(now.getTime() - 20 * 60_000)},
+                                                       ${now}, 'wav', 1000) r`;
+    expect(after.time_zone).toBe("America/New_York");
+  });
+
   it("enforces the recording checks", async () => {
     const userId = await createUser(db.sql, "UTC");
     const insert = (ended: string, format: string) =>

@@ -60,10 +60,27 @@ export function dayStateNotice({ day, summary, laughs, isToday, api }: DayStateI
       status,
     );
   }
-  if (summary.recordingsWithDecodeWarning > 0) {
+  // Cut short and damaged are told apart (recordings.decode_warning_kind): a cut recording may arrive
+  // whole if sent again; a damaged one will not, its damaged parts are gone.
+  const was = (n: number) => `${plural(n, "recording")} of this day ${n === 1 ? "was" : "were"}`;
+  if (summary.recordingsTruncated > 0) {
     notice(
       "warn",
-      `${plural(summary.recordingsWithDecodeWarning, "recording")} of this day ${summary.recordingsWithDecodeWarning === 1 ? "was" : "were"} damaged or cut short; laughs were looked for in the part that could be read.`,
+      `${was(summary.recordingsTruncated)} cut short: laughs were looked for in the part that arrived. Uploading the whole file again would fill in the rest.`,
+    );
+  }
+  if (summary.recordingsCorrupt > 0) {
+    notice(
+      "warn",
+      `${was(summary.recordingsCorrupt)} damaged in places: the damaged parts were skipped and laughs were looked for in the rest.`,
+    );
+  }
+  const otherWarnings =
+    summary.recordingsWithDecodeWarning - summary.recordingsTruncated - summary.recordingsCorrupt;
+  if (otherWarnings > 0) {
+    notice(
+      "warn",
+      `${was(otherWarnings)} read only in part; laughs were looked for in the part that could be read.`,
     );
   }
   const state = day?.state ?? "empty";

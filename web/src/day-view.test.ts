@@ -45,11 +45,13 @@ describe("day view: states told apart", () => {
     expect(empty.querySelector(".day-state")?.textContent).toContain("No recordings on this day.");
 
     server.days.set(DATE, emptyDay(DATE, { state: "done", recordings: 1, done: 1 }));
-    server.decodeWarnings.set(DATE, 1);
+    server.decodeWarnings.set(DATE, { truncated: 1, corrupt: 2 });
     const done = await dayView(fakeApi(server), DATE, { timeZone: "UTC" });
-    expect(done.querySelector(".notice.warn")?.textContent).toContain(
-      "1 recording of this day was damaged or cut short",
-    );
+    // Cut short and damaged are two sentences (recordings.decode_warning_kind), never one "damaged or cut short".
+    expect([...done.querySelectorAll(".notice.warn")].map((n) => n.textContent)).toEqual([
+      "1 recording of this day was cut short: laughs were looked for in the part that arrived. Uploading the whole file again would fill in the rest.",
+      "2 recordings of this day were damaged in places: the damaged parts were skipped and laughs were looked for in the rest.",
+    ]);
     expect(done.querySelector(".day-state")?.textContent).toContain("No laughs were found");
   });
 });

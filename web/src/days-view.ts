@@ -37,7 +37,13 @@ function dayCard(day: Day): HTMLElement {
       },
       el("span", { class: "weekday" }, formatWeekday(day.date)),
       el("span", { class: "date" }, formatDayMonth(day.date)),
-      el("span", { class: "count" }, day.state === "empty" ? "—" : plural(day.laughs, "laugh")),
+      el(
+        "span",
+        { class: "count" },
+        day.state === "empty" || (day.state === "failed" && day.laughs === 0)
+          ? "—"
+          : plural(day.laughs, "laugh"),
+      ),
       day.state === "empty" ? null : el("span", { class: "seconds" }, seconds.slice(2)),
       el("span", { class: "state" }, STATE_TEXT[day.state]),
       day.state === "failed"

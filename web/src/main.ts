@@ -52,9 +52,12 @@ async function start(): Promise<void> {
       return;
     }
     if (recovering) {
-      // Arrived by a password-reset link: signed in, and asked for the new password first.
-      recovering = false;
-      replaceChildren(main, signInView(supabase, "new-password"));
+      // Arrived by a password-reset link: signed in, and asked for the new password first, until it is
+      // saved (USER_UPDATED). supabase-js's own events and its clearing of the link's fragment route again
+      // meanwhile: the form already shown stays (re-drawing it lost what was typed).
+      if (main.querySelector('form[data-mode="new-password"]') === null) {
+        replaceChildren(main, signInView(supabase, "new-password"));
+      }
       return;
     }
     replaceChildren(
@@ -87,6 +90,9 @@ async function start(): Promise<void> {
     if (event === "PASSWORD_RECOVERY") {
       recovering = true;
       void route();
+    } else if (event === "USER_UPDATED" && recovering) {
+      // The new password is saved: the page proper from now on (the form then goes to #/).
+      recovering = false;
     } else if (changedUser) {
       timeZone = undefined;
       void route();

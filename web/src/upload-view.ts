@@ -2,7 +2,7 @@
  * @module
  * Upload (`#/upload`): pick or drop audio files; each gets a row with its length, a start time (from the
  * file's date: recorder apps save when the recording ends; editable), a progress bar while it uploads
- * (large WAV files go up in parts), then the state of its day until it is processed, with "Process today
+ * (files over the single-part limit go up in parts: uploader.ts), then the state of its day until it is processed, with "Process today
  * so far" for today's uploads.
  */
 import { localDateOf } from "../../shared/time/zoned-time.ts";
@@ -228,7 +228,7 @@ export function uploadView(api: Api, options: UploadViewOptions): HTMLElement {
     el(
       "p",
       { class: "hint" },
-      "Each file's start time comes from the file's date (when the recorder saved it, at the end); correct it before uploading if needed. Large WAV files are sent in parts; a failed upload continues where it stopped when you try again.",
+      "Each file's start time comes from the file's date (when the recorder saved it, at the end); correct it before uploading if needed. Files over the upload limit (WAV or Ogg Opus) are sent in parts; a failed upload continues where it stopped when you try again.",
     ),
     drop,
     list,

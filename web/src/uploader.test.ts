@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { oggOpus } from "../test/ogg-fixture.ts";
 import { createApi } from "./api.ts";
 import type { ProbedAudio } from "./audio-probe.ts";
+import { indexOggOpus } from "./ogg-part.ts";
 import { type PutObject, uploadFile } from "./uploader.ts";
 
 const START = new Date("2026-11-21T08:00:00Z");
@@ -8,6 +10,7 @@ const START = new Date("2026-11-21T08:00:00Z");
 /** The recordings API as the function answers it: a 2-part plan above 1000 bytes. */
 function recordingsServer() {
   const calls: string[] = [];
+  const registered: { startedAt: string; endedAt: string; sizeBytes: number }[] = [];
   let ids = 0;
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const path = new URL(String(input)).pathname.replace("/functions/v1/", "");
@@ -29,6 +32,7 @@ function recordingsServer() {
     }
     if (path === "recordings") {
       ids += 1;
+      registered.push(body);
       return json(
         {
           recordingId: `r${ids}`,
@@ -42,7 +46,11 @@ function recordingsServer() {
     }
     return json({ recordingId: path.split("/")[1], status: "pending" });
   };
-  return { api: createApi({ supabaseUrl: "https://p.example", accessToken: async () => "t", fetch }), calls };
+  return {
+    api: createApi({ supabaseUrl: "https://p.example", accessToken: async () => "t", fetch }),
+    calls,
+    registered,
+  };
 }
 
 function memoryStore() {
@@ -109,19 +117,33 @@ describe("uploadFile", () => {
     expect(Math.max(...seen)).toBe(done.totalBytes);
   });
 
-  it("refuses an Ogg file over the single-part limit with a sentence", async () => {
-    const { api } = recordingsServer();
-    const file = new File([new Uint8Array(5000)], "night.opus");
-    await expect(
-      uploadFile({
-        api,
-        file,
-        audio: { format: "ogg-opus", durationMs: 3_600_000 },
-        startedAt: START,
-        putObject: async () => {},
-        resume: memoryStore(),
-        onProgress: () => {},
-      }),
-    ).rejects.toThrow(/larger than one upload may be/);
+  it("sends an Ogg Opus over the single-part limit in parts cut at page starts, each registered for its own time", async () => {
+    const { api, calls, registered } = recordingsServer();
+    // 120 one-second pages of ~70 bytes: 8.5 kB, over the stand-in's 1000-byte limit: two parts.
+    const source = oggOpus(120);
+    const file = new File([source], "night.opus", { lastModified: 1 });
+    const bodies: Blob[] = [];
+    const done = await uploadFile({
+      api,
+      file,
+      audio: { format: "ogg-opus", durationMs: 120_000 },
+      startedAt: START,
+      putObject: async (_url, _headers, body, onBytes) => {
+        bodies.push(body);
+        onBytes(body.size);
+      },
+      resume: memoryStore(),
+      onProgress: () => {},
+    });
+    expect(done).toMatchObject({ parts: 2 });
+    expect(calls.filter((call) => call === "POST recordings")).toHaveLength(2);
+    // Each part is a whole Ogg Opus stream of its share: 60 s, and they touch.
+    const lengths = await Promise.all(bodies.map(async (body) => (await indexOggOpus(body)).durationMs));
+    expect(lengths).toEqual([60_000, 60_000]);
+    expect(registered.map(({ startedAt, endedAt, sizeBytes }) => [startedAt, endedAt, sizeBytes])).toEqual([
+      ["2026-11-21T08:00:00.000Z", "2026-11-21T08:01:00.000Z", bodies[0]?.size],
+      ["2026-11-21T08:01:00.000Z", "2026-11-21T08:02:00.000Z", bodies[1]?.size],
+    ]);
+    expect(done.totalBytes).toBe(bodies.reduce((sum, body) => sum + body.size, 0));
   });
 });

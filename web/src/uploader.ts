@@ -3,8 +3,8 @@
  * Uploads one audio file through the recordings API: `POST /recordings/parts` plans the parts (one for a
  * file under the single-part limit; equal time ranges for a larger one), each part is registered
  * (`POST /recordings`), PUT to its presigned URL with progress, and confirmed (`POST /recordings/:id/uploaded`).
- * WAV files are cut into standalone parts in the browser (audio-probe.ts `wavPart`); an Ogg file over the
- * limit is refused with a sentence (cutting Ogg pages is not done here).
+ * Both formats are cut into standalone parts in the browser: WAV at whole frames (audio-probe.ts `wavPart`),
+ * Ogg Opus at page starts (ogg-part.ts), each part registered with the time its audio really covers.
  *
  * Resumable: each finished part, and each registered part's upload URL, is remembered (`resume`, the
  * page's localStorage), so trying the same file again (after a network error or a reload) skips what
@@ -13,7 +13,8 @@
 import { z } from "zod";
 import type { Api } from "./api.ts";
 import { ApiError } from "./api-error.ts";
-import { type ProbedAudio, UnsupportedAudioError, wavPart } from "./audio-probe.ts";
+import { type ProbedAudio, wavPart } from "./audio-probe.ts";
+import { indexOggOpus, oggCuts, oggPartBlob } from "./ogg-part.ts";
 
 export interface UploadProgress {
   sentBytes: number;
@@ -113,23 +114,12 @@ export async function uploadFile({
     source: "upload",
   };
   const plan = await api.planParts(whole);
-  if (plan.parts.length > 1 && audio.wav === undefined) {
-    throw new UnsupportedAudioError(
-      `This Ogg file is larger than one upload may be (${Math.floor(plan.maxPartBytes / 1_048_576)} MiB). Export it as WAV, or in shorter pieces.`,
-    );
-  }
   const key = `giggles.upload.${file.name}.${file.size}.${file.lastModified}.${startedAt.getTime()}`;
   const state = loadResumeState(resume.get(key));
   const save = () => resume.set(key, JSON.stringify(state));
 
-  const bodies = plan.parts.map((part) => {
-    const fromMs = Date.parse(part.startedAt) - startedAt.getTime();
-    const toMs = Date.parse(part.endedAt) - startedAt.getTime();
-    const blob =
-      plan.parts.length === 1 || audio.wav === undefined ? file : wavPart(file, audio.wav, fromMs, toMs);
-    return { part, blob };
-  });
-  const totalBytes = bodies.reduce((sum, { blob }) => sum + blob.size, 0);
+  const bodies = await partBodies(file, audio, startedAt, plan.parts);
+  const totalBytes = bodies.reduce((sum, { sizeBytes }) => sum + sizeBytes, 0);
   const progress: UploadProgress = {
     sentBytes: 0,
     totalBytes,
@@ -138,11 +128,11 @@ export async function uploadFile({
     localDates: [],
   };
   let finishedBytes = 0;
-  for (const [index, { part, blob }] of bodies.entries()) {
+  for (const [index, { part, sizeBytes, blob }] of bodies.entries()) {
     progress.part = index + 1;
     const doneDate = state.done[index];
     if (doneDate !== undefined) {
-      finishedBytes += blob.size;
+      finishedBytes += sizeBytes;
       progress.sentBytes = finishedBytes;
       if (!progress.localDates.includes(doneDate)) progress.localDates.push(doneDate);
       onProgress({ ...progress });
@@ -154,17 +144,17 @@ export async function uploadFile({
         ...whole,
         startedAt: part.startedAt,
         endedAt: part.endedAt,
-        sizeBytes: blob.size,
+        sizeBytes,
       });
       state.registered[index] = registered;
       save();
     }
-    await putObject(registered.uploadUrl, registered.uploadHeaders, blob, (sent) => {
+    await putObject(registered.uploadUrl, registered.uploadHeaders, await blob(), (sent) => {
       progress.sentBytes = finishedBytes + sent;
       onProgress({ ...progress });
     });
     await api.confirmUpload(registered.recordingId);
-    finishedBytes += blob.size;
+    finishedBytes += sizeBytes;
     progress.sentBytes = finishedBytes;
     state.done[index] = registered.localDate;
     delete state.registered[index];
@@ -174,4 +164,40 @@ export async function uploadFile({
   }
   resume.remove(key);
   return progress;
+}
+
+interface PartBody {
+  /** The time range the part's audio covers. */
+  part: { startedAt: string; endedAt: string };
+  sizeBytes: number;
+  blob: () => Promise<Blob>;
+}
+
+/** The planned parts as standalone files: the file itself when one part, else WAV or Ogg Opus cuts. */
+async function partBodies(
+  file: File,
+  audio: ProbedAudio,
+  startedAt: Date,
+  parts: readonly { startedAt: string; endedAt: string }[],
+): Promise<PartBody[]> {
+  const only = parts[0];
+  if (parts.length === 1 && only !== undefined) {
+    return [{ part: only, sizeBytes: file.size, blob: async () => file }];
+  }
+  const offsetMs = (iso: string) => Date.parse(iso) - startedAt.getTime();
+  const { wav } = audio;
+  if (wav !== undefined) {
+    return parts.map((part) => {
+      const blob = wavPart(file, wav, offsetMs(part.startedAt), offsetMs(part.endedAt));
+      return { part, sizeBytes: blob.size, blob: async () => blob };
+    });
+  }
+  const layout = await indexOggOpus(file);
+  const boundariesMs = [0, ...parts.slice(1).map((part) => offsetMs(part.startedAt)), layout.durationMs];
+  const at = (ms: number) => new Date(startedAt.getTime() + Math.round(ms)).toISOString();
+  return oggCuts(layout, boundariesMs).map((cut) => ({
+    part: { startedAt: at(cut.fromMs), endedAt: at(cut.toMs) },
+    sizeBytes: cut.sizeBytes,
+    blob: () => oggPartBlob(file, layout, cut),
+  }));
 }

@@ -8,7 +8,8 @@ import { createApi } from "../src/api.ts";
 export interface FakeServer {
   days: Map<string, Day>;
   laughs: Map<string, LaughEvent[]>;
-  decodeWarnings: Map<string, number>;
+  /** Recordings read in part, per date and kind. */
+  decodeWarnings: Map<string, { truncated?: number; corrupt?: number }>;
   requests: { method: string; path: string; body: unknown }[];
   /** Answer this code instead, once per listed path prefix. */
   failNext: Map<string, { status: number; code: string }>;
@@ -86,7 +87,11 @@ export function fakeApi(server: FakeServer, timeZone = "UTC") {
           recordingsDone: 1,
           recordingsPending: 0,
           recordingsFailed: 0,
-          recordingsWithDecodeWarning: server.decodeWarnings.get(date) ?? 0,
+          recordingsWithDecodeWarning:
+            (server.decodeWarnings.get(date)?.truncated ?? 0) +
+            (server.decodeWarnings.get(date)?.corrupt ?? 0),
+          recordingsTruncated: server.decodeWarnings.get(date)?.truncated ?? 0,
+          recordingsCorrupt: server.decodeWarnings.get(date)?.corrupt ?? 0,
         },
         events,
       };

@@ -18,6 +18,7 @@
  * decoder's output can then be told apart into audio before and after the damage (ogg-gap-filler.ts fills the
  * skipped time with silence from the pages' granule positions).
  */
+import { OGG_CRC_FIELD_OFFSET as CRC_FIELD_OFFSET, oggPageCrc } from "../../../shared/audio/ogg-page-crc.ts";
 import type { ByteReader } from "./byte-reader.ts";
 
 const PAGE_HEADER_BYTES = 27;
@@ -35,28 +36,15 @@ function nextCapture(bytes: Uint8Array, from: number): number {
   return at;
 }
 
-/** Ogg's CRC-32 (polynomial 0x04c11db7, not reflected, initial 0), table for one byte at a time. */
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, index) => {
-  let crc = index << 24;
-  for (let bit = 0; bit < 8; bit++) crc = crc & 0x80000000 ? (crc << 1) ^ 0x04c11db7 : crc << 1;
-  return crc >>> 0;
-});
-const CRC_FIELD_OFFSET = 22;
-
 /** True when the page's stored CRC (bytes 22–25, little-endian) matches its bytes with that field zeroed. */
 export function oggPageCrcMatches(page: Uint8Array): boolean {
-  let crc = 0;
-  for (let at = 0; at < page.byteLength; at++) {
-    const byte = at >= CRC_FIELD_OFFSET && at < CRC_FIELD_OFFSET + 4 ? 0 : (page[at] ?? 0);
-    crc = ((crc << 8) ^ (CRC_TABLE[((crc >>> 24) ^ byte) & 0xff] ?? 0)) >>> 0;
-  }
   const stored =
     ((page[CRC_FIELD_OFFSET] ?? 0) |
       ((page[CRC_FIELD_OFFSET + 1] ?? 0) << 8) |
       ((page[CRC_FIELD_OFFSET + 2] ?? 0) << 16) |
       ((page[CRC_FIELD_OFFSET + 3] ?? 0) << 24)) >>>
     0;
-  return crc === stored;
+  return oggPageCrc(page) === stored;
 }
 
 /** A stretch of input skipped because it is not a whole, intact page. */

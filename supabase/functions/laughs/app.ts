@@ -11,7 +11,7 @@
  * The shapes are the user API contract (`shared/api/user-api.ts`).
  *
  * - 200 `{ date, timeZone, summary: { laughs, laughSeconds, recordingsDone, recordingsPending,
- *   recordingsFailed, recordingsWithDecodeWarning }, events: [{ id, startsAt, endsAt, localTime, durationMs, peakProbability,
+ *   recordingsFailed, recordingsWithDecodeWarning, recordingsTruncated, recordingsCorrupt }, events: [{ id, startsAt, endsAt, localTime, durationMs, peakProbability,
  *   meanProbability, className, note, clipUrl }] }` (events ordered by time; clipUrl null when no clip;
  *   id is what `me`'s PATCH/DELETE /me/events/:id take)
  * - 400 bad date; 401 no/invalid user token; 403 no profile; 405.
@@ -104,7 +104,8 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
 
     const { timeZone, events, summary, warned } = await asUser(sql, user, async (tx) => {
       const [profile] = await tx<{ time_zone: string }[]>`select time_zone from public.profiles`;
-      if (profile === undefined) return { timeZone: undefined, events: [], summary: undefined, warned: 0 };
+      if (profile === undefined)
+        return { timeZone: undefined, events: [], summary: undefined, warned: undefined };
       // The day is the recordings' local_date (as daily_summary counts it), its times in the zone each
       // recording was lived in (a later zone change does not move them), and only the events of the
       // model version that last completed each recording (a reprocess must not show laughs twice).
@@ -120,14 +121,17 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
       const [summary] = await tx<SummaryRow[]>`
         select laughs, laugh_seconds::text as laugh_seconds, recordings_done, recordings_pending, recordings_failed
         from public.daily_summary where local_date = ${date}::date`;
-      const [warned] = await tx<{ n: number }[]>`
-        select count(*)::int as n from public.recordings
+      const [warned] = await tx<{ n: number; truncated: number; corrupt: number }[]>`
+        select count(*)::int as n,
+               count(*) filter (where decode_warning_kind = 'truncated')::int as truncated,
+               count(*) filter (where decode_warning_kind = 'corrupt')::int as corrupt
+        from public.recordings
         where local_date = ${date}::date and decode_warning is not null`;
       // The day's own zone (the one its recordings were lived in), not today's profile zone.
       const [lived] = await tx<{ time_zone: string }[]>`
         select time_zone from public.recordings where local_date = ${date}::date
         order by started_at limit 1`;
-      return { timeZone: lived?.time_zone ?? profile.time_zone, events, summary, warned: warned.n };
+      return { timeZone: lived?.time_zone ?? profile.time_zone, events, summary, warned };
     });
     if (timeZone === undefined) throw profileNotFound();
 
@@ -140,7 +144,9 @@ export function createLaughsApp({ config, sql, verifyUser }: LaughsAppDeps) {
         recordingsDone: summary?.recordings_done ?? 0,
         recordingsPending: summary?.recordings_pending ?? 0,
         recordingsFailed: summary?.recordings_failed ?? 0,
-        recordingsWithDecodeWarning: warned,
+        recordingsWithDecodeWarning: warned?.n ?? 0,
+        recordingsTruncated: warned?.truncated ?? 0,
+        recordingsCorrupt: warned?.corrupt ?? 0,
       },
       events: await Promise.all(
         events.map(

@@ -115,6 +115,10 @@ export const laughsSummarySchema = z.object({
   recordingsFailed: z.number(),
   /** Recordings of the day read only in part (damaged or cut short): their laughs may be incomplete. */
   recordingsWithDecodeWarning: z.number(),
+  /** Of those, recordings cut short (recordings.decode_warning_kind 'truncated': what arrived was read). */
+  recordingsTruncated: z.number(),
+  /** Of those, recordings with damaged parts that were skipped ('corrupt': the rest was read). */
+  recordingsCorrupt: z.number(),
 });
 export const laughsResponseSchema = z.object({
   date: z.string(),
