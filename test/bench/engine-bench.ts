@@ -11,7 +11,8 @@
  * one worker with two ONNX Runtime threads), BENCH_ROUNDS=1 (the layouts run alternately this many times,
  * so that a change of load on a shared machine hits them alike), BENCH_DIR=.tmp/bench,
  * BENCH_BUNDLES=inference-node/dist (comma-separated bundle folders, e.g. another commit's `npm run build`
- * output copied to `.tmp/main-dist`, run alternately with the layouts: old and new back to back)
+ * output copied to `.tmp/main-dist`, run alternately with the layouts: old and new back to back),
+ * BENCH_MODEL_ONLY=1 (0 skips the model-only runs, which take about as long as the end-to-end ones)
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -40,6 +41,7 @@ const envSchema = z.object({
     .pipe(z.array(layoutSchema).min(1)),
   BENCH_ROUNDS: z.coerce.number().int().positive("BENCH_ROUNDS: a positive integer").default(1),
   BENCH_DIR: z.string().default(".tmp/bench"),
+  BENCH_MODEL_ONLY: z.enum(["0", "1"], { message: "BENCH_MODEL_ONLY: 0 or 1" }).default("1"),
   BENCH_BUNDLES: z
     .string()
     .default("inference-node/dist")
@@ -64,6 +66,7 @@ const runSchema = z.object({
   events: z.number().optional(),
   peakRssBytes: z.number().optional(),
   cpuMs: z.number().optional(),
+  mainThreadCpuMs: z.number().optional(),
 });
 
 function lastJsonLine(out: string) {
@@ -89,7 +92,7 @@ const load = () => loadavg()[0].toFixed(2);
 
 const showBundle = env.BENCH_BUNDLES.length > 1;
 console.log(
-  `| input |${showBundle ? " bundle |" : ""} workers × threads | wall | real time | peak RSS | CPU s per audio hour | events | model-only | e2e / model-only | e2e / first layout | load (1 min) |`,
+  `| input |${showBundle ? " bundle |" : ""} workers × threads | wall | real time | peak RSS | CPU s per audio hour (calling thread) | events | model-only | e2e / model-only | e2e / first layout | load (1 min) |`,
 );
 console.log(`|${" --- |".repeat(showBundle ? 12 : 11)}`);
 for (const minutes of env.BENCH_MINUTES) {
@@ -102,15 +105,20 @@ for (const minutes of env.BENCH_MINUTES) {
         const loadBefore = load();
         const args = [String(layout.workers), String(layout.threads)];
         const e2e = runBundle(`${bundle}/bench-run-detect.mjs`, [file, ...args]);
-        const model = runChild("test/bench/model-only.ts", [String(e2e.patches), ...args]);
+        const model =
+          env.BENCH_MODEL_ONLY === "1"
+            ? runChild("test/bench/model-only.ts", [String(e2e.patches), ...args])
+            : undefined;
         const rtf = e2e.audioMs / e2e.wallMs;
-        const modelRtf = model.audioMs / model.wallMs;
-        const cpuPerAudioHour = e2e.cpuMs === undefined ? "?" : ((e2e.cpuMs / e2e.audioMs) * 3600).toFixed(1);
+        const modelRtf = model === undefined ? undefined : model.audioMs / model.wallMs;
+        const perAudioHour = (ms: number | undefined) =>
+          ms === undefined ? "?" : ((ms / e2e.audioMs) * 3600).toFixed(1);
+        const cpuPerAudioHour = `${perAudioHour(e2e.cpuMs)} (${perAudioHour(e2e.mainThreadCpuMs)})`;
         if (!firstRtf.has(bundle)) firstRtf.set(bundle, rtf);
         console.log(
           `| ${minutes} min |${showBundle ? ` ${bundle} |` : ""} ${layout.workers} × ${layout.threads} | ${(e2e.wallMs / 1000).toFixed(1)} s | ${rtf.toFixed(0)}× | ` +
-            `${mb(e2e.peakRssBytes)} MB | ${cpuPerAudioHour} | ${e2e.events ?? "?"} | ${modelRtf.toFixed(0)}× | ` +
-            `${(rtf / modelRtf).toFixed(2)} | ${(rtf / (firstRtf.get(bundle) ?? rtf)).toFixed(2)} | ${loadBefore} → ${load()} |`,
+            `${mb(e2e.peakRssBytes)} MB | ${cpuPerAudioHour} | ${e2e.events ?? "?"} | ${modelRtf === undefined ? "–" : `${modelRtf.toFixed(0)}×`} | ` +
+            `${modelRtf === undefined ? "–" : (rtf / modelRtf).toFixed(2)} | ${(rtf / (firstRtf.get(bundle) ?? rtf)).toFixed(2)} | ${loadBefore} → ${load()} |`,
         );
       }
   }
