@@ -372,11 +372,24 @@ $$;
 --
 
 CREATE FUNCTION private.is_valid_time_zone(time_zone text) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-  select time_zone is not null
-    and exists (select 1 from pg_catalog.pg_timezone_names where name = time_zone)
+begin
+  if time_zone is null then
+    return false;
+  end if;
+  begin
+    perform pg_catalog.timezone(time_zone, pg_catalog.now());
+  exception when others then
+    -- Not a zone the server can load (22023 "time zone ... not recognized"), so not in pg_timezone_names.
+    return false;
+  end;
+  if exists (select 1 from private.time_zone_names where name = time_zone) then
+    return true;
+  end if;
+  return exists (select 1 from pg_catalog.pg_timezone_names where name = time_zone);
+end
 $$;
 
 
@@ -384,7 +397,7 @@ $$;
 -- Name: FUNCTION is_valid_time_zone(time_zone text); Type: COMMENT; Schema: private; Owner: -
 --
 
-COMMENT ON FUNCTION private.is_valid_time_zone(time_zone text) IS 'True when the argument is an IANA time zone name known to the server (pg_timezone_names).';
+COMMENT ON FUNCTION private.is_valid_time_zone(time_zone text) IS 'True when the argument is an IANA time zone name known to the server (pg_timezone_names), answered from private.time_zone_names after the server has loaded the zone.';
 
 
 --
@@ -2723,6 +2736,22 @@ COMMENT ON COLUMN private.limitless_keys.rate_limited_until IS 'Limitless answer
 
 
 --
+-- Name: time_zone_names; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.time_zone_names (
+    name text NOT NULL
+);
+
+
+--
+-- Name: TABLE time_zone_names; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.time_zone_names IS 'Copy of pg_timezone_names.name taken by migration 20261205002000, so that private.is_valid_time_zone need not read the zone directory per call. Names missing here fall back to pg_timezone_names.';
+
+
+--
 -- Name: laughter_events; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3393,6 +3422,14 @@ ALTER TABLE ONLY private.clip_keys_cleared
 
 ALTER TABLE ONLY private.limitless_keys
     ADD CONSTRAINT limitless_keys_pkey PRIMARY KEY (user_id);
+
+
+--
+-- Name: time_zone_names time_zone_names_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.time_zone_names
+    ADD CONSTRAINT time_zone_names_pkey PRIMARY KEY (name);
 
 
 --

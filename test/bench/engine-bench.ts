@@ -9,7 +9,10 @@
  *
  * Options (env): BENCH_MINUTES="30,240", BENCH_LAYOUTS="1x1,2x1" (workers × intra-op threads; "1x2" is
  * one worker with two ONNX Runtime threads), BENCH_ROUNDS=1 (the layouts run alternately this many times,
- * so that a change of load on a shared machine hits them alike), BENCH_DIR=.tmp/bench
+ * so that a change of load on a shared machine hits them alike), BENCH_DIR=.tmp/bench,
+ * BENCH_BUNDLES=inference-node/dist (comma-separated bundle folders, e.g. another commit's `npm run build`
+ * output copied to `.tmp/main-dist`, run alternately with the layouts: old and new back to back),
+ * BENCH_MODEL_ONLY=1 (0 skips the model-only runs, which take about as long as the end-to-end ones)
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -38,6 +41,12 @@ const envSchema = z.object({
     .pipe(z.array(layoutSchema).min(1)),
   BENCH_ROUNDS: z.coerce.number().int().positive("BENCH_ROUNDS: a positive integer").default(1),
   BENCH_DIR: z.string().default(".tmp/bench"),
+  BENCH_MODEL_ONLY: z.enum(["0", "1"], { message: "BENCH_MODEL_ONLY: 0 or 1" }).default("1"),
+  BENCH_BUNDLES: z
+    .string()
+    .default("inference-node/dist")
+    .transform((list) => list.split(","))
+    .pipe(z.array(z.string().min(1, "BENCH_BUNDLES: comma-separated bundle folders")).min(1)),
 });
 const env = envSchema.parse(process.env);
 const dir = resolve(env.BENCH_DIR);
@@ -57,6 +66,7 @@ const runSchema = z.object({
   events: z.number().optional(),
   peakRssBytes: z.number().optional(),
   cpuMs: z.number().optional(),
+  mainThreadCpuMs: z.number().optional(),
 });
 
 function lastJsonLine(out: string) {
@@ -80,28 +90,36 @@ function runChild(script: string, args: string[]) {
 const mb = (bytes: number | undefined) => ((bytes ?? 0) / 1024 / 1024).toFixed(1);
 const load = () => loadavg()[0].toFixed(2);
 
+const showBundle = env.BENCH_BUNDLES.length > 1;
 console.log(
-  "| input | workers × threads | wall | real time | peak RSS | CPU s per audio hour | events | model-only | e2e / model-only | e2e / first layout | load (1 min) |",
+  `| input |${showBundle ? " bundle |" : ""} workers × threads | wall | real time | peak RSS | CPU s per audio hour (calling thread) | events | model-only | e2e / model-only | e2e / first layout | load (1 min) |`,
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log(`|${" --- |".repeat(showBundle ? 12 : 11)}`);
 for (const minutes of env.BENCH_MINUTES) {
   const file = await makeBenchOpus(dir, minutes);
   for (let round = 0; round < env.BENCH_ROUNDS; round++) {
-    let firstRtf: number | undefined;
-    for (const layout of env.BENCH_LAYOUTS) {
-      const loadBefore = load();
-      const args = [String(layout.workers), String(layout.threads)];
-      const e2e = runBundle("inference-node/dist/bench-run-detect.mjs", [file, ...args]);
-      const model = runChild("test/bench/model-only.ts", [String(e2e.patches), ...args]);
-      const rtf = e2e.audioMs / e2e.wallMs;
-      const modelRtf = model.audioMs / model.wallMs;
-      const cpuPerAudioHour = e2e.cpuMs === undefined ? "?" : ((e2e.cpuMs / e2e.audioMs) * 3600).toFixed(1);
-      firstRtf ??= rtf;
-      console.log(
-        `| ${minutes} min | ${layout.workers} × ${layout.threads} | ${(e2e.wallMs / 1000).toFixed(1)} s | ${rtf.toFixed(0)}× | ` +
-          `${mb(e2e.peakRssBytes)} MB | ${cpuPerAudioHour} | ${e2e.events ?? "?"} | ${modelRtf.toFixed(0)}× | ` +
-          `${(rtf / modelRtf).toFixed(2)} | ${(rtf / firstRtf).toFixed(2)} | ${loadBefore} → ${load()} |`,
-      );
-    }
+    // The ratio is to the first layout of the same bundle.
+    const firstRtf = new Map<string, number>();
+    for (const layout of env.BENCH_LAYOUTS)
+      for (const bundle of env.BENCH_BUNDLES) {
+        const loadBefore = load();
+        const args = [String(layout.workers), String(layout.threads)];
+        const e2e = runBundle(`${bundle}/bench-run-detect.mjs`, [file, ...args]);
+        const model =
+          env.BENCH_MODEL_ONLY === "1"
+            ? runChild("test/bench/model-only.ts", [String(e2e.patches), ...args])
+            : undefined;
+        const rtf = e2e.audioMs / e2e.wallMs;
+        const modelRtf = model === undefined ? undefined : model.audioMs / model.wallMs;
+        const perAudioHour = (ms: number | undefined) =>
+          ms === undefined ? "?" : ((ms / e2e.audioMs) * 3600).toFixed(1);
+        const cpuPerAudioHour = `${perAudioHour(e2e.cpuMs)} (${perAudioHour(e2e.mainThreadCpuMs)})`;
+        if (!firstRtf.has(bundle)) firstRtf.set(bundle, rtf);
+        console.log(
+          `| ${minutes} min |${showBundle ? ` ${bundle} |` : ""} ${layout.workers} × ${layout.threads} | ${(e2e.wallMs / 1000).toFixed(1)} s | ${rtf.toFixed(0)}× | ` +
+            `${mb(e2e.peakRssBytes)} MB | ${cpuPerAudioHour} | ${e2e.events ?? "?"} | ${modelRtf === undefined ? "–" : `${modelRtf.toFixed(0)}×`} | ` +
+            `${modelRtf === undefined ? "–" : (rtf / modelRtf).toFixed(2)} | ${(rtf / (firstRtf.get(bundle) ?? rtf)).toFixed(2)} | ${loadBefore} → ${load()} |`,
+        );
+      }
   }
 }

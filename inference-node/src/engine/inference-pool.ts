@@ -4,7 +4,7 @@
  * `run()` is asynchronous for the caller and never blocks the event loop.
  */
 import { Worker } from "node:worker_threads";
-import type { RunRequest, WorkerReply } from "./inference-worker.ts";
+import type { RunBatch, RunRequest, WorkerReply } from "./inference-worker.ts";
 import type { PatchOutputs, YamnetSessionOptions } from "./onnx-backend.ts";
 
 export interface InferencePoolOptions extends YamnetSessionOptions {
@@ -22,6 +22,11 @@ const CLOSE_TIMEOUT_MS = 5_000;
 export interface InferencePool {
   /** Scores `count` patches ([count, 96, 64], transferred to the worker) → [count, 521] scores (+ [count] laughter). */
   run(patches: Float32Array, count: number): Promise<PatchOutputs>;
+  /**
+   * Scores the `count` patches covered by `samples` (a patch-segments.ts segment, transferred): the worker
+   * computes their log-mel patches, so the calling thread does not.
+   */
+  runSamples(samples: Float32Array, count: number): Promise<PatchOutputs>;
   dispose(): Promise<void>;
 }
 
@@ -110,28 +115,28 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
   };
   let nextId = 0;
   let disposed = false;
+  const submit = (batch: RunBatch, data: Float32Array): Promise<PatchOutputs> => {
+    if (disposed) return Promise.reject(new Error("the inference pool was disposed"));
+    // Least-loaded worker first: keeps both cores busy when batches are pipelined.
+    let slot = 0;
+    for (let i = 1; i < workers.length; i++) {
+      if (workers[i].pending.size < workers[slot].pending.size) slot = i;
+    }
+    const post = (target: PoolWorker) => {
+      const id = nextId++;
+      return new Promise<PatchOutputs>((resolve, reject) => {
+        target.pending.set(id, { resolve, reject });
+        target.worker.postMessage({ id, ...batch } satisfies RunRequest, [data.buffer as ArrayBuffer]);
+      });
+    };
+    if (workers[slot].failed === undefined) return post(workers[slot]);
+    return live(slot).then((target) =>
+      disposed ? Promise.reject(new Error("the inference pool was disposed")) : post(target),
+    );
+  };
   return {
-    run(patches, count) {
-      if (disposed) return Promise.reject(new Error("the inference pool was disposed"));
-      // Least-loaded worker first: keeps both cores busy when batches are pipelined.
-      let slot = 0;
-      for (let i = 1; i < workers.length; i++) {
-        if (workers[i].pending.size < workers[slot].pending.size) slot = i;
-      }
-      const post = (target: PoolWorker) => {
-        const id = nextId++;
-        return new Promise<PatchOutputs>((resolve, reject) => {
-          target.pending.set(id, { resolve, reject });
-          target.worker.postMessage({ id, patches, count } satisfies RunRequest, [
-            patches.buffer as ArrayBuffer,
-          ]);
-        });
-      };
-      if (workers[slot].failed === undefined) return post(workers[slot]);
-      return live(slot).then((target) =>
-        disposed ? Promise.reject(new Error("the inference pool was disposed")) : post(target),
-      );
-    },
+    run: (patches, count) => submit({ count, patches }, patches),
+    runSamples: (samples, count) => submit({ count, samples }, samples),
     async dispose() {
       if (disposed) return;
       disposed = true;

@@ -1,16 +1,18 @@
 /**
  * @module
- * Worker-thread side of the inference pool: owns one YAMNet session and scores batches of patches sent
- * by the main thread. Loaded through `inference-worker.mjs`, which registers the TypeScript loader.
+ * Worker-thread side of the inference pool: owns one YAMNet session and scores batches sent by the main
+ * thread, either log-mel patches or the 16 kHz samples they are computed from (the log-mel front end then
+ * runs here, next to the model, and the calling thread only decodes). Loaded through `inference-worker.mjs`,
+ * which registers the TypeScript loader.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { createSegmentPatcher } from "../features/patch-segments.ts";
 import { createYamnetSession, type PatchOutputs, type YamnetSessionOptions } from "./onnx-backend.ts";
 
-export interface RunRequest {
-  id: number;
-  patches: Float32Array;
-  count: number;
-}
+/** `count` patches as [count, 96, 64] log-mel values, or as the samples they cover (see patch-segments.ts). */
+export type RunBatch = { count: number; patches: Float32Array } | { count: number; samples: Float32Array };
+
+export type RunRequest = RunBatch & { id: number };
 
 export type WorkerReply =
   | { type: "ready" }
@@ -22,6 +24,7 @@ if (port === null) throw new Error("inference-worker.ts must run in a worker thr
 
 try {
   const session = await createYamnetSession(workerData as YamnetSessionOptions);
+  const patcher = createSegmentPatcher();
   port.on("message", async (request: RunRequest | { type: "close" }) => {
     if ("type" in request) {
       await session.dispose();
@@ -29,7 +32,9 @@ try {
       return;
     }
     try {
-      const { scores, laughter } = await session.run(request.patches, request.count);
+      const patches =
+        "samples" in request ? patcher.patchesOf(request.samples, request.count) : request.patches;
+      const { scores, laughter } = await session.run(patches, request.count);
       // Copy into transferable buffers: ORT may own the output memory.
       const scoresCopy = new Float32Array(scores);
       const outputs: PatchOutputs = { scores: scoresCopy };

@@ -30,6 +30,19 @@ describe("createRealFft", () => {
     }
   });
 
+  it("matches the naive DFT for an odd-length input (its last sample pairs with a zero)", () => {
+    const x = new Float64Array(37);
+    for (let n = 0; n < x.length; n++) x[n] = Math.cos(n * 0.61) - ((n * 31) % 7) / 7;
+    const re = new Float64Array(33);
+    const im = new Float64Array(33);
+    createRealFft(64).forward(x, re, im);
+    const reference = naiveDft(x, 64);
+    for (let k = 0; k <= 32; k++) {
+      expect(re[k]).toBeCloseTo(reference.re[k], 9);
+      expect(im[k]).toBeCloseTo(reference.im[k], 9);
+    }
+  });
+
   it("puts a pure tone in its bin", () => {
     const x = new Float64Array(512);
     for (let n = 0; n < 512; n++) x[n] = Math.cos((2 * Math.PI * 32 * n) / 512);

@@ -39,12 +39,15 @@ export function createRealFft(size: number): RealFft {
     for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
     bitReversed[i] = r;
   }
-  // Twiddles of the half-size complex FFT: e^{-2πik/half}, k < half/2.
-  const cosHalf = new Float64Array(half / 2);
-  const sinHalf = new Float64Array(half / 2);
-  for (let k = 0; k < half / 2; k++) {
-    cosHalf[k] = Math.cos((2 * Math.PI * k) / half);
-    sinHalf[k] = -Math.sin((2 * Math.PI * k) / half);
+  // Twiddles of the half-size complex FFT, one run per stage so that the butterflies read them in order:
+  // the stage joining blocks of `span` reads e^{-iπk/span}, k < span, at [span − 1, 2·span − 1).
+  const stageCos = new Float64Array(Math.max(half - 1, 1));
+  const stageSin = new Float64Array(Math.max(half - 1, 1));
+  for (let span = 1; span < half; span <<= 1) {
+    for (let k = 0; k < span; k++) {
+      stageCos[span - 1 + k] = Math.cos((Math.PI * k) / span);
+      stageSin[span - 1 + k] = -Math.sin((Math.PI * k) / span);
+    }
   }
   // Twiddles of the split step: e^{-2πik/size}, k ≤ half.
   const cosFull = new Float64Array(half + 1);
@@ -55,56 +58,100 @@ export function createRealFft(size: number): RealFft {
   }
   const zr = new Float64Array(half);
   const zi = new Float64Array(half);
-  const outRe = new Float64Array(half + 1);
-  const outIm = new Float64Array(half + 1);
 
-  function forward(input: ArrayLike<number>, re: Float64Array, im: Float64Array): void {
-    const n = Math.min(input.length, size);
-    // Pack x[2m] + i·x[2m+1] in bit-reversed order, zero beyond the input.
-    for (let m = 0; m < half; m++) {
-      const j = bitReversed[m];
-      const e = 2 * m;
-      zr[j] = e < n ? input[e] : 0;
-      zi[j] = e + 1 < n ? input[e + 1] : 0;
+  /** Complex FFT of half size of x[2m] + i·x[2m+1] (zero beyond the input), left in zr/zi. */
+  function transformPairs(input: ArrayLike<number>): void {
+    // Locals rather than closure reads in the hot loops (about twice as fast in V8, same arithmetic).
+    const re = zr;
+    const im = zi;
+    const reversed = bitReversed;
+    const twiddleCos = stageCos;
+    const twiddleSin = stageSin;
+    const pairs = Math.min(input.length, size) >> 1;
+    for (let m = 0; m < pairs; m++) {
+      const j = reversed[m];
+      re[j] = input[2 * m];
+      im[j] = input[2 * m + 1];
     }
-    for (let span = 1; span < half; span <<= 1) {
-      const step = half / (2 * span);
-      for (let start = 0; start < half; start += 2 * span) {
-        for (let k = 0; k < span; k++) {
-          const wr = cosHalf[k * step];
-          const wi = sinHalf[k * step];
-          const a = start + k;
+    if (input.length < size && (input.length & 1) === 1) {
+      // An odd-length input: its last sample pairs with a zero.
+      const j = reversed[pairs];
+      re[j] = input[2 * pairs];
+      im[j] = 0;
+    }
+    for (let m = pairs + (input.length < size ? input.length & 1 : 0); m < half; m++) {
+      const j = reversed[m];
+      re[j] = 0;
+      im[j] = 0;
+    }
+    // First stage: the twiddle is 1.
+    for (let a = 0; a < half; a += 2) {
+      const b = a + 1;
+      const br = re[b];
+      const bi = im[b];
+      re[b] = re[a] - br;
+      im[b] = im[a] - bi;
+      re[a] += br;
+      im[a] += bi;
+    }
+    for (let span = 2; span < half; span <<= 1) {
+      const twiddles = span - 1;
+      const blockSize = 2 * span;
+      for (let k = 0; k < span; k++) {
+        const wr = twiddleCos[twiddles + k];
+        const wi = twiddleSin[twiddles + k];
+        for (let a = k; a < half; a += blockSize) {
           const b = a + span;
-          const tr = zr[b] * wr - zi[b] * wi;
-          const ti = zr[b] * wi + zi[b] * wr;
-          zr[b] = zr[a] - tr;
-          zi[b] = zi[a] - ti;
-          zr[a] += tr;
-          zi[a] += ti;
+          const br = re[b];
+          const bi = im[b];
+          const tr = br * wr - bi * wi;
+          const ti = br * wi + bi * wr;
+          const ar = re[a];
+          const ai = im[a];
+          re[b] = ar - tr;
+          im[b] = ai - ti;
+          re[a] = ar + tr;
+          im[a] = ai + ti;
         }
       }
     }
-    // Split: X[k] = E[k] + W^k·O[k] with E = (Z[k] + conj Z[half−k]) / 2, O = (Z[k] − conj Z[half−k]) / 2i.
-    for (let k = 0; k <= half; k++) {
-      const a = k % half;
-      const b = (half - k) % half;
-      const er = (zr[a] + zr[b]) / 2;
-      const ei = (zi[a] - zi[b]) / 2;
-      const or = (zi[a] + zi[b]) / 2;
-      const oi = -(zr[a] - zr[b]) / 2;
+  }
+
+  /**
+   * Split step: X[k] = E[k] + W^k·O[k] with E = (Z[k] + conj Z[half−k]) / 2 and O = (Z[k] − conj Z[half−k]) / 2i;
+   * Z[half] is Z[0].
+   */
+  function forward(input: ArrayLike<number>, outRe: Float64Array, outIm: Float64Array): void {
+    transformPairs(input);
+    const re = zr;
+    const im = zi;
+    outRe[0] = re[0] + im[0];
+    outIm[0] = 0;
+    for (let k = 1; k < half; k++) {
+      const b = half - k;
+      const er = (re[k] + re[b]) / 2;
+      const ei = (im[k] - im[b]) / 2;
+      const or = (im[k] + im[b]) / 2;
+      const oi = -(re[k] - re[b]) / 2;
       const wr = cosFull[k];
       const wi = sinFull[k];
-      re[k] = er + or * wr - oi * wi;
-      im[k] = ei + or * wi + oi * wr;
+      outRe[k] = er + or * wr - oi * wi;
+      outIm[k] = ei + or * wi + oi * wr;
     }
+    outRe[half] = re[0] - im[0];
+    outIm[half] = 0;
   }
+  const spectrumRe = new Float64Array(half + 1);
+  const spectrumIm = new Float64Array(half + 1);
 
   return {
     size,
     forward,
     magnitude(input: ArrayLike<number>, out: Float64Array): void {
-      forward(input, outRe, outIm);
-      for (let k = 0; k <= half; k++) out[k] = Math.sqrt(outRe[k] * outRe[k] + outIm[k] * outIm[k]);
+      forward(input, spectrumRe, spectrumIm);
+      for (let k = 0; k <= half; k++) {
+        out[k] = Math.sqrt(spectrumRe[k] * spectrumRe[k] + spectrumIm[k] * spectrumIm[k]);
+      }
     },
   };
 }

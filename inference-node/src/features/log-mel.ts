@@ -33,6 +33,8 @@ export function frameCountForSamples(sampleCount: number): number {
 export interface LogMelFrameComputer {
   /** Writes the MEL_BANDS log-mel values of the frame `samples[offset .. offset + 400)` to `out[outOffset ..]`. */
   compute(samples: Float32Array, offset: number, out: Float32Array, outOffset: number): void;
+  /** Writes the first `frames` frames of `samples` (hop 160), row-major [frames, 64], to `out`. */
+  computeFrames(samples: Float32Array, frames: number, out: Float32Array): void;
 }
 
 let sharedTables: { window: Float64Array; bands: MelBand[] } | undefined;
@@ -52,13 +54,17 @@ export function createLogMelFrameComputer(): LogMelFrameComputer {
   const windowed = new Float64Array(STFT_WINDOW_SAMPLES);
   const magnitude = new Float64Array(SPECTRUM_BINS);
   const mel = new Float64Array(MEL_BANDS);
+  const compute = (samples: Float32Array, offset: number, out: Float32Array, outOffset: number) => {
+    for (let n = 0; n < STFT_WINDOW_SAMPLES; n++) windowed[n] = samples[offset + n] * window[n];
+    // The FFT zero-pads the 400 windowed samples to 512, as tf.signal.stft does.
+    fft.magnitude(windowed, magnitude);
+    applyMelFilterBank(bands, magnitude, mel);
+    for (let m = 0; m < MEL_BANDS; m++) out[outOffset + m] = Math.log(mel[m] + LOG_OFFSET);
+  };
   return {
-    compute(samples, offset, out, outOffset) {
-      for (let n = 0; n < STFT_WINDOW_SAMPLES; n++) windowed[n] = samples[offset + n] * window[n];
-      // The FFT zero-pads the 400 windowed samples to 512, as tf.signal.stft does.
-      fft.magnitude(windowed, magnitude);
-      applyMelFilterBank(bands, magnitude, mel);
-      for (let m = 0; m < MEL_BANDS; m++) out[outOffset + m] = Math.log(mel[m] + LOG_OFFSET);
+    compute,
+    computeFrames(samples, frames, out) {
+      for (let f = 0; f < frames; f++) compute(samples, f * STFT_HOP_SAMPLES, out, f * MEL_BANDS);
     },
   };
 }
@@ -72,7 +78,6 @@ export function createLogMelFrameComputer(): LogMelFrameComputer {
 export function logMelSpectrogram(waveform: Float32Array): Float32Array {
   const frames = frameCountForSamples(waveform.length);
   const out = new Float32Array(frames * MEL_BANDS);
-  const computer = createLogMelFrameComputer();
-  for (let f = 0; f < frames; f++) computer.compute(waveform, f * STFT_HOP_SAMPLES, out, f * MEL_BANDS);
+  createLogMelFrameComputer().computeFrames(waveform, frames, out);
   return out;
 }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { resolveModelPath } from "../../../models/src/model-paths.ts";
+import { seededRandom } from "../../../tooling/seeded-random.ts";
+import { createPatchSegmenter, createSegmentPatcher } from "../features/patch-segments.ts";
+import { createInferencePool } from "./inference-pool.ts";
+
+describe("inference pool", () => {
+  // Issue 21: the log-mel front end runs in the workers, next to the model, so that it scales with them.
+  it("scores a segment of samples in a worker exactly as the patches computed on the calling thread", async () => {
+    const random = seededRandom(21);
+    const samples = new Float32Array(16_000 * 9).map((_, n) => 0.4 * Math.sin(n / 7) * random());
+    const [segment] = createPatchSegmenter(8).push(samples);
+    expect(segment.count).toBe(8);
+    const patches = createSegmentPatcher().patchesOf(segment.samples, segment.count);
+    const pool = await createInferencePool({ modelPath: resolveModelPath(), workers: 2 });
+    try {
+      const fromPatches = await pool.run(patches, segment.count);
+      const fromSamples = await pool.runSamples(segment.samples, segment.count);
+      expect(segment.samples.length).toBe(0); // transferred to the worker, not copied
+      expect(fromSamples.scores).toEqual(fromPatches.scores);
+      expect(fromSamples.laughter).toEqual(fromPatches.laughter);
+      await expect(pool.runSamples(new Float32Array(100), 1)).rejects.toThrow(/15600 samples/);
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
