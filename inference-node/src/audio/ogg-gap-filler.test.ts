@@ -61,4 +61,13 @@ describe("OggGapFiller", () => {
     expect(await joined(clean.place(chunk(16_000, 3), { flushed: true }))).toHaveLength(16_000);
     expect(clean.filledSamples).toBe(0);
   });
+
+  it("does not fill a jump of minutes in the granules (pages of another stream after the damage)", async () => {
+    const filler = new OggGapFiller("ogg-vorbis");
+    filler.pagesFed([0n, 0n, 16_000n, 32_000n], false);
+    await joined(filler.place(chunk(16_000, 1)));
+    filler.pagesFed([999_000_000n, 999_016_000n], true);
+    expect(await joined(filler.place(chunk(32_000, 2)))).toHaveLength(32_000);
+    expect(filler.filledSamples).toBe(0);
+  });
 });

@@ -12,7 +12,8 @@
  * output, damage marks the insertion point (the end of the last page before it), the output after that point
  * is held back until a page after the damage has come out, and then the shortfall goes in as silence at the
  * insertion point. Damage before any audio came out, or with no intact page after it, is not filled (there
- * is no granule to measure it by). A new logical stream (after an end-of-stream flush) starts over.
+ * is no granule to measure it by), nor is a "gap" of minutes (granules of another stream). A new logical
+ * stream (after an end-of-stream flush) starts over.
  *
  * @example
  * ```ts
@@ -28,6 +29,11 @@ import type { MonoPcmChunk } from "./mono-pcm.ts";
 const OPUS_GRANULE_RATE_HZ = 48_000;
 /** Gaps shorter than this (rounding between granule and output rates) are left alone. */
 const MIN_GAP_SAMPLES = 2;
+/**
+ * A gap longer than this is not filled: skipped pages hold seconds (an Opus page at most ~30 s), so a jump of
+ * minutes in the granules says the pages after the damage belong to another stream, not how much was lost.
+ */
+const MAX_GAP_SECONDS = 300;
 
 interface PendingGap {
   /** Output sample (of this logical stream, silence included) where the skipped audio belongs. */
@@ -136,7 +142,7 @@ export class OggGapFiller {
     if (pending === undefined || !this.#pageAfterDamageOut) return [];
     this.#pending = undefined;
     const gap = expected - this.#calibration - this.#outputSamples;
-    if (gap < MIN_GAP_SAMPLES) return pending.held;
+    if (gap < MIN_GAP_SAMPLES || gap > MAX_GAP_SECONDS * rate) return pending.held;
     this.#outputSamples += gap;
     this.filledSamples += gap;
     return [{ sampleRateHz: rate, samples: new Float32Array(gap) }, ...pending.held];
