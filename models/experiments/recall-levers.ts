@@ -39,15 +39,10 @@ import {
   roundTwoInstances,
   trainMilHead,
 } from "../src/head/mil-head.ts";
-import { type DayPlan, dayFigures, embedTalkDay, joinDays, planTalkDay } from "../src/head/talk-day.ts";
-import { evaluatedRecording, TRAINING_GRID } from "../src/head/train.ts";
+import { type DayPlan, dayFigures, joinDays } from "../src/head/talk-day.ts";
+import { evaluatedRecording, foldTalkDay, TRAINING_GRID } from "../src/head/train.ts";
 import { buildItems, FOLD_COUNT, type PoolItem, SEED } from "../src/head/training-items.ts";
-import {
-  groupedFolds,
-  loadDaylife,
-  loadTrainingPool,
-  type PoolRecording,
-} from "../src/head/training-pool.ts";
+import { groupedFolds, loadDaylife, loadTrainingPool } from "../src/head/training-pool.ts";
 import { gridCandidates } from "../src/head/tune-events.ts";
 import { DEFAULT_ONNX_PATH, MODELS_DIR } from "../src/model-paths.ts";
 import { mlpLogit, trainMlp } from "./mlp-head.ts";
@@ -157,17 +152,7 @@ interface Day {
 async function talkDays(items: readonly PoolItem[], embedder: Embedder): Promise<Day[]> {
   const days: Day[] = [];
   for (let fold = 0; fold < FOLD_COUNT; fold++) {
-    const held = items.filter((item) => item.fold === fold && item.original);
-    const durations = new Map<PoolRecording, number>();
-    for (const item of held) if (item.original) durations.set(item.original, item.features.durationMs);
-    const recordings = [...durations.keys()];
-    const plan = planTalkDay(
-      recordings.filter((r) => r.stream !== undefined),
-      recordings.filter((r) => r.stream === undefined),
-      durations,
-      SEED + 7 * fold,
-    );
-    const features = await embedTalkDay(embedder, plan, fold);
+    const { plan, features } = await foldTalkDay(items, fold, embedder);
     days.push({ plan, features, scores: scoreRows(features) });
   }
   return days;
