@@ -29,6 +29,7 @@ import {
   type Embedder,
   embeddingRow,
   type PatchFeatures,
+  scoreRow,
   scoreRows,
 } from "../src/head/embedder.ts";
 import { DEFAULT_LOGISTIC_OPTIONS, type LogisticModel, sigmoid } from "../src/head/logistic-regression.ts";
@@ -37,6 +38,8 @@ import {
   type MilOptions,
   positiveCandidates,
   roundTwoInstances,
+  SPEECH_CLASS_ID,
+  teacherScore,
   trainMilHead,
 } from "../src/head/mil-head.ts";
 import { type DayPlan, dayFigures, joinDays } from "../src/head/talk-day.ts";
@@ -77,7 +80,20 @@ const RECIPES: Record<string, Recipe> = {
 };
 
 /** Logit post-processing before the event rule (what the engine would do on the `laughter` output). */
-const SMOOTHERS: Record<string, (z: Float64Array) => Float64Array> = {
+type Smoother = (z: Float64Array, features: PatchFeatures) => Float64Array;
+
+/** A YAMNet speech veto: patches whose speech score (class 0) is at least `speech` and above their laughter score. */
+function speechVeto(speech: number): Smoother {
+  return (z, features) =>
+    Float64Array.from(z, (v, i) => {
+      const row = scoreRow(features, i);
+      return row[SPEECH_CLASS_ID] >= speech && row[SPEECH_CLASS_ID] > teacherScore(features, i) ? -30 : v;
+    });
+}
+
+const SMOOTHERS: Record<string, Smoother> = {
+  veto50: speechVeto(0.5),
+  veto80: speechVeto(0.8),
   none: (z) => z,
   mean3: (z) => movingMean(z, 1),
   mean5: (z) => movingMean(z, 2),
@@ -198,13 +214,16 @@ function heldOut(
   items: readonly PoolItem[],
   days: readonly Day[],
   scorers: readonly Scorer[],
-  smooth: (z: Float64Array) => Float64Array,
+  smooth: Smoother,
   grid: readonly HeadEventParameters[],
 ): { figures: HeldOut; recordings: EvaluatedRecording[]; dayProbabilities: Float32Array[] } {
   const recordings = items
     .filter((item) => item.original)
     .map((item) =>
-      evaluatedRecording(item, Float32Array.from(smooth(scorers[item.fold](item.features)), sigmoid)),
+      evaluatedRecording(
+        item,
+        Float32Array.from(smooth(scorers[item.fold](item.features), item.features), sigmoid),
+      ),
     );
   const rules = Array.from(
     { length: FOLD_COUNT },
@@ -237,7 +256,7 @@ function heldOut(
   }
   const dayProbabilities: Float32Array[] = [];
   const dayEvents: { plan: DayPlan; events: LaughterEvent[] }[] = days.map((day, fold) => {
-    const p = Float32Array.from(smooth(scorers[fold](day.features)), sigmoid);
+    const p = Float32Array.from(smooth(scorers[fold](day.features), day.features), sigmoid);
     dayProbabilities.push(p);
     return {
       plan: day.plan,
@@ -367,7 +386,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       diagnose: { type: "boolean", default: false },
       recipes: { type: "string", default: "shipped" },
-      smoothers: { type: "string", default: Object.keys(SMOOTHERS).join(",") },
+      smoothers: { type: "string", default: "none,mean3,mean5,tri3,maxmean3" },
       grids: { type: "string", default: Object.keys(GRIDS).join(",") },
     },
   });
