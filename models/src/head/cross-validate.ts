@@ -150,12 +150,15 @@ export function tradeOff(
  * closest to it. Ties: fewer false laughs on the streams, fewer clip false positives, the higher onset,
  * the lower offset ratio, the longer merge gap, the shorter minimum duration.
  */
-export function pickHeadParameters(recordings: readonly EvaluatedRecording[]): {
+export function pickHeadParameters(
+  recordings: readonly EvaluatedRecording[],
+  candidates: readonly HeadEventParameters[] = headCandidates(),
+): {
   chosen: HeadEventParameters;
   figures: RuleFigures;
 } {
   let best: { chosen: HeadEventParameters; figures: RuleFigures } | undefined;
-  for (const c of headCandidates()) {
+  for (const c of candidates) {
     const f = ruleFigures(recordings, c);
     if (best === undefined) {
       best = { chosen: c, figures: f };

@@ -121,7 +121,8 @@ export function positiveCandidates(item: TrainingItem, mil: MilOptions): number[
   return out.length > 0 ? out : last >= first ? [best] : [];
 }
 
-interface Instances {
+/** Weighted training rows (embeddings) with 0/1 labels. */
+export interface Instances {
   rows: Float32Array[];
   labels: number[];
   weights: number[];
@@ -205,14 +206,27 @@ export function trainMilHead(
   options: LogisticOptions,
   mil: MilOptions = DEFAULT_MIL_OPTIONS,
 ): LogisticModel {
+  const round2 = roundTwoInstances(items, options, mil);
+  return trainLogistic(round2.rows, round2.labels, round2.weights, options);
+}
+
+/**
+ * Round 1 (a logistic head on the teacher-ranked weak labels) and the instances of round 2 it yields:
+ * positives re-ranked by it, hard negatives mined with it. Exported so that another round-2 learner can
+ * be compared on the same instances (models/experiments/).
+ */
+export function roundTwoInstances(
+  items: readonly TrainingItem[],
+  options: LogisticOptions,
+  mil: MilOptions,
+): Instances {
   const round1 = instances(items, (item, i) => teacherScore(item.features, i), mil);
   const first = trainLogistic(round1.rows, round1.labels, round1.weights, options);
-  const round2 = instances(
+  return instances(
     items,
     (item, i) => headLogit(first, item.features, i),
     mil,
     (item) =>
       mil.hardNegatives > 0 ? topIndices(headProbabilities(first, item.features), mil.hardNegatives) : [],
   );
-  return trainLogistic(round2.rows, round2.labels, round2.weights, options);
 }

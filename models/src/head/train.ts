@@ -150,7 +150,7 @@ function heldOutRules(recordings: readonly EvaluatedRecording[]): HeadEventParam
 }
 
 /** One fold's talk day: its daylife streams with its held-out clips placed over them. */
-async function foldTalkDay(items: readonly PoolItem[], fold: number, embedder: Embedder) {
+export async function foldTalkDay(items: readonly PoolItem[], fold: number, embedder: Embedder) {
   const held = items.filter((item) => item.fold === fold && item.original);
   const durations = new Map<PoolRecording, number>();
   for (const item of held) if (item.original) durations.set(item.original, item.features.durationMs);
