@@ -25,7 +25,7 @@ import {
   startClusterFromTemplate,
   startExistingCluster,
 } from "../../test/harness/postgres-cluster.ts";
-import { type S3Endpoint, startS3, storageEnv } from "../../test/harness/s3.ts";
+import { clipsEnv, type S3Endpoint, startS3, storageEnv } from "../../test/harness/s3.ts";
 import { startGateway } from "./gateway.ts";
 import { type IngestSummary, ingestSummarySchema } from "./limitless-night.ts";
 
@@ -229,11 +229,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       NODE_ID: "local-node-1",
       INFER_SIGNING_SECRET: inferSecret,
       REPORT_SIGNING_SECRET: reportSecret,
-      CLIPS_S3_ENDPOINT: s3.endpoint,
-      CLIPS_S3_REGION: s3.region,
-      CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-      CLIPS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      CLIPS_BUCKET: s3.buckets.clips,
+      ...clipsEnv(s3),
       ...options.nodeEnv,
     };
     cleanups.push(() => startedNode?.stop());

@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import { resolve } from "node:path";
 import { signRequest } from "../../shared/signing/hmac-signature.ts";
 import { freePort } from "../harness/free-port.ts";
-import { startS3 } from "../harness/s3.ts";
+import { clipsEnv, startS3 } from "../harness/s3.ts";
 import { makeBenchOpus } from "./make-bench-audio.ts";
 
 const minutes = Number(process.env.BENCH_NODE_MINUTES ?? "120");
@@ -53,11 +53,7 @@ const node = spawn(process.execPath, ["--max-semi-space-size=1", "inference-node
     NODE_PORT: String(nodePort),
     INFER_SIGNING_SECRET: secret,
     REPORT_SIGNING_SECRET: `${secret}-report`,
-    CLIPS_S3_ENDPOINT: s3.endpoint,
-    CLIPS_S3_REGION: s3.region,
-    CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    CLIPS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    CLIPS_BUCKET: s3.buckets.clips,
+    ...clipsEnv(s3),
   },
   stdio: ["ignore", "ignore", "inherit"],
 });

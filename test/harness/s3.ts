@@ -112,3 +112,14 @@ export function storageEnv(s3: S3Endpoint): Record<string, string> {
     CLIPS_BUCKET: s3.buckets.clips,
   };
 }
+
+/** The clip-storage variables the inference node reads (inference-node/src/config), pointed at `s3`. */
+export function clipsEnv(s3: S3Endpoint): Record<string, string> {
+  return {
+    CLIPS_S3_ENDPOINT: s3.endpoint,
+    CLIPS_S3_REGION: s3.region,
+    CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    CLIPS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    CLIPS_BUCKET: s3.buckets.clips,
+  };
+}

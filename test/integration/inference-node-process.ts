@@ -13,7 +13,7 @@ import type { InferJob, InferRequest } from "../../shared/schemas/infer-request.
 import { signRequest } from "../../shared/signing/hmac-signature.ts";
 import { freePort } from "../harness/free-port.ts";
 import { type HttpProcess, startHttpProcess } from "../harness/http-process.ts";
-import type { S3Endpoint } from "../harness/s3.ts";
+import { clipsEnv, type S3Endpoint } from "../harness/s3.ts";
 import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
 
 const run = promisify(execFile);
@@ -50,11 +50,7 @@ export async function startNodeProcess(
       NODE_PORT: String(port),
       INFER_SIGNING_SECRET: inferSecret,
       REPORT_SIGNING_SECRET: reportSecret,
-      CLIPS_S3_ENDPOINT: s3.endpoint,
-      CLIPS_S3_REGION: s3.region,
-      CLIPS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-      CLIPS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      CLIPS_BUCKET: s3.buckets.clips,
+      ...clipsEnv(s3),
       ...env,
     },
     readyPath: "/readyz",
