@@ -6,8 +6,8 @@
  * Patch p covers samples [p·7680, p·7680 + 15600); a segment of `count` patches is the
  * (count − 1)·7680 + 15600 samples they cover. The segmenter holds only the samples not yet covered by an
  * emitted segment (less than one segment plus the chunk just pushed), and applies YAMNet's tail zero-padding
- * at the end. {@link patchesOfSegment} turns a segment into the same patches, bit for bit, as
- * {@link createPatchStream} and {@link computePatches} give for the whole stream.
+ * at the end. {@link createSegmentPatcher} turns a segment into the same patches, bit for bit, as the one-shot
+ * {@link computePatches} gives for the whole stream.
  */
 import {
   MEL_BANDS,

@@ -10,7 +10,11 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writ
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { decodeTo16kMono } from "../../../inference-node/src/audio/decode-stream.ts";
-import { createPatchStream, PATCH_VALUES } from "../../../inference-node/src/features/patch-stream.ts";
+import {
+  createPatchSegmenter,
+  createSegmentPatcher,
+  type PatchSegment,
+} from "../../../inference-node/src/features/patch-segments.ts";
 import {
   CLASS_COUNT,
   EMBEDDING_SIZE,
@@ -83,44 +87,34 @@ export async function createEmbedder(
   const run = async (
     chunks: AsyncIterable<Float32Array> | Iterable<Float32Array>,
   ): Promise<PatchFeatures> => {
-    const stream = createPatchStream();
+    const segmenter = createPatchSegmenter(BATCH_PATCHES);
+    const patcher = createSegmentPatcher();
     const embeddingParts: Float32Array[] = [];
     const scoreParts: Float32Array[] = [];
-    let pending: Float32Array[] = [];
-    const flush = async (): Promise<void> => {
-      if (pending.length === 0) return;
-      const count = pending.length;
-      const input = new Float32Array(count * PATCH_VALUES);
-      pending.forEach((patch, i) => {
-        input.set(patch, i * PATCH_VALUES);
-      });
-      pending = [];
-      const out = await session.run(
-        { patches: new ort.Tensor("float32", input, [count, PATCH_FRAMES, MEL_BANDS]) },
-        ["scores", "embeddings"],
-      );
-      const outScores = out.scores?.data;
-      const outEmbeddings = out.embeddings?.data;
-      if (!(outScores instanceof Float32Array) || !(outEmbeddings instanceof Float32Array))
-        throw new Error(`${onnxPath} did not return float32 scores and embeddings`);
-      scoreParts.push(outScores.slice());
-      embeddingParts.push(outEmbeddings.slice());
-    };
-    const add = async (patches: Float32Array[]): Promise<void> => {
-      for (const patch of patches) {
-        pending.push(patch);
-        if (pending.length === BATCH_PATCHES) await flush();
+    let patchCount = 0;
+    const score = async (segments: PatchSegment[]): Promise<void> => {
+      for (const { samples, count } of segments) {
+        const input = patcher.patchesOf(samples, count);
+        const out = await session.run(
+          { patches: new ort.Tensor("float32", input, [count, PATCH_FRAMES, MEL_BANDS]) },
+          ["scores", "embeddings"],
+        );
+        const outScores = out.scores?.data;
+        const outEmbeddings = out.embeddings?.data;
+        if (!(outScores instanceof Float32Array) || !(outEmbeddings instanceof Float32Array))
+          throw new Error(`${onnxPath} did not return float32 scores and embeddings`);
+        scoreParts.push(outScores.slice());
+        embeddingParts.push(outEmbeddings.slice());
+        patchCount += count;
       }
     };
-    for await (const chunk of chunks) await add(stream.push(chunk));
-    await add(stream.end());
-    await flush();
-    const patchCount = stream.patchCount;
+    for await (const chunk of chunks) await score(segmenter.push(chunk));
+    await score(segmenter.end());
     return {
       embeddings: concat(embeddingParts, patchCount * EMBEDDING_SIZE),
       scores: concat(scoreParts, patchCount * CLASS_COUNT),
       patchCount,
-      durationMs: (stream.sampleCount * 1000) / SAMPLE_RATE_HZ,
+      durationMs: (segmenter.sampleCount * 1000) / SAMPLE_RATE_HZ,
     };
   };
   return {
