@@ -21,12 +21,12 @@ const CLOSE_TIMEOUT_MS = 5_000;
 
 export interface InferencePool {
   /** Scores `count` patches ([count, 96, 64], transferred to the worker) → [count, 521] scores (+ [count] laughter). */
-  run(patches: Float32Array, count: number): Promise<PatchOutputs>;
+  run(patches: Float32Array<ArrayBuffer>, count: number): Promise<PatchOutputs>;
   /**
    * Scores the `count` patches covered by `samples` (a patch-segments.ts segment, transferred): the worker
    * computes their log-mel patches, so the calling thread does not.
    */
-  runSamples(samples: Float32Array, count: number): Promise<PatchOutputs>;
+  runSamples(samples: Float32Array<ArrayBuffer>, count: number): Promise<PatchOutputs>;
   dispose(): Promise<void>;
 }
 
@@ -115,7 +115,7 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
   };
   let nextId = 0;
   let disposed = false;
-  const submit = (batch: RunBatch, data: Float32Array): Promise<PatchOutputs> => {
+  const submit = (batch: RunBatch, data: Float32Array<ArrayBuffer>): Promise<PatchOutputs> => {
     if (disposed) return Promise.reject(new Error("the inference pool was disposed"));
     // Least-loaded worker first: keeps both cores busy when batches are pipelined.
     let slot = 0;
@@ -126,7 +126,7 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
       const id = nextId++;
       return new Promise<PatchOutputs>((resolve, reject) => {
         target.pending.set(id, { resolve, reject });
-        target.worker.postMessage({ id, ...batch } satisfies RunRequest, [data.buffer as ArrayBuffer]);
+        target.worker.postMessage({ id, ...batch } satisfies RunRequest, [data.buffer]);
       });
     };
     if (workers[slot].failed === undefined) return post(workers[slot]);

@@ -24,7 +24,7 @@ export interface PatchSegment {
   firstPatch: number;
   count: number;
   /** (count − 1)·7680 + 15600 samples at 16 kHz; a fresh buffer the caller may transfer. */
-  samples: Float32Array;
+  samples: Float32Array<ArrayBuffer>;
 }
 
 /** Samples covered by `count` consecutive patches. */
@@ -115,7 +115,7 @@ export function createPatchSegmenter(patchesPerSegment: number): PatchSegmenter 
 /** Computes the patches of segments; holds a scratch spectrogram, so use one per thread. */
 export interface SegmentPatcher {
   /** The `count` patches of `samples` (a {@link PatchSegment}'s), as a fresh [count, 96, 64] array. */
-  patchesOf(samples: Float32Array, count: number): Float32Array;
+  patchesOf(samples: Float32Array, count: number): Float32Array<ArrayBuffer>;
 }
 
 /**
