@@ -485,6 +485,27 @@ describe.each(SIZES)("at $name size ($viewport.width×$viewport.height)", (size)
     // Then the page proper: signed in, the days.
     await page.locator(".day-card").first().waitFor();
     await resetContext.close();
+    // A second link, then a change of mind: leaving the form signs the recovery session out, and the next
+    // sign-in (same tab, no reload) lands on the days, not on the new-password form again.
+    const leaveContext = await newContext();
+    const leaving = await newPage(leaveContext);
+    await leaving.goto(stack.gatewayUrl);
+    await leaving.getByRole("button", { name: "Forgot your password?" }).click();
+    await leaving.getByLabel("Email").fill(user.email);
+    await leaving.getByRole("button", { name: "Send the link" }).click();
+    await expect.poll(() => leaving.locator(".sign-in .status").textContent()).toMatch(/^If an account uses/);
+    const second = stack.auth.service.mailbox.findLast((m) => m.to === user.email);
+    expect(second).not.toBe(mail);
+    await leaving.goto(second?.link ?? "");
+    await leaving.getByLabel("New password", { exact: true }).waitFor();
+    await leaving.getByRole("button", { name: "Cancel and sign out" }).click();
+    await leaving.locator('form[data-mode="sign-in"]').waitFor();
+    await leaving.getByLabel("Email").fill(user.email);
+    await leaving.getByLabel("Password", { exact: true }).fill(NEW_PASSWORD);
+    await leaving.getByRole("button", { name: "Sign in" }).click();
+    await leaving.locator(".day-card").first().waitFor();
+    expect(await leaving.locator('form[data-mode="new-password"]').count()).toBe(0);
+    await leaveContext.close();
     // The new password signs in; the old one no longer does.
     await expect(stack.auth.service.signIn(user.email, DEMO_PASSWORD)).rejects.toThrow();
     await expect(stack.auth.service.signIn(user.email, NEW_PASSWORD)).resolves.toMatchObject({

@@ -94,6 +94,8 @@ async function start(): Promise<void> {
       // The new password is saved: the page proper from now on (the form then goes to #/).
       recovering = false;
     } else if (changedUser) {
+      // Signed out (also from the new-password form): a later sign-in is not a recovery.
+      if (next === null) recovering = false;
       timeZone = undefined;
       void route();
     }

@@ -77,7 +77,15 @@ export function signInView(
     el(
       "p",
       { class: "auth-links" },
-      mode === "sign-in" ? link("Create an account", "sign-up") : link("Back to sign in", "sign-in"),
+      mode === "sign-in"
+        ? link("Create an account", "sign-up")
+        : mode === "new-password"
+          ? // Signed in by the reset link: leaving the form ends that session, or the page would stay in it.
+            button("Cancel and sign out", () => void supabase.auth.signOut().then(() => show("sign-in")), {
+              class: "link",
+              "data-mode": "sign-in",
+            })
+          : link("Back to sign in", "sign-in"),
       mode === "sign-in" ? link("Forgot your password?", "reset") : null,
     ),
   );
