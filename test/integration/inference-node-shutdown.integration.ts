@@ -61,8 +61,13 @@ describe.skipIf(!engineAvailable || !soxAvailable)("inference node shutdown (rea
       if (Date.now() > until) throw new Error(node.output());
       await new Promise((r) => setTimeout(r, 50));
     }
-    // Let a few 32-patch batches (15 s of audio each) go through, so the report has partial stats.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // Let batches settle, so that the report has partial stats: the first settles once 4 batches of 16
+    // patches (~31 s of audio) are in flight; wait for 60 s of audio (1.92 MB) to be delivered, and a moment.
+    while (audio.bytesSent() < 60 * 16_000 * 2) {
+      if (Date.now() > until) throw new Error(`only ${audio.bytesSent()} bytes delivered: ${node.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 200));
 
     node.process.kill("SIGTERM");
     // A second signal must not start a second shutdown. (Sent a little later: the kernel merges

@@ -29,12 +29,15 @@ export interface AudioServer {
   ranges: (string | undefined)[];
   /** If-Match header of every request received (undefined for none). */
   ifMatches: (string | undefined)[];
+  /** Body bytes written so far, over all responses. */
+  bytesSent(): number;
   close(): Promise<void>;
 }
 
 export async function startAudioServer(options: AudioServerOptions): Promise<AudioServer> {
   const ranges: (string | undefined)[] = [];
   const ifMatches: (string | undefined)[] = [];
+  let bytesSent = 0;
   let dropsLeft = options.drops ?? (options.dropAfterBytes === undefined ? 0 : 1);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     ranges.push(req.headers.range);
@@ -67,7 +70,9 @@ export async function startAudioServer(options: AudioServerOptions): Promise<Aud
     }
     const drop = dropsLeft > 0 ? options.dropAfterBytes : undefined;
     if (drop !== undefined) dropsLeft--;
-    void send(res, options.body.subarray(start), drop, options.bytesPerSecond);
+    void send(res, options.body.subarray(start), drop, options.bytesPerSecond, (bytes) => {
+      bytesSent += bytes;
+    });
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -76,6 +81,7 @@ export async function startAudioServer(options: AudioServerOptions): Promise<Aud
     url: `http://127.0.0.1:${port}/recordings/night.wav?X-Amz-Signature=abc`,
     ranges,
     ifMatches,
+    bytesSent: () => bytesSent,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -83,7 +89,13 @@ export async function startAudioServer(options: AudioServerOptions): Promise<Aud
   };
 }
 
-async function send(res: ServerResponse, body: Uint8Array, dropAfterBytes?: number, bytesPerSecond?: number) {
+async function send(
+  res: ServerResponse,
+  body: Uint8Array,
+  dropAfterBytes: number | undefined,
+  bytesPerSecond: number | undefined,
+  onSent: (bytes: number) => void,
+) {
   const pieceBytes = 8192;
   let sent = 0;
   while (sent < body.length) {
@@ -95,6 +107,7 @@ async function send(res: ServerResponse, body: Uint8Array, dropAfterBytes?: numb
       return;
     }
     const ok = res.write(body.subarray(sent, end));
+    onSent(end - sent);
     const pieceMs = ((end - sent) / (bytesPerSecond ?? Number.POSITIVE_INFINITY)) * 1000;
     sent = end;
     if (bytesPerSecond !== undefined) await new Promise((resolve) => setTimeout(resolve, pieceMs));
