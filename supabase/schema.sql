@@ -659,12 +659,14 @@ begin
     and not exists (select 1 from pg_temp.incoming_events i where i.from_event = o.id);
   get diagnostics notes_kept = row_count;
 
-  -- The rest of this version's events go (a rerun of the same version replaces its own events), except
-  -- those kept just above.
+  -- The rest of the recording's events go: this version's (a rerun replaces its own events) and those of
+  -- the versions before it (shown no more), except the noted events kept just above.
   with gone as (
     delete from public.laughter_events ev
-    where ev.recording_id = recording.id and ev.model_version = replace_recording_events.model_version
-      and (ev.note is null or exists (select 1 from pg_temp.incoming_events i where i.from_event = ev.id))
+    where ev.recording_id = recording.id
+      and (ev.model_version <> replace_recording_events.model_version
+           or ev.note is null
+           or exists (select 1 from pg_temp.incoming_events i where i.from_event = ev.id))
     returning ev.clip_object_key
   )
   insert into pg_temp.dropped_clip_keys select g.clip_object_key from gone g;
@@ -706,7 +708,7 @@ $_$;
 -- Name: FUNCTION replace_recording_events(recording_id uuid, events jsonb, model_version text, OUT replaced integer, OUT inserted integer, OUT suppressed integer, OUT notes_carried integer, OUT notes_kept integer); Type: COMMENT; Schema: private; Owner: -
 --
 
-COMMENT ON FUNCTION private.replace_recording_events(recording_id uuid, events jsonb, model_version text, OUT replaced integer, OUT inserted integer, OUT suppressed integer, OUT notes_carried integer, OUT notes_kept integer) IS 'A completed run''s events in place of the recording''s events of that model version, keeping the user''s deletions (tombstones) and notes (carried by time overlap, or the noted event kept); the clips of the events it drops that no event names any more are queued in queue.upload_deletions.';
+COMMENT ON FUNCTION private.replace_recording_events(recording_id uuid, events jsonb, model_version text, OUT replaced integer, OUT inserted integer, OUT suppressed integer, OUT notes_carried integer, OUT notes_kept integer) IS 'A completed run''s events in place of the recording''s events (of every model version), keeping the user''s deletions (tombstones) and notes (carried by time overlap, or the noted event kept); the clips of the events it drops that no event names any more are queued in queue.upload_deletions.';
 
 
 --

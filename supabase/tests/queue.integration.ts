@@ -166,7 +166,7 @@ describe("queue API", () => {
     expect(rec).toEqual({ status: "done", model_version: MODEL, duration_ms: "1800000" });
   });
 
-  it("complete replaces a model version's events atomically and keeps other versions", async () => {
+  it("complete replaces a recording's events atomically, an older model version's too", async () => {
     const { jobId, recordingId } = await queued();
     const c1 = await claimOnly(jobId);
     await db.sql`select queue.complete(${jobId}, ${c1.lease_token}, ${db.sql.json([event(1000), event(2000)])}, '{}', ${MODEL})`;
@@ -194,13 +194,19 @@ describe("queue API", () => {
       await db.sql`select start_offset_ms from public.laughter_events where recording_id = ${recordingId}`;
     expect(replaced.map((r) => r.start_offset_ms)).toEqual([700]);
 
-    // A new model version adds its own rows; the summary counts only the version that last completed.
+    // A new model version's run replaces the older version's rows too (migration 20261206003000).
     await db.sql`select queue.enqueue(${recordingId}, true)`;
     const c3 = await claimOnly(jobId);
-    await db.sql`select queue.complete(${jobId}, ${c3.lease_token}, ${db.sql.json([event(100), event(900)])}, '{}', 'yamnet-test@2')`;
-    const [{ count: total }] =
-      await db.sql`select count(*)::int from public.laughter_events where recording_id = ${recordingId}`;
-    expect(total).toBe(3);
+    const [{ complete: newVersion }] =
+      await db.sql`select queue.complete(${jobId}, ${c3.lease_token}, ${db.sql.json([event(100), event(900)])}, '{}', 'yamnet-test@2')`;
+    expect(newVersion).toMatchObject({ events_inserted: 2, events_replaced: 1 });
+    const versions = await db.sql`
+      select model_version, start_offset_ms from public.laughter_events where recording_id = ${recordingId}
+      order by start_offset_ms`;
+    expect(versions.map((r) => [r.model_version, r.start_offset_ms])).toEqual([
+      ["yamnet-test@2", 100],
+      ["yamnet-test@2", 900],
+    ]);
   });
 
   it("reprocessing a day with a new model version counts each laugh once, whichever version ran last", async () => {
@@ -226,7 +232,7 @@ describe("queue API", () => {
 
     expect((await db.sql`select queue.reprocess(${owner}, '2026-06-01', '2026-06-01') as n`)[0].n).toBe(1);
     await complete([event(1000), event(5000), event(9000)], "yamnet-onnx@new");
-    expect((await summary()).laughs).toBe(3); // not 5: the old version's rows stay but are not counted
+    expect((await summary()).laughs).toBe(3); // not 5: the old version's rows are replaced
 
     // Re-running the new version replaces its own rows rather than adding to them.
     await db.sql`select queue.reprocess(${owner}, '2026-06-01', '2026-06-01')`;
@@ -234,10 +240,7 @@ describe("queue API", () => {
     expect((await summary()).laughs).toBe(1);
     const rows = await db.sql`select model_version, count(*)::int as n from public.laughter_events
                               where recording_id = ${recordingId} group by 1 order by 1`;
-    expect(rows.map((r) => [r.model_version, r.n])).toEqual([
-      ["yamnet-onnx@new", 1],
-      ["yamnet-onnx@old", 2],
-    ]);
+    expect(rows.map((r) => [r.model_version, r.n])).toEqual([["yamnet-onnx@new", 1]]);
   });
 
   it("fail backs off exponentially, then dead-letters after max attempts", async () => {

@@ -4,7 +4,8 @@
  * reprocess with the same model replaces a recording's events, and finds again a laugh the user deleted.
  * The replaced event's clip and the re-found laugh's fresh clip are queued and deleted; a clip a new
  * event names again (same start, same key) stays, also when it was already waiting for deletion, and
- * nothing of a recording is deleted while its detection job is queued.
+ * nothing of a recording is deleted while its detection job is queued. A run of a new model version
+ * replaces the older version's events and clips too (migration 20261206003000).
  */
 import { DeleteObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -113,5 +114,43 @@ describe("clips of replaced and suppressed events", () => {
       select clip_object_key from public.laughter_events where recording_id = ${recording.id}
       order by start_offset_ms`;
     expect(named.map((row) => row.clip_object_key)).toEqual([clip(10_000), clip(20_000)]);
+  });
+
+  it("a new model version's run replaces the older version's events, keeps a noted one, deletes the clips", async () => {
+    const user = await createUser(db.sql, "UTC");
+    const recording = await processedRecording(
+      db.sql,
+      s3,
+      user,
+      "2026-11-24T08:00:00Z",
+      [1_000, 10_000, 20_000],
+    );
+    const clip = (ms: number) => `${user}/${recording.id}/${ms}.wav`;
+    await db.sql`update public.laughter_events set note = 'the cat'
+                 where recording_id = ${recording.id} and start_offset_ms = 10000`;
+
+    // The new model finds 1 s again (same key, overwritten) and a laugh at 30 s; not 10 s nor 20 s.
+    const job = await reprocess(user, recording.localDate);
+    for (const ms of [1_000, 30_000]) {
+      await putObject(s3, s3.buckets.clips, clip(ms), new TextEncoder().encode(`clip ${ms} m@2`));
+    }
+    const events = [1_000, 30_000].map((ms) => event(ms, ms + 2_000, clip(ms)));
+    const [{ outcome }] = await db.sql`
+      select queue.complete(${job.job_id}, ${job.lease_token}, ${db.sql.json(events)}, '{}'::jsonb,
+                            'm@2') as outcome`;
+    expect(outcome).toMatchObject({ events_inserted: 2, events_replaced: 2, notes_kept: 1 });
+    const rows = await db.sql`
+      select start_offset_ms, note, model_version from public.laughter_events
+      where recording_id = ${recording.id} order by start_offset_ms`;
+    expect(rows.map((r) => [r.start_offset_ms, r.note, r.model_version])).toEqual([
+      [1_000, null, "m@2"],
+      [10_000, "the cat", "m@2"],
+      [30_000, null, "m@2"],
+    ]);
+    const queued = await db.sql`
+      select object_key from queue.upload_deletions where object_key like ${`${user}/%`}`;
+    expect(queued.map((row) => row.object_key)).toEqual([clip(20_000)]);
+    expect(await dispatchDeletions()).toBe(1);
+    expect(await clipsOf(user)).toEqual([clip(1_000), clip(10_000), clip(30_000)]);
   });
 });
