@@ -42,7 +42,7 @@ import { headLogit, SPEECH_CLASS_ID, trainMilHead } from "../src/head/mil-head.t
 import { type DayFigures, type DayPlan, dayFigures, joinDays } from "../src/head/talk-day.ts";
 import { evaluatedRecording, foldTalkDay, TRAINING_GRID } from "../src/head/train.ts";
 import { FOLD_COUNT } from "../src/head/training-items.ts";
-import { experimentItems } from "./experiment-items.ts";
+import { confusersInTalk, experimentItems } from "./experiment-items.ts";
 
 const SHIPPED = TRAINING_GRID[TRAINING_GRID.length - 1];
 
@@ -592,6 +592,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       breakdown: { type: "string", default: "" },
       stage2: { type: "boolean", default: false },
+      // Train the fold heads with confuser clips mixed into talk as negatives as well (experiment-items.ts).
+      "confusers-in-talk": { type: "boolean", default: false },
       // Also keep the other folds' talk days at most this many false laughs per hour when choosing.
       "talk-day-limit": { type: "string", default: "" },
     },
@@ -599,6 +601,7 @@ async function main(argv: string[]): Promise<number> {
   const log = (m: string) => console.error(`[combine] ${m}`);
   const { items, embedder } = await experimentItems(log);
   const trainable = items.filter((item) => !item.suspect);
+  if (values["confusers-in-talk"]) trainable.push(...(await confusersInTalk(items, embedder, log)));
   let started = performance.now();
   const heads = Array.from({ length: FOLD_COUNT }, (_, fold) =>
     trainMilHead(
