@@ -56,6 +56,8 @@ interface Signal {
   /** YAMNet's laughter score (max of classes 13–18) and speech score (class 0) per patch. */
   yamnet: Float64Array;
   speech: Float64Array;
+  /** YAMNet's highest score among the confuser classes ({@link CONFUSER_CLASS_IDS}) per patch. */
+  confuser: Float64Array;
 }
 
 type Evaluated = EvaluatedRecording & { signal: Signal };
@@ -75,6 +77,7 @@ function signalOf(scores: Float32Array[], durationMs: number, logits: Float64Arr
     head: Float64Array.from(logits, sigmoid),
     yamnet: Float64Array.from(scores, (row) => laughterScore(row)),
     speech: Float64Array.from(scores, (row) => row[SPEECH_CLASS_ID]),
+    confuser: Float64Array.from(scores, (row) => Math.max(...CONFUSER_CLASS_IDS.map((c) => row[c]))),
   };
 }
 
@@ -138,6 +141,36 @@ function andOnsetRules(gates: readonly number[]): Rule[] {
         tiebreak: [...tiebreakOf(p), -y],
       };
     }),
+  );
+}
+
+/**
+ * YAMNet's classes for the sounds the talk day's false laughs come from: crying, sobbing (19), baby cry
+ * (20), whimper (21), wail/moan (22), breathing (36), gasp (39), pant (40), snort (41), cough (42), throat
+ * clearing (43), sneeze (44), sniff (45).
+ */
+const CONFUSER_CLASS_IDS: readonly number[] = Object.freeze([19, 20, 21, 22, 36, 39, 40, 41, 42, 43, 44, 45]);
+
+/**
+ * and-every with a confuser veto: a patch counts only when YAMNet's laughter score is at least y and at
+ * least 1/r of its highest confuser score (r = 1: laughter must lead).
+ */
+function confuserVetoRules(): Rule[] {
+  return [0, 0.02, 0.05].flatMap((y) =>
+    [1, 2, 4].flatMap((r) =>
+      headCandidates().map((p) => ({
+        label: `veto y ${y}, confusers ≤ ${r} × laughter, head ${ruleName(p)}`,
+        events: (s: Signal) =>
+          headDetect(
+            s,
+            p,
+            Float64Array.from(s.head, (v, i) =>
+              s.yamnet[i] >= y && s.confuser[i] <= r * s.yamnet[i] ? v : 0,
+            ),
+          ),
+        tiebreak: [...tiebreakOf(p), -y, r],
+      })),
+    ),
   );
 }
 
@@ -634,6 +667,7 @@ async function main(argv: string[]): Promise<number> {
     "verify-max": verifyRules("max"),
     "verify-mean": verifyRules("mean"),
     or: orRules(),
+    "confuser-veto": confuserVetoRules(),
   };
   if (values.stage2) {
     for (const g of RULE_GRID.filter((x) => x.mergeGapMs === 960 && x.minDurationMs === 960))
