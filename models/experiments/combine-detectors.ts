@@ -13,13 +13,20 @@
  *   the event continues on the head alone.
  * - `verify-max` / `verify-mean`: the rule detector's events (a grid of its onset and minimum length), kept
  *   when the head's max (or mean) probability inside the event is at least h.
- * - `stage2`: the rule detector's candidate events scored by a logistic regression on event features
- *   (max/mean head logit, max/mean YAMNet laughter, mean YAMNet speech, log duration), trained per fold on
- *   that fold's training part only; the threshold is chosen like any rule.
+ * - `or`: the head's own events plus the rule detector's events (stricter onset) that the head supports.
+ * - `confuser-veto`: and-every where YAMNet's crying/cough/breath classes must not exceed r × its laughter.
+ * - `stage2` (`--stage2`): the rule detector's candidate events scored by a logistic regression on event
+ *   features (max/mean head logit, max/mean YAMNet laughter, mean YAMNet speech, log duration), trained per
+ *   fold on that fold's training part only; the threshold is chosen like any rule.
+ * Each family also alone per gate, and together with the head's own grid (`head ∪ …`).
  *
+ * `--talk-day-limit N` also holds the chosen rule to N false laughs per hour on the other folds' talk days;
+ * `--confusers-in-talk` trains the fold heads with every confuser clip mixed into talk as a negative too.
  * Reuses `npm run train`'s cache (run it first); the shipped recipe's fold heads are trained once per run.
+ * Figures and what they mean: models/head/METRICS.md, "History: issue 18 round 3".
  *
- * node bin/run-ts.mjs models/experiments/combine-detectors.ts [--breakdown variant] > .tmp/combine.md
+ * node bin/run-ts.mjs models/experiments/combine-detectors.ts [--stage2] [--talk-day-limit 2]
+ *   [--confusers-in-talk] [--breakdown head,and-every] > .tmp/combine.md
  */
 import { parseArgs } from "node:util";
 import type { LaughterEvent } from "../../inference-node/src/engine/types.ts";
