@@ -9,12 +9,10 @@
  *
  * node bin/run-ts.mjs models/experiments/recall-levers.ts [--diagnose] [--variants a,b] > .tmp/levers.log
  */
-import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { LaughterEvent } from "../../inference-node/src/engine/types.ts";
 import { detectEvents } from "../../inference-node/src/events/event-detector.ts";
 import { PATCH_HOP_MS } from "../../shared/yamnet/constants.ts";
-import { YAMNET_TFLITE_SHA256 } from "../src/build.ts";
 import {
   type EvaluatedRecording,
   type HeadEventParameters,
@@ -25,7 +23,6 @@ import {
   pickHeadParameters,
 } from "../src/head/cross-validate.ts";
 import {
-  createEmbedder,
   type Embedder,
   embeddingRow,
   type PatchFeatures,
@@ -44,10 +41,9 @@ import {
 } from "../src/head/mil-head.ts";
 import { type DayPlan, dayFigures, joinDays } from "../src/head/talk-day.ts";
 import { evaluatedRecording, foldTalkDay, TRAINING_GRID } from "../src/head/train.ts";
-import { buildItems, FOLD_COUNT, type PoolItem, SEED } from "../src/head/training-items.ts";
-import { groupedFolds, loadDaylife, loadTrainingPool } from "../src/head/training-pool.ts";
+import { FOLD_COUNT, type PoolItem, SEED } from "../src/head/training-items.ts";
 import { gridCandidates } from "../src/head/tune-events.ts";
-import { DEFAULT_ONNX_PATH, MODELS_DIR } from "../src/model-paths.ts";
+import { experimentItems } from "./experiment-items.ts";
 import { mlpLogit, trainMlp } from "./mlp-head.ts";
 
 const SHIPPED = TRAINING_GRID[TRAINING_GRID.length - 1];
@@ -390,16 +386,8 @@ async function main(argv: string[]): Promise<number> {
       grids: { type: "string", default: Object.keys(GRIDS).join(",") },
     },
   });
-  const sharedDir = resolve(process.env.GIGGLES_SHARED_DIR ?? join(MODELS_DIR, "..", "..", "shared"));
   const log = (m: string) => console.error(`[levers] ${m}`);
-  const pool = loadTrainingPool(sharedDir);
-  const daylife = loadDaylife(sharedDir);
-  const folds = [...groupedFolds(pool, FOLD_COUNT, SEED), ...groupedFolds(daylife, FOLD_COUNT, SEED)];
-  const embedder = await createEmbedder(
-    DEFAULT_ONNX_PATH,
-    `yamnet-tflite:${YAMNET_TFLITE_SHA256}:embeddings-v1`,
-  );
-  const items = await buildItems([...pool, ...daylife], folds, embedder, log);
+  const { items, embedder } = await experimentItems(log);
   const days = await talkDays(items, embedder);
   await embedder.dispose();
   console.log(
