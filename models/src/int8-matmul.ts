@@ -8,16 +8,18 @@
  * Why 16 bits in two halves, and per row: the activation quantised to 8 bits moved YAMNet's scores by up to 0.75
  * (one scale per run, ORT's `DynamicQuantizeMatMul`) or 0.063 (one scale per row) from the float reference,
  * whose bar is 0.02. Per row (one position of one patch, all its channels) each activation x ≥ 0 (it follows a
- * ReLU, or is the mean of ReLU outputs) becomes hi = round(x / s_hi) with s_hi = row max / 255, and the rest,
- * x − s_hi·hi in [−s_hi/2, s_hi/2], becomes lo = round(rest / s_lo) + 128 with s_lo = s_hi / 256: two uint8
- * tensors, two integer products with the same weights,
+ * ReLU, or is the mean of ReLU outputs) is scaled to q = x · 255·256 / (row max) in [0, 65280] and split into
+ * hi = round(q / 256) and lo = q − 256·hi + 128 (the rest is in [−128, 128]): two uint8 tensors, two integer
+ * products with the same weights,
  *
- *   y = (s_hi·(hi·W) + s_lo·((lo − 128)·W)) · w_scale + bias.
+ *   y = (row max / (255·256)) · (256·(hi·W) + (lo − 128)·W) · w_scale + bias.
  *
+ * Every rounding and saturation is done by QuantizeLinear with one scalar scale (ORT's fast path); the per-row
+ * scale is one multiplication before and one after.
  * The scores then stay within 3·10⁻⁴ of the float graph, and a patch's outputs never depend on the other patches
  * of its batch (every scale is per row). Inputs are NHWC (`[..., channels]`): the product is over the last axis.
  */
-import { ONNX_DATA_TYPE, type OnnxNode, type OnnxTensor } from "./onnx-writer.ts";
+import type { OnnxNode, OnnxTensor } from "./onnx-writer.ts";
 import { TENSOR_TYPE, type TfliteModel, type TfliteTensor } from "./tflite-reader.ts";
 
 /** ONNX Runtime's contrib operator domain (`MatMulIntegerToFloat`) and the opset the graph imports. */
@@ -103,7 +105,6 @@ export function int8MatMulGraph(spec: Int8MatMulSpec): { nodes: OnnxNode[]; init
   };
   const wq = constant("wq", [weight.columns, weight.rows], transposed(weight));
   const wScale = constant("wscale", [], Float32Array.of(weight.scale));
-  const flat = constant("flat", [1], BigInt64Array.of(-1n));
   const outShape = [-1, ...spec.innerDims, weight.rows].map(BigInt);
   const node = (
     opType: string,
@@ -125,18 +126,18 @@ export function int8MatMulGraph(spec: Int8MatMulSpec): { nodes: OnnxNode[]; init
     node("ReduceMax", "max", [n("rows")], { attributes: { axes: [1], keepdims: 1 } }),
     // An all-zero row (silence after a ReLU) gets a tiny scale instead of a division by zero; it quantises to 0.
     node("Max", "max_safe", [n("max"), constant("tiny", [], Float32Array.of(1e-30))]),
-    node("Mul", "s_hi", [n("max_safe"), constant("inv255", [], Float32Array.of(1 / 255))]),
-    node("Reshape", "s_hi_flat", [n("s_hi"), flat]),
-    node("Mul", "s_lo_flat", [n("s_hi_flat"), constant("inv256", [], Float32Array.of(1 / 256))]),
-    // Per-row zero point 128 of lo, shaped like its scale (QuantizeLinear wants them alike).
-    node("Mul", "zeros", [n("s_lo_flat"), constant("c0", [], Float32Array.of(0))]),
-    node("Add", "zp_float", [n("zeros"), constant("c128", [], Float32Array.of(128))]),
-    node("Cast", "zp", [n("zp_float")], { attributes: { to: ONNX_DATA_TYPE.UINT8 } }),
-    node("QuantizeLinear", "hi", [n("rows"), n("s_hi_flat")], { attributes: { axis: 0 } }),
-    node("DequantizeLinear", "hi_float", [n("hi"), n("s_hi_flat")], { attributes: { axis: 0 } }),
-    node("Sub", "rest", [n("rows"), n("hi_float")]),
-    node("QuantizeLinear", "lo", [n("rest"), n("s_lo_flat"), n("zp")], { attributes: { axis: 0 } }),
-    // (hi·W)·w_scale/255 and ((lo − 128)·W)·w_scale/(255·256), each in one fused op; then × row max.
+    // q = x · 255·256 / row max in [0, 65280]; hi = round(q / 256), lo = q − 256·hi + 128, both uint8.
+    node("Div", "inv", [constant("c65280", [], Float32Array.of(255 * 256)), n("max_safe")]),
+    node("Mul", "q", [n("rows"), n("inv")]),
+    node("QuantizeLinear", "hi", [n("q"), constant("c256", [], Float32Array.of(256))]),
+    node("DequantizeLinear", "hi_q", [n("hi"), n("c256")]),
+    node("Sub", "rest", [n("q"), n("hi_q")]),
+    node("QuantizeLinear", "lo", [
+      n("rest"),
+      constant("c1", [], Float32Array.of(1)),
+      constant("a_zp", [], Uint8Array.of(128)),
+    ]),
+    // 256·(hi·W)·w_scale/(255·256) and ((lo − 128)·W)·w_scale/(255·256), each in one fused op; then × row max.
     node(
       "MatMulIntegerToFloat",
       "p_hi",
@@ -148,13 +149,7 @@ export function int8MatMulGraph(spec: Int8MatMulSpec): { nodes: OnnxNode[]; init
     node(
       "MatMulIntegerToFloat",
       "p_lo",
-      [
-        n("lo"),
-        wq,
-        constant("a_lo", [], Float32Array.of(1 / (255 * 256))),
-        wScale,
-        constant("a_zp", [], Uint8Array.of(128)),
-      ],
+      [n("lo"), wq, constant("a_lo", [], Float32Array.of(1 / (255 * 256))), wScale, n("a_zp")],
       { domain: MS_DOMAIN },
     ),
     node("Add", "sum", [n("p_hi"), n("p_lo")]),
