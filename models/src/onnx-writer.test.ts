@@ -2,14 +2,13 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { encodeOnnxModel, ONNX_DATA_TYPE } from "./onnx-writer.ts";
 
+/** The model fields no test here varies. */
+const HEADER = { irVersion: 8, opsetVersion: 17, producerName: "test", producerVersion: "0", graphName: "g" };
+
 describe("encodeOnnxModel", () => {
   it("encodes a model onnxruntime can run (Gemm + Relu, dynamic batch)", async () => {
     const bytes = encodeOnnxModel({
-      irVersion: 8,
-      opsetVersion: 17,
-      producerName: "test",
-      producerVersion: "0",
-      graphName: "g",
+      ...HEADER,
       nodes: [
         {
           opType: "Gemm",
@@ -36,11 +35,7 @@ describe("encodeOnnxModel", () => {
 
   it("encodes int8 and uint8 initializers and nodes of another domain (ONNX Runtime's contrib ops)", async () => {
     const bytes = encodeOnnxModel({
-      irVersion: 8,
-      opsetVersion: 17,
-      producerName: "test",
-      producerVersion: "0",
-      graphName: "g",
+      ...HEADER,
       nodes: [
         {
           opType: "MatMulIntegerToFloat",
