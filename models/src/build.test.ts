@@ -46,6 +46,15 @@ describe("buildModel", () => {
     expect((await buildModel({ onnxPath, ifNeeded: true })).status).toBe("built");
   });
 
+  it("builds the int8 graph by default; --float builds the float one, which the default build replaces", async () => {
+    expect(loadManifest({ env: { YAMNET_ONNX: onnxPath } }).precision).toBe("int8");
+    const floatPath = join(dir, "yamnet-float.onnx");
+    expect((await buildModel({ onnxPath: floatPath, precision: "float" })).manifest.precision).toBe("float");
+    expect(readFileSync(floatPath).length).toBeGreaterThan(readFileSync(onnxPath).length);
+    const rebuilt = await buildModel({ onnxPath: floatPath, ifNeeded: true });
+    expect(rebuilt).toMatchObject({ status: "built", manifest: { precision: "int8" } });
+  });
+
   it("finds the model through YAMNET_ONNX", () => {
     const env = { YAMNET_ONNX: onnxPath };
     expect(resolveModelPath({ env })).toBe(onnxPath);
@@ -87,6 +96,7 @@ describe("the model's version", () => {
   it("hashes the converter, the head's folding and the committed head, and no experiment", () => {
     expect(CONVERTER_SOURCES).toEqual([
       "convert.ts",
+      "int8-matmul.ts",
       "tflite-reader.ts",
       "onnx-writer.ts",
       "head/fold-head.ts",

@@ -25,12 +25,14 @@ import {
   INPUT_NAME,
   ONNX_IR_VERSION,
   ONNX_OPSET,
+  type Precision,
   SCORES_NAME,
 } from "./convert.ts";
 import { LAUGHTER_NAME } from "./head/fold-head.ts";
 import { loadHeadArtifact } from "./head/head-artifact.ts";
 import {
   DEFAULT_ONNX_PATH,
+  FLOAT_ONNX_PATH,
   MODEL_BUILD_DIR,
   MODELS_DIR,
   manifestPathFor,
@@ -49,6 +51,7 @@ export const DEFAULT_TFLITE_URL =
  */
 export const CONVERTER_SOURCES: readonly string[] = [
   "convert.ts",
+  "int8-matmul.ts",
   "tflite-reader.ts",
   "onnx-writer.ts",
   "head/fold-head.ts",
@@ -63,6 +66,8 @@ export interface BuildOptions {
   ifNeeded?: boolean;
   /** Output .onnx path; the manifest goes next to it. */
   onnxPath?: string;
+  /** Default "int8"; "float" builds the all-float graph for comparison (models/README.md). */
+  precision?: Precision;
   log?: (message: string) => void;
 }
 
@@ -89,8 +94,11 @@ export function converterVersion(): string {
   return hash.digest("hex").slice(0, 16);
 }
 
-/** Why the existing build must be redone, or undefined when it is current. */
-function staleReason(onnxPath: string): string | undefined {
+/**
+ * Why the existing build must be redone, or undefined when it is current. `precision` undefined accepts a
+ * model of either precision (one built elsewhere and provided through YAMNET_ONNX).
+ */
+function staleReason(onnxPath: string, precision: Precision | undefined): string | undefined {
   const manifestPath = manifestPathFor(onnxPath);
   if (!existsSync(onnxPath)) return `${onnxPath} is missing`;
   if (!existsSync(manifestPath)) return `${manifestPath} is missing`;
@@ -102,6 +110,8 @@ function staleReason(onnxPath: string): string | undefined {
   }
   if (manifest.tfliteSha256 !== YAMNET_TFLITE_SHA256) return "built from a different yamnet.tflite";
   if (manifest.converterVersion !== converterVersion()) return "converter sources changed";
+  const built = manifest.precision ?? "float";
+  if (precision !== undefined && built !== precision) return `it is the ${built} graph, ${precision} wanted`;
   if (manifest.onnxSha256 !== sha256(readFileSync(onnxPath)))
     return `${onnxPath} does not match its manifest`;
   return undefined;
@@ -192,7 +202,7 @@ export async function buildModel(options: BuildOptions = {}): Promise<BuildResul
     // A model built once elsewhere and copied with its manifest (infra/node/DEPLOY.md): check it and build
     // nothing, so a box without yamnet.tflite can still `npm ci`.
     const provided = resolve(env.YAMNET_ONNX);
-    const reason = staleReason(provided);
+    const reason = staleReason(provided, undefined);
     if (reason) {
       throw new Error(
         `YAMNET_ONNX (${provided}) cannot be used: ${reason}. Build it with \`npm run build:model\` from ` +
@@ -202,8 +212,9 @@ export async function buildModel(options: BuildOptions = {}): Promise<BuildResul
     const manifest = JSON.parse(readFileSync(manifestPathFor(provided), "utf8")) as YamnetManifest;
     return { status: "provided", onnxPath: provided, manifest, durationMs: performance.now() - started };
   }
+  const precision = options.precision ?? "int8";
   if (options.ifNeeded) {
-    const reason = staleReason(onnxPath);
+    const reason = staleReason(onnxPath, precision);
     if (!reason) {
       const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as YamnetManifest;
       return { status: "up-to-date", onnxPath, manifest, durationMs: performance.now() - started };
@@ -213,7 +224,7 @@ export async function buildModel(options: BuildOptions = {}): Promise<BuildResul
   const { bytes, source } = await loadTflite({ env, log });
   const version = converterVersion();
   const head = loadHeadArtifact();
-  const { onnx } = convertYamnet(bytes, { producerVersion: version, head });
+  const { onnx } = convertYamnet(bytes, { producerVersion: version, head, precision });
   const manifest: YamnetManifest = {
     schemaVersion: 1,
     onnxFile: basename(onnxPath),
@@ -222,6 +233,7 @@ export async function buildModel(options: BuildOptions = {}): Promise<BuildResul
     converterVersion: version,
     irVersion: ONNX_IR_VERSION,
     opset: ONNX_OPSET,
+    precision,
     inputs: [{ name: INPUT_NAME, dtype: "float32", shape: ["N", PATCH_FRAMES, MEL_BANDS] }],
     outputs: [
       { name: SCORES_NAME, dtype: "float32", shape: ["N", CLASS_COUNT] },
@@ -244,17 +256,22 @@ export async function buildModel(options: BuildOptions = {}): Promise<BuildResul
   return { status: "built", onnxPath, manifest, durationMs: performance.now() - started };
 }
 
-/** CLI entry used by models/build.mjs: `[--if-needed]`. Returns the process exit code. */
+/**
+ * CLI entry used by models/build.mjs: `[--if-needed] [--float]` (`--float`: the all-float graph, into
+ * models/build/yamnet-float.onnx, for comparison). Returns the process exit code.
+ */
 export async function main(argv: string[]): Promise<number> {
-  const unknown = argv.filter((a) => a !== "--if-needed");
+  const unknown = argv.filter((a) => a !== "--if-needed" && a !== "--float");
   if (unknown.length > 0) {
-    console.error(`usage: node models/build.mjs [--if-needed]  (unknown: ${unknown.join(" ")})`);
+    console.error(`usage: node models/build.mjs [--if-needed] [--float]  (unknown: ${unknown.join(" ")})`);
     return 2;
   }
+  const float = argv.includes("--float");
   try {
     const result = await buildModel({
       ifNeeded: argv.includes("--if-needed"),
       log: (m) => console.log(`[yamnet] ${m}`),
+      ...(float ? { precision: "float", onnxPath: FLOAT_ONNX_PATH } : {}),
     });
     console.log(`[yamnet] ${result.status}: ${result.onnxPath} (${Math.round(result.durationMs)} ms)`);
     return 0;

@@ -4,10 +4,14 @@ import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { computePatches, PATCH_VALUES } from "../../inference-node/src/features/patch-stream.ts";
 import { CLASS_COUNT, EMBEDDING_SIZE, SAMPLE_RATE_HZ } from "../../shared/yamnet/constants.ts";
-import { YAMNET_CLASS_MAP_PATH, YAMNET_REFERENCE_DIR } from "../../test/harness/shared-assets.ts";
+import {
+  YAMNET_CLASS_MAP_PATH,
+  YAMNET_REFERENCE_DIR,
+  YAMNET_TFLITE_PATH,
+} from "../../test/harness/shared-assets.ts";
 import { seededRandom } from "../../tooling/seeded-random.ts";
 import { buildModel } from "./build.ts";
-import { samePads } from "./convert.ts";
+import { convertYamnet, samePads } from "./convert.ts";
 import { resolveModelPath } from "./model-paths.ts";
 import { decodeWavPcm16 } from "./test-wav.ts";
 
@@ -124,4 +128,50 @@ describe("YAMNet known answers (top 10 of clip-mean scores)", () => {
     const { scores, patchCount } = await score(sine);
     expect(topClasses(scores, patchCount, 10)).toContain("Sine wave");
   });
+});
+
+describe("the int8 graph (issue 21)", () => {
+  const tflite = readFileSync(YAMNET_TFLITE_PATH);
+  const integerOps = (precision: "int8" | "float") =>
+    convertYamnet(tflite, { precision })
+      .convertedOps.filter((op) => op.onnxOps.includes("MatMulIntegerToFloat"))
+      .map((op) => op.tfliteIndex);
+
+  it("runs the pointwise convolutions from 512 channels and the dense layer as integer MatMuls", () => {
+    // TFLite operators 38–56: the 1×1 convolutions with 512 or 1024 input channels; 58: FULLY_CONNECTED.
+    expect(integerOps("int8")).toEqual([38, 41, 44, 47, 50, 53, 56, 58]);
+    expect(integerOps("float")).toEqual([]);
+  });
+
+  it(
+    "scores like the float graph, and a patch alike alone or in a batch",
+    async () => {
+      const reference = JSON.parse(readFileSync(join(FIXTURES_DIR, "laugh_027.json"), "utf8")) as Reference;
+      const patches = computePatches(
+        decodeWavPcm16(readFileSync(join(FIXTURES_DIR, reference.file))).samples,
+      );
+      const input = new Float32Array(patches.length * PATCH_VALUES);
+      for (const [i, p] of patches.entries()) input.set(p, i * PATCH_VALUES);
+      const tensor = new ort.Tensor("float32", input, [patches.length, 96, 64]);
+      const float = await ort.InferenceSession.create(convertYamnet(tflite, { precision: "float" }).onnx);
+      const floatScores = (await float.run({ patches: tensor })).scores.data;
+      const int8Scores = (await session.run({ patches: tensor })).scores.data;
+      expect(int8Scores.length).toBe(floatScores.length);
+      let maxDiff = 0;
+      for (let i = 0; i < int8Scores.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(Number(int8Scores[i]) - Number(floatScores[i])));
+      }
+      expect(maxDiff).toBeGreaterThan(0);
+      expect(maxDiff).toBeLessThan(1e-3);
+      const k = 5;
+      const alone = await session.run({
+        patches: new ort.Tensor("float32", patches[k], [1, 96, 64]),
+      });
+      for (let c = 0; c < CLASS_COUNT; c++) {
+        expect(Number(alone.scores.data[c])).toBeCloseTo(Number(int8Scores[k * CLASS_COUNT + c]), 6);
+      }
+      await float.release();
+    },
+    MODEL_TEST_TIMEOUT_MS,
+  );
 });

@@ -24,6 +24,8 @@ function findModelsDir(start: string): string {
 export const MODEL_BUILD_DIR = join(MODELS_DIR, "build");
 /** Default path of the built model. */
 export const DEFAULT_ONNX_PATH = join(MODEL_BUILD_DIR, "yamnet.onnx");
+/** Where `npm run build:model -- --float` puts the float graph kept for comparison (`YAMNET_ONNX` selects it). */
+export const FLOAT_ONNX_PATH = join(MODEL_BUILD_DIR, "yamnet-float.onnx");
 
 /** One graph input or output as recorded in the manifest. */
 export interface ManifestTensor {
@@ -45,6 +47,11 @@ export interface YamnetManifest {
   opset: number;
   inputs: ManifestTensor[];
   outputs: ManifestTensor[];
+  /**
+   * How the TFLite int8 weights were carried over (models/src/convert.ts): "int8" integer MatMuls (the default
+   * since issue 21) or "float" (every weight dequantised). Absent in manifests from before: those were float.
+   */
+  precision?: "int8" | "float";
   /** Version of the laughter head folded in as the `laughter` output (models/head/laughter-head.json). */
   headVersion?: string;
   sampleRateHz: number;

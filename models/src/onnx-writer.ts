@@ -5,7 +5,7 @@
  */
 
 /** ONNX `TensorProto.DataType` values we use. */
-export const ONNX_DATA_TYPE = Object.freeze({ FLOAT: 1, INT64: 7 } as const);
+export const ONNX_DATA_TYPE = Object.freeze({ FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7 } as const);
 
 /** ONNX `AttributeProto.AttributeType` values we use. */
 const ATTRIBUTE_TYPE = Object.freeze({ FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const);
@@ -20,11 +20,11 @@ export interface OnnxValueInfo {
   shape: OnnxDim[];
 }
 
-/** An initializer: float32 or int64 data with its dims. */
+/** An initializer: float32, uint8, int8 or int64 data with its dims. */
 export interface OnnxTensor {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  data: Float32Array | Uint8Array | Int8Array | BigInt64Array;
 }
 
 /** Attribute values: number (int unless `float` is used), string, or list of ints. */
@@ -36,6 +36,8 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   name?: string;
+  /** Operator set domain, e.g. "com.microsoft" (ONNX Runtime's contrib ops); default the ONNX one. */
+  domain?: string;
   attributes?: Record<string, OnnxAttributeValue>;
 }
 
@@ -52,6 +54,8 @@ export interface OnnxModel {
   outputs: OnnxValueInfo[];
   docString?: string;
   metadata?: Record<string, string>;
+  /** Opsets of other domains the nodes use, by domain (e.g. `{ "com.microsoft": 1 }`). */
+  domainOpsets?: Record<string, number>;
 }
 
 /** Growable byte sink with the protobuf wire primitives. */
@@ -128,10 +132,17 @@ class ProtoWriter {
   }
 }
 
+function dataTypeOf(data: OnnxTensor["data"]): number {
+  if (data instanceof Float32Array) return ONNX_DATA_TYPE.FLOAT;
+  if (data instanceof Int8Array) return ONNX_DATA_TYPE.INT8;
+  if (data instanceof Uint8Array) return ONNX_DATA_TYPE.UINT8;
+  return ONNX_DATA_TYPE.INT64;
+}
+
 function writeTensor(w: ProtoWriter, tensor: OnnxTensor): void {
   // TensorProto: dims 1, data_type 2, name 8, raw_data 9 (little-endian, as ONNX specifies).
   for (const d of tensor.dims) w.int(1, d);
-  w.int(2, tensor.data instanceof Float32Array ? ONNX_DATA_TYPE.FLOAT : ONNX_DATA_TYPE.INT64);
+  w.int(2, dataTypeOf(tensor.data));
   w.string(8, tensor.name);
   const data = tensor.data;
   w.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -172,7 +183,7 @@ function writeAttribute(w: ProtoWriter, name: string, value: OnnxAttributeValue)
 }
 
 function writeNode(w: ProtoWriter, node: OnnxNode): void {
-  // NodeProto: input 1, output 2, name 3, op_type 4, attribute 5.
+  // NodeProto: input 1, output 2, name 3, op_type 4, attribute 5, domain 7.
   for (const input of node.inputs) w.string(1, input);
   for (const output of node.outputs) w.string(2, output);
   if (node.name) w.string(3, node.name);
@@ -180,6 +191,7 @@ function writeNode(w: ProtoWriter, node: OnnxNode): void {
   for (const [name, value] of Object.entries(node.attributes ?? {})) {
     w.message(5, (a) => writeAttribute(a, name, value));
   }
+  if (node.domain) w.string(7, node.domain);
 }
 
 /**
@@ -209,6 +221,12 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
     o.string(1, "");
     o.int(2, model.opsetVersion);
   });
+  for (const [domain, version] of Object.entries(model.domainOpsets ?? {})) {
+    w.message(8, (o) => {
+      o.string(1, domain);
+      o.int(2, version);
+    });
+  }
   for (const [key, value] of Object.entries(model.metadata ?? {})) {
     // StringStringEntryProto: key 1, value 2.
     w.message(14, (e) => {
