@@ -7,12 +7,11 @@
 import { join, resolve } from "node:path";
 import { SAMPLE_RATE_HZ } from "../../shared/yamnet/constants.ts";
 import { seededRandom } from "../../tooling/seeded-random.ts";
-import { YAMNET_TFLITE_SHA256 } from "../src/build.ts";
 import { mixAtSnr } from "../src/head/augment.ts";
-import { createEmbedder, decodeFile, type Embedder } from "../src/head/embedder.ts";
+import { createTrainingEmbedder, decodeFile, type Embedder } from "../src/head/embedder.ts";
 import { buildItems, FOLD_COUNT, type PoolItem, SEED } from "../src/head/training-items.ts";
 import { groupedFolds, loadDaylife, loadTrainingPool } from "../src/head/training-pool.ts";
-import { DEFAULT_ONNX_PATH, MODELS_DIR } from "../src/model-paths.ts";
+import { MODELS_DIR } from "../src/model-paths.ts";
 
 /**
  * The items `npm run train` trains and evaluates on (same folds, same seeded copies).
@@ -26,10 +25,7 @@ export async function experimentItems(
   const pool = loadTrainingPool(sharedDir);
   const daylife = loadDaylife(sharedDir);
   const folds = [...groupedFolds(pool, FOLD_COUNT, SEED), ...groupedFolds(daylife, FOLD_COUNT, SEED)];
-  const embedder = await createEmbedder(
-    DEFAULT_ONNX_PATH,
-    `yamnet-tflite:${YAMNET_TFLITE_SHA256}:embeddings-v1`,
-  );
+  const embedder = await createTrainingEmbedder(log);
   return { items: await buildItems([...pool, ...daylife], folds, embedder, log), embedder };
 }
 

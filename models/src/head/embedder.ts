@@ -1,9 +1,9 @@
 /**
  * @module
  * Turns audio into what the head trains on: per patch, YAMNet's 1024-d embedding and 521 scores, from the
- * same float front end and ONNX graph the engine runs (`patches` → `scores`, `embeddings`). Results are
- * cached per content key under `models/build/head-cache/` (gitignored), so reruns of `npm run train` only
- * pay for the model once.
+ * same float front end the engine runs and the all-float ONNX graph (`patches` → `scores`, `embeddings`;
+ * the shipped int8 graph agrees within 1e-4, models/README.md). Results are cached per content key under
+ * `models/build/head-cache/` (gitignored), so reruns of `npm run train` only pay for the model once.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -23,7 +23,8 @@ import {
   SAMPLE_RATE_HZ,
 } from "../../../shared/yamnet/constants.ts";
 import { collectSamples } from "../../../tooling/wav-fixtures.ts";
-import { MODEL_BUILD_DIR } from "../model-paths.ts";
+import { buildModel, YAMNET_TFLITE_SHA256 } from "../build.ts";
+import { FLOAT_ONNX_PATH, MODEL_BUILD_DIR } from "../model-paths.ts";
 
 /** Per-patch model outputs of one recording. */
 export interface PatchFeatures {
@@ -66,6 +67,25 @@ export interface Embedder {
 }
 
 const BATCH_PATCHES = 64;
+
+/** Cache key of YAMNet's float embeddings, the features the head is trained and evaluated on. */
+export const FLOAT_EMBEDDINGS_KEY = `yamnet-tflite:${YAMNET_TFLITE_SHA256}:embeddings-v1`;
+
+/**
+ * The embedder of `npm run train` and the experiments: the all-float graph (built into
+ * models/build/yamnet-float.onnx when missing or stale). The head is trained on YAMNet's float embeddings
+ * whichever graph ships, so a fresh clone's `npm run train` reproduces the committed head, and the int8
+ * graph's rounding (1e-4) never reaches the cache, whose key names float embeddings.
+ */
+export async function createTrainingEmbedder(log: (message: string) => void): Promise<Embedder> {
+  const { onnxPath } = await buildModel({
+    ifNeeded: true,
+    precision: "float",
+    onnxPath: FLOAT_ONNX_PATH,
+    log,
+  });
+  return createEmbedder(onnxPath, FLOAT_EMBEDDINGS_KEY);
+}
 
 /**
  * Opens the model at `onnxPath`. `modelKey` (the ONNX sha256) is part of every cache key.

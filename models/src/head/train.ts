@@ -23,8 +23,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { LaughterEvent } from "../../../inference-node/src/engine/types.ts";
 import { detectEvents, RULE_EVENT_OPTIONS } from "../../../inference-node/src/events/event-detector.ts";
-import { YAMNET_TFLITE_SHA256 } from "../build.ts";
-import { DEFAULT_ONNX_PATH, MODELS_DIR } from "../model-paths.ts";
+import { MODELS_DIR } from "../model-paths.ts";
 import {
   type Calibration,
   calibrated,
@@ -46,7 +45,7 @@ import {
   tradeOff,
 } from "./cross-validate.ts";
 import { baselineSaysLaughter } from "./dev-set.ts";
-import { createEmbedder, type Embedder, scoreRows } from "./embedder.ts";
+import { createTrainingEmbedder, type Embedder, scoreRows } from "./embedder.ts";
 import { type HeadArtifact, headVersion } from "./head-artifact.ts";
 import {
   DEFAULT_LOGISTIC_OPTIONS,
@@ -181,10 +180,7 @@ export async function train(sharedDir: string, log: (message: string) => void) {
   const daylife = loadDaylife(sharedDir);
   const recordings = [...pool, ...daylife];
   const folds = [...groupedFolds(pool, FOLD_COUNT, SEED), ...groupedFolds(daylife, FOLD_COUNT, SEED)];
-  const embedder = await createEmbedder(
-    DEFAULT_ONNX_PATH,
-    `yamnet-tflite:${YAMNET_TFLITE_SHA256}:embeddings-v1`,
-  );
+  const embedder = await createTrainingEmbedder(log);
   const items = await buildItems(recordings, folds, embedder, log);
 
   const search: (TrainingRecipe & { chosen: HeadEventParameters; figures: RuleFigures })[] = [];
