@@ -41,8 +41,12 @@ export const configSchema = z
       .optional(),
     /** Signed /infer requests older or newer than this are refused; seen signatures are remembered as long. */
     NODE_REPLAY_WINDOW_MS: positiveInt.default(300_000),
-    /** Jobs waiting behind the running ones; more gets 429. */
-    NODE_MAX_QUEUED_JOBS: nonNegativeInt.default(8),
+    /**
+     * Jobs waiting behind the running ones; more gets 429. With NODE_CONCURRENCY it is the room a node offers
+     * each dispatch kick: 12 keeps a node busy for a minute down to 5.5 s a job (about 650× on an hour of
+     * audio; the int8 graph runs 585×, 6.2 s: README "Capacity").
+     */
+    NODE_MAX_QUEUED_JOBS: nonNegativeInt.default(11),
     /**
      * Jobs inferring at once. One job already keeps every inference worker busy (its batches go to the
      * least-loaded worker), so >1 only overlaps one job's fetch/upload with another's inference.
