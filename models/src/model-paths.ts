@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Precision } from "./convert.ts";
 
 /**
  * `<repo>/models`, found by walking up from this module: it runs from source (`models/src/`) and from the
@@ -51,7 +52,7 @@ export interface YamnetManifest {
    * How the TFLite int8 weights were carried over (models/src/convert.ts): "int8" integer MatMuls (the default
    * since issue 21) or "float" (every weight dequantised). Absent in manifests from before: those were float.
    */
-  precision?: "int8" | "float";
+  precision?: Precision;
   /** Version of the laughter head folded in as the `laughter` output (models/head/laughter-head.json). */
   headVersion?: string;
   sampleRateHz: number;

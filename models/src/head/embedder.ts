@@ -88,9 +88,10 @@ export async function createTrainingEmbedder(log: (message: string) => void): Pr
 }
 
 /**
- * Opens the model at `onnxPath`. `modelKey` (the ONNX sha256) is part of every cache key.
+ * Opens the model at `onnxPath`. `modelKey` names what the model computes (for training,
+ * {@link FLOAT_EMBEDDINGS_KEY}) and is part of every cache key.
  *
- * @example const embedder = await createEmbedder(onnxPath, sha); await embedder.embed(sha256, () => decodeFile(p));
+ * @example const embedder = await createEmbedder(onnxPath, FLOAT_EMBEDDINGS_KEY); await embedder.embed(sha256, () => decodeFile(p));
  */
 export async function createEmbedder(
   onnxPath: string,
