@@ -1,8 +1,9 @@
 /**
  * @module
- * Ogg Opus, Ogg Vorbis, FLAC and MP3 through the `wasm-audio-decoders` family, fed block by block so memory
- * stays flat however long the recording is. Each wasm decoder is loaded lazily: WAV-only callers never pay
- * for instantiating it.
+ * Ogg Opus, Ogg Vorbis, FLAC and MP3 through the `wasm-audio-decoders` family (Ogg Opus through our own
+ * packet extraction feeding its libopus build: opus-stream-decoder.ts), fed block by block so memory stays
+ * flat however long the recording is. Each wasm decoder is loaded lazily: WAV-only callers never pay for
+ * instantiating it.
  */
 import type { AudioFormat } from "../engine/types.ts";
 import { AudioDecodeError, type AudioDecodeWarning } from "./audio-decode-error.ts";
@@ -13,6 +14,7 @@ import { hasMpegFrameChain, id3v2Length, MpegFrameCounter, mpegTailIsCut } from 
 import { type OggDamage, readOggBlock } from "./ogg-blocks.ts";
 import { OggGapFiller } from "./ogg-gap-filler.ts";
 import { StreamTail } from "./stream-tail.ts";
+import type { DecodedAudio, StreamingDecoder } from "./streaming-decoder.ts";
 
 /** Formats handled here (everything but WAV). */
 export type CodecFormat = Exclude<AudioFormat, "auto" | "wav">;
@@ -43,26 +45,6 @@ const MPEG_FRAME_TOLERANCE = 3;
 /** Opus decodes natively at 16 kHz (libopus supports 8/12/16/24/48 kHz), which skips resampling entirely. */
 const OPUS_OUTPUT_RATE_HZ = 16_000;
 
-interface DecodeErrorInfo {
-  message: string;
-  frameNumber: number;
-}
-
-interface DecodedAudio {
-  channelData: Float32Array[];
-  samplesDecoded: number;
-  sampleRate: number;
-  errors: DecodeErrorInfo[];
-}
-
-/** The streaming surface all four packages share. */
-interface StreamingDecoder {
-  ready: Promise<void>;
-  decode(bytes: Uint8Array): DecodedAudio | Promise<DecodedAudio>;
-  flush?: () => Promise<DecodedAudio>;
-  free(): void;
-}
-
 const FORMAT_LABEL: Readonly<Record<CodecFormat, string>> = {
   "ogg-opus": "Ogg Opus",
   "ogg-vorbis": "Ogg Vorbis",
@@ -73,13 +55,8 @@ const FORMAT_LABEL: Readonly<Record<CodecFormat, string>> = {
 async function createDecoder(format: CodecFormat): Promise<StreamingDecoder> {
   switch (format) {
     case "ogg-opus": {
-      const { OggOpusDecoder } = await import("ogg-opus-decoder");
-      // `sampleRate` is supported by ogg-opus-decoder ≥ 1.7 but missing from its typings (which also type the
-      // output's rate as 48000). No cast: the options go in as a variable, and every decoded block carries its
-      // real `sampleRate`, which is what the resampler uses — if the option were ignored, 48 kHz would still
-      // come out right, only slower.
-      const options = { forceStereo: false, sampleRate: OPUS_OUTPUT_RATE_HZ };
-      return new OggOpusDecoder(options);
+      const { OggOpusStreamDecoder } = await import("./opus-stream-decoder.ts");
+      return new OggOpusStreamDecoder(OPUS_OUTPUT_RATE_HZ);
     }
     case "ogg-vorbis": {
       const { OggVorbisDecoder } = await import("@wasm-audio-decoders/ogg-vorbis");
