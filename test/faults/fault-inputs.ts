@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { decodeTo16kMono } from "../../inference-node/src/audio/decode-stream.ts";
 import { mpegFrameLength } from "../../inference-node/src/audio/mpeg-frames.ts";
 import { encodeWav16 } from "../../inference-node/src/clips/wav-writer.ts";
+import { OGG_CRC_FIELD_OFFSET, oggPageCrc } from "../../shared/audio/ogg-page-crc.ts";
 import { spawnOpusEncoder } from "../../tooling/opus-encoder.ts";
 import { seededRandom } from "../../tooling/seeded-random.ts";
 import { DEV_AUDIO_DIR } from "../harness/shared-assets.ts";
@@ -102,6 +103,46 @@ export async function multiMegabyteOpus(): Promise<Uint8Array> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Fields of a page built by {@link buildOggPage}. */
+export interface OggPageFields {
+  /** One value per segment (255: the packet goes on); their sum is `body`'s length. */
+  lacing: readonly number[];
+  body: Uint8Array;
+  sequence?: number;
+  granule?: bigint;
+  /** Header type: 0x01 continued, 0x02 beginning of stream, 0x04 end of stream. */
+  flags?: number;
+  serial?: number;
+}
+
+/** One Ogg page with its CRC filled in. */
+export function buildOggPage({
+  lacing,
+  body,
+  sequence = 0,
+  granule = 0n,
+  flags = 0,
+  serial = 0,
+}: OggPageFields): Uint8Array {
+  const page = new Uint8Array(27 + lacing.length + body.length);
+  page.set([0x4f, 0x67, 0x67, 0x53, 0, flags]);
+  const view = new DataView(page.buffer);
+  view.setBigInt64(6, granule, true);
+  view.setInt32(14, serial, true);
+  view.setInt32(18, sequence, true);
+  page[26] = lacing.length;
+  page.set(lacing, 27);
+  page.set(body, 27 + lacing.length);
+  rewriteOggPageCrc(page, 0, page.length);
+  return page;
+}
+
+/** Rewrites the CRC of the page at bytes [start, end) after its bytes were changed, so the change reaches the decoder. */
+export function rewriteOggPageCrc(bytes: Uint8Array, start: number, end: number): void {
+  const crc = oggPageCrc(bytes.subarray(start, end));
+  new DataView(bytes.buffer, bytes.byteOffset).setUint32(start + OGG_CRC_FIELD_OFFSET, crc, true);
 }
 
 /** Byte offsets of the pages of a well-formed Ogg stream. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { buildOggPage } from "../../../test/faults/fault-inputs.ts";
 import {
   OggPacketJoiner,
   oggStreamKind,
@@ -7,23 +8,9 @@ import {
   splitOggPages,
 } from "./ogg-opus-packets.ts";
 
-/** An Ogg page (CRC left zero: these functions trust ogg-blocks.ts to have checked it). */
-function page(
-  lacing: number[],
-  body: Uint8Array,
-  { sequence = 2, granule = 0n, flags = 0 } = {},
-): Uint8Array {
-  const bytes = new Uint8Array(27 + lacing.length + body.length);
-  bytes.set([0x4f, 0x67, 0x67, 0x53, 0, flags]);
-  const view = new DataView(bytes.buffer);
-  view.setBigInt64(6, granule, true);
-  view.setInt32(14, 77, true);
-  view.setInt32(18, sequence, true);
-  bytes[26] = lacing.length;
-  bytes.set(lacing, 27);
-  bytes.set(body, 27 + lacing.length);
-  return bytes;
-}
+/** An Ogg page of logical stream 77. */
+const page = (lacing: number[], body: Uint8Array, { sequence = 2, granule = 0n, flags = 0 } = {}) =>
+  buildOggPage({ lacing, body, sequence, granule, flags, serial: 77 });
 
 const filled = (length: number, value: number) => new Uint8Array(length).fill(value);
 /** The single page in `bytes`. */

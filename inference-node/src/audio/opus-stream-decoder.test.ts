@@ -5,8 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OggOpusDecoder } from "ogg-opus-decoder";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { OGG_CRC_FIELD_OFFSET, oggPageCrc } from "../../../shared/audio/ogg-page-crc.ts";
-import { concatBytes, oggPageStarts } from "../../../test/faults/fault-inputs.ts";
+import {
+  buildOggPage,
+  concatBytes,
+  oggPageStarts,
+  rewriteOggPageCrc,
+} from "../../../test/faults/fault-inputs.ts";
 import { seededRandom } from "../../../tooling/seeded-random.ts";
 import { buildWav, chunked, sine } from "../../../tooling/wav-fixtures.ts";
 import { ByteReader } from "./byte-reader.ts";
@@ -96,12 +100,6 @@ async function expectIdentical(bytes: Uint8Array): Promise<CallSummary[]> {
 const totalSamples = (calls: readonly CallSummary[]) =>
   calls.reduce((sum, call) => sum + (call.samplesDecoded ?? 0), 0);
 
-/** Rewrites a page's CRC after its bytes were changed, so the damage reaches the decoder. */
-function fixCrc(bytes: Uint8Array, pageStart: number, pageEnd: number): void {
-  const crc = oggPageCrc(bytes.subarray(pageStart, pageEnd));
-  new DataView(bytes.buffer, bytes.byteOffset).setUint32(pageStart + OGG_CRC_FIELD_OFFSET, crc, true);
-}
-
 /**
  * The same stream with its audio packets re-cut into pages of at most `maxBodyBytes`, so packets run across
  * pages (and blocks). Granules follow RFC 3533: the last packet ending on a page, -1 when none does.
@@ -136,17 +134,7 @@ function repaginate(bytes: Uint8Array, maxBodyBytes: number): Uint8Array {
     lacing: number[],
     body: Uint8Array,
   ) => {
-    const page = new Uint8Array(27 + lacing.length + body.length);
-    page.set([0x4f, 0x67, 0x67, 0x53, 0, flags]);
-    const view = new DataView(page.buffer);
-    view.setBigInt64(6, granule, true);
-    view.setInt32(14, 0x1234, true);
-    view.setInt32(18, sequence, true);
-    page[26] = lacing.length;
-    page.set(lacing, 27);
-    page.set(body, 27 + lacing.length);
-    fixCrc(page, 0, page.length);
-    pages.push(page);
+    pages.push(buildOggPage({ lacing, body, sequence, granule, flags, serial: 0x1234 }));
   };
   const lacingOf = (length: number) => [...Array(Math.floor(length / 255)).fill(255), length % 255];
   writePage(0x02, 0n, 0, lacingOf(headers[0]?.length ?? 0), headers[0] ?? new Uint8Array(0));
@@ -248,7 +236,7 @@ describe.skipIf(!existsSync(OPUSENC) || !existsSync(DEV_DIR))(
       const [headStart = 0, headEnd = 0] = oggPageStarts(bytes);
       const bodyStart = headStart + 27 + (bytes[headStart + 26] ?? 0);
       new DataView(bytes.buffer).setUint16(bodyStart + 10, 314, true);
-      fixCrc(bytes, headStart, headEnd);
+      rewriteOggPageCrc(bytes, headStart, headEnd);
       await expectIdentical(bytes);
     });
 
@@ -289,7 +277,7 @@ describe.skipIf(!existsSync(OPUSENC) || !existsSync(DEV_DIR))(
         const end = starts[page + 1] ?? 0;
         const bodyStart = start + 27 + (bytes[start + 26] ?? 0);
         for (let at = bodyStart; at < end; at++) if (random() < 0.3) bytes[at] = Math.floor(random() * 256);
-        fixCrc(bytes, start, end);
+        rewriteOggPageCrc(bytes, start, end);
       }
       const calls = await expectIdentical(bytes);
       expect(calls.some((call) => (call.errors?.length ?? 0) > 0)).toBe(true);
@@ -301,7 +289,7 @@ describe.skipIf(!existsSync(OPUSENC) || !existsSync(DEV_DIR))(
       const starts = [...oggPageStarts(bytes), bytes.length];
       const page = Math.floor(starts.length / 2);
       bytes[(starts[page] ?? 0) + 5] = (bytes[(starts[page] ?? 0) + 5] ?? 0) | 0x04;
-      fixCrc(bytes, starts[page] ?? 0, starts[page + 1] ?? 0);
+      rewriteOggPageCrc(bytes, starts[page] ?? 0, starts[page + 1] ?? 0);
       await expectIdentical(bytes);
       const headless = file("laugh.opus").slice();
       headless[40] = (headless[40] ?? 0) ^ 0xff;
