@@ -55,8 +55,11 @@ const FORMAT_LABEL: Readonly<Record<CodecFormat, string>> = {
 async function createDecoder(format: CodecFormat): Promise<StreamingDecoder> {
   switch (format) {
     case "ogg-opus": {
-      const { OggOpusStreamDecoder } = await import("./opus-stream-decoder.ts");
-      return new OggOpusStreamDecoder(OPUS_OUTPUT_RATE_HZ);
+      const [{ OggOpusStreamDecoder }, { OpusDecoder }] = await Promise.all([
+        import("./opus-stream-decoder.ts"),
+        import("opus-decoder"),
+      ]);
+      return new OggOpusStreamDecoder(OpusDecoder, OPUS_OUTPUT_RATE_HZ);
     }
     case "ogg-vorbis": {
       const { OggVorbisDecoder } = await import("@wasm-audio-decoders/ogg-vorbis");

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OggOpusDecoder } from "ogg-opus-decoder";
+import { OpusDecoder } from "opus-decoder";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   buildOggPage,
@@ -92,7 +93,7 @@ function oldDecoder(): StreamingDecoder {
 
 async function expectIdentical(bytes: Uint8Array): Promise<CallSummary[]> {
   const before = await decodeCalls(bytes, oldDecoder());
-  const after = await decodeCalls(bytes, new OggOpusStreamDecoder(OUTPUT_RATE_HZ));
+  const after = await decodeCalls(bytes, new OggOpusStreamDecoder(OpusDecoder, OUTPUT_RATE_HZ));
   expect(after).toEqual(before);
   return after;
 }

@@ -15,13 +15,14 @@
  *
  * @example
  * ```ts
- * const decoder = new OggOpusStreamDecoder(16_000);
+ * const { OpusDecoder } = await import("opus-decoder");
+ * const decoder = new OggOpusStreamDecoder(OpusDecoder, 16_000);
  * const { channelData, samplesDecoded } = await decoder.decode(readOggBlockBytes);
  * const rest = await decoder.flush(); // at an end-of-stream page, and at the end of the input
  * decoder.free();
  * ```
  */
-import { OpusDecoder } from "opus-decoder";
+import type { OpusDecoder } from "opus-decoder";
 import {
   OggPacketJoiner,
   type OggPage,
@@ -66,6 +67,8 @@ const NO_PACKETS: Uint8Array[] = [];
 
 export class OggOpusStreamDecoder implements StreamingDecoder {
   readonly ready: Promise<void> = Promise.resolve();
+  /** `opus-decoder`'s class, passed in so the package (its WASM inlined as text) loads only when Opus is decoded. */
+  readonly #Decoder: typeof OpusDecoder;
   readonly #sampleRateHz: OpusOutputRateHz;
   /** The last page of the last block: decoded with the next call (or `flush`). */
   #held: OggPage | undefined;
@@ -79,7 +82,8 @@ export class OggOpusStreamDecoder implements StreamingDecoder {
   /** Expected samples (48 kHz) of the packets parsed since the last reset. */
   #expectedSamples48k = 0;
 
-  constructor(sampleRateHz: OpusOutputRateHz) {
+  constructor(Decoder: typeof OpusDecoder, sampleRateHz: OpusOutputRateHz) {
+    this.#Decoder = Decoder;
     this.#sampleRateHz = sampleRateHz;
   }
 
@@ -200,7 +204,7 @@ export class OggOpusStreamDecoder implements StreamingDecoder {
 
   #startDecoder(head: OpusHead): void {
     const { streams } = head;
-    this.#decoder = new OpusDecoder({
+    this.#decoder = new this.#Decoder({
       sampleRate: this.#sampleRateHz,
       channels: head.channelCount,
       preSkip: Math.round((head.preSkip48k / GRANULE_RATE_HZ) * this.#sampleRateHz),
