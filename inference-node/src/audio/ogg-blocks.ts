@@ -2,8 +2,9 @@
  * @module
  * Cuts an Ogg byte stream into decoder input blocks that never straddle the end of a logical stream.
  *
- * Why: ogg-opus-decoder 1.7 (and ogg-vorbis) build a fresh Ogg parser when they meet an end-of-stream page,
- * dropping whatever bytes were already buffered after it. In a chained file (concatenated recordings, which
+ * Why: ogg-vorbis (and ogg-opus-decoder 1.7, our Opus decoder until issue 21; opus-stream-decoder.ts keeps its
+ * rules) build a fresh Ogg parser when they meet an end-of-stream page, dropping whatever bytes were already
+ * buffered after it. In a chained file (concatenated recordings, which
  * a pendant's upload segments are) the next stream's header page is then lost and nothing after the first
  * stream decodes. Ending every block at an EOS page, and then calling the decoder's `flush()` (which drains
  * the parser, which holds back the last page it has seen, and resets it), means no bytes of the next stream are

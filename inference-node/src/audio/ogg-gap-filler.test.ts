@@ -19,7 +19,7 @@ const joined = (chunks: MonoPcmChunk[]): Promise<Float32Array> =>
 
 describe("OggGapFiller", () => {
   // Opus at 16 kHz: 1 s pages (48,000 granule units = 16,000 samples), pre-skip 312 (104 samples). The parser
-  // holds back the last page fed, as ogg-opus-decoder's does.
+  // holds back the last page fed, as ogg-vorbis' and ours (opus-stream-decoder.ts) do.
   it("puts the skipped page's second of silence where the page was", async () => {
     const filler = new OggGapFiller("ogg-opus");
     filler.pagesFed([0n, 0n, 48_000n, 96_000n], false);

@@ -248,6 +248,12 @@ describe.skipIf(!existsSync(OPUSENC) || !existsSync(DEV_DIR))(
       expect(calls.filter((call) => call.call === "flush").length).toBeGreaterThanOrEqual(3);
     });
 
+    it("a chained file whose first link was cut before its end-of-stream page", async () => {
+      const cut = file("conv.opus").subarray(0, Math.floor(file("conv.opus").length / 2));
+      const calls = await expectIdentical(concatBytes([cut, file("stereo.opus")]));
+      expect(totalSamples(calls)).toBeGreaterThan(OUTPUT_RATE_HZ);
+    });
+
     it("packets running across pages and blocks, with 255-byte lacing runs", async () => {
       const bytes = repaginate(file("laugh-96k.opus"), 200);
       const pages = splitOggPages(bytes);
