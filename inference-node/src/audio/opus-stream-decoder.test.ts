@@ -13,8 +13,9 @@ import {
   rewriteOggPageCrc,
 } from "../../../test/faults/fault-inputs.ts";
 import { seededRandom } from "../../../tooling/seeded-random.ts";
-import { buildWav, chunked, sine } from "../../../tooling/wav-fixtures.ts";
+import { buildWav, chunked, collectSamples, sine } from "../../../tooling/wav-fixtures.ts";
 import { ByteReader } from "./byte-reader.ts";
+import { AudioDecodeError, decodeTo16kMono } from "./decode-stream.ts";
 import { readOggBlock } from "./ogg-blocks.ts";
 import { OggPacketJoiner, splitOggPages } from "./ogg-opus-packets.ts";
 import { OggOpusStreamDecoder } from "./opus-stream-decoder.ts";
@@ -54,7 +55,11 @@ function summarise(call: string, decoded: DecodedAudio): CallSummary {
 }
 
 /** Drives a decoder exactly as decodeCodec does: CRC-checked blocks, a flush after an end-of-stream page and at the end. */
-async function decodeCalls(bytes: Uint8Array, decoder: StreamingDecoder): Promise<CallSummary[]> {
+async function decodeCalls(
+  bytes: Uint8Array,
+  decoder: StreamingDecoder,
+  thrown: string[] = [],
+): Promise<CallSummary[]> {
   const calls: CallSummary[] = [];
   const reader = new ByteReader(chunked(bytes, 4096));
   await decoder.ready;
@@ -63,7 +68,8 @@ async function decodeCalls(bytes: Uint8Array, decoder: StreamingDecoder): Promis
       calls.push(summarise(call, await run()));
       return true;
     } catch (error) {
-      calls.push({ call, threw: error instanceof Error ? error.constructor.name : String(error) });
+      calls.push({ call, threw: "an error" });
+      thrown.push(error instanceof Error ? error.message : String(error));
       return false;
     }
   };
@@ -91,9 +97,10 @@ function oldDecoder(): StreamingDecoder {
   return new OggOpusDecoder(options);
 }
 
-async function expectIdentical(bytes: Uint8Array): Promise<CallSummary[]> {
+/** Decodes both ways; `thrown` collects the new decoder's error messages (the old one's were library internals). */
+async function expectIdentical(bytes: Uint8Array, thrown: string[] = []): Promise<CallSummary[]> {
   const before = await decodeCalls(bytes, oldDecoder());
-  const after = await decodeCalls(bytes, new OggOpusStreamDecoder(OpusDecoder, OUTPUT_RATE_HZ));
+  const after = await decodeCalls(bytes, new OggOpusStreamDecoder(OpusDecoder, OUTPUT_RATE_HZ), thrown);
   expect(after).toEqual(before);
   return after;
 }
@@ -289,6 +296,26 @@ describe.skipIf(!existsSync(OPUSENC) || !existsSync(DEV_DIR))(
       const calls = await expectIdentical(bytes);
       expect(calls.some((call) => (call.errors?.length ?? 0) > 0)).toBe(true);
       await expectIdentical(bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+    });
+
+    it("a bad OpusHead fails the same call as before, now saying what is wrong (CORRUPT_AUDIO either way)", async () => {
+      const bytes = file("laugh.opus").slice();
+      const [headStart = 0, headEnd = 0] = oggPageStarts(bytes);
+      const bodyStart = headStart + 27 + (bytes[headStart + 26] ?? 0);
+      bytes[bodyStart + 8] = 2; // version 2
+      rewriteOggPageCrc(bytes, headStart, headEnd);
+      const messages: string[] = [];
+      const calls = await expectIdentical(bytes, messages);
+      expect(calls.at(-1)?.threw).toBeDefined();
+      expect(messages).toEqual(["OpusHead version 2 is not supported (only version 1 is)"]);
+      const error = await collectSamples(decodeTo16kMono(chunked(bytes, 4096))).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(AudioDecodeError);
+      expect(error).toMatchObject({
+        code: "CORRUPT_AUDIO",
+        message: expect.stringMatching(/OpusHead version 2/),
+      });
     });
 
     it("an end-of-stream bit set mid-stream (CRC fixed), and a lost OpusHead page", async () => {
