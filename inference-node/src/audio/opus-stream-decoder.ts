@@ -2,8 +2,9 @@
  * @module
  * Ogg Opus to PCM: our packet extraction (ogg-opus-packets.ts) feeding `opus-decoder`'s libopus WASM directly.
  *
- * It replaces `ogg-opus-decoder`, whose Ogg parser (codec-parser) spent about 45 % of the calling thread's
- * decode time in JavaScript (issue 21). Its output is bit-identical to ogg-opus-decoder 1.7.5 at the same
+ * It replaces `ogg-opus-decoder`: with its Ogg parser (codec-parser), its output copies and their garbage, about
+ * 45 % of the calling thread's decode time was JavaScript rather than libopus (issue 21; decode alone went from
+ * 3.2–3.5 to 2.3–2.6 CPU s per audio hour, `test/bench/decode-bench.ts`). Its output is bit-identical to ogg-opus-decoder 1.7.5 at the same
  * output rate, because the rules that decide which samples come out are the same:
  * - the pre-skip is converted from 48 kHz to the output rate with Math.round and dropped by libopus' wrapper;
  * - at an end-of-stream page the output is trimmed by that page's granule position, counted the way
@@ -11,7 +12,10 @@
  *   to its granule step), and then everything starts over: a chained stream gets a new decoder;
  * - the last page fed is held back until the next call (or `flush`), which ogg-gap-filler.ts relies on;
  * - a frame libopus rejects gives no samples and one entry in `errors` with libopus' message.
- * equivalence.test.ts decodes real, chained and damaged files both ways and compares.
+ * opus-stream-decoder.test.ts decodes real, chained, multichannel, repaginated and damaged files both ways and
+ * compares every call's output. Deliberate differences, in inputs no encoder writes: an intact page with reserved
+ * header-type bits set is decoded (codec-parser dropped it), an open packet survives a page with no segments
+ * (codec-parser threw a TypeError), and a bad OpusHead throws a message saying what is wrong (again a TypeError).
  *
  * @example
  * ```ts
