@@ -8,7 +8,8 @@
  * (targets are checked by reading them).
  *
  * Options (env): BENCH_MINUTES="30,240", BENCH_LAYOUTS="1x1,2x1" (workers × intra-op threads; "1x2" is
- * one worker with two ONNX Runtime threads), BENCH_ROUNDS=1 (the layouts run alternately this many times,
+ * one worker with two ONNX Runtime threads; "1x1@1" pins the whole process to one core with `taskset`, the
+ * baseline for how a layout scales with cores rather than with workers), BENCH_ROUNDS=1 (the layouts run alternately this many times,
  * so that a change of load on a shared machine hits them alike), BENCH_DIR=.tmp/bench,
  * BENCH_BUNDLES=inference-node/dist (comma-separated bundle folders, e.g. another commit's `npm run build`
  * output copied to `.tmp/main-dist`, run alternately with the layouts: old and new back to back),
@@ -16,18 +17,26 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { makeBenchOpus } from "./make-bench-audio.ts";
 
 const layoutSchema = z
   .string()
-  .regex(/^\d+x\d+$/, 'BENCH_LAYOUTS: each layout is "<workers>x<intraOpThreads>", e.g. "2x1"')
+  .regex(
+    /^\d+x\d+(@\d+)?$/,
+    'BENCH_LAYOUTS: each layout is "<workers>x<intraOpThreads>[@<cores>]", e.g. "2x1" or "1x1@1"',
+  )
   .transform((layout) => {
-    const [workers, threads] = layout.split("x").map(Number);
-    return { name: layout, workers, threads };
-  });
+    const [shape, coresText] = layout.split("@");
+    const [workers, threads] = shape.split("x").map(Number);
+    return { name: layout, workers, threads, cores: coresText === undefined ? undefined : Number(coresText) };
+  })
+  .refine(
+    ({ cores }) => cores === undefined || (cores >= 1 && cores <= availableParallelism()),
+    `BENCH_LAYOUTS: "@<cores>" must be 1 to ${availableParallelism()} (this machine's cores)`,
+  );
 const envSchema = z.object({
   BENCH_MINUTES: z
     .string()
@@ -73,18 +82,21 @@ function lastJsonLine(out: string) {
   return runSchema.parse(JSON.parse(out.trim().split("\n").at(-1) ?? "null"));
 }
 
-function runBundle(bundle: string, args: string[]) {
-  const out = execFileSync(process.execPath, [...PRODUCTION_NODE_FLAGS, bundle, ...args], {
-    encoding: "utf8",
-    env: PRODUCTION_ENV,
-  });
-  return lastJsonLine(out);
+/** `command` as run pinned to the first `cores` CPUs (util-linux `taskset`: the whole process, every thread), if given. */
+function pinned(command: string[], cores: number | undefined): [string, ...string[]] {
+  return cores === undefined
+    ? [process.execPath, ...command]
+    : ["taskset", "-c", `0-${cores - 1}`, process.execPath, ...command];
 }
 
-function runChild(script: string, args: string[]) {
-  return lastJsonLine(
-    execFileSync(process.execPath, ["bin/run-ts.mjs", script, ...args], { encoding: "utf8" }),
-  );
+function runBundle(bundle: string, args: string[], cores: number | undefined) {
+  const [file, ...rest] = pinned([...PRODUCTION_NODE_FLAGS, bundle, ...args], cores);
+  return lastJsonLine(execFileSync(file, rest, { encoding: "utf8", env: PRODUCTION_ENV }));
+}
+
+function runChild(script: string, args: string[], cores: number | undefined) {
+  const [file, ...rest] = pinned(["bin/run-ts.mjs", script, ...args], cores);
+  return lastJsonLine(execFileSync(file, rest, { encoding: "utf8" }));
 }
 
 const mb = (bytes: number | undefined) => ((bytes ?? 0) / 1024 / 1024).toFixed(1);
@@ -104,10 +116,10 @@ for (const minutes of env.BENCH_MINUTES) {
       for (const bundle of env.BENCH_BUNDLES) {
         const loadBefore = load();
         const args = [String(layout.workers), String(layout.threads)];
-        const e2e = runBundle(`${bundle}/bench-run-detect.mjs`, [file, ...args]);
+        const e2e = runBundle(`${bundle}/bench-run-detect.mjs`, [file, ...args], layout.cores);
         const model =
           env.BENCH_MODEL_ONLY === "1"
-            ? runChild("test/bench/model-only.ts", [String(e2e.patches), ...args])
+            ? runChild("test/bench/model-only.ts", [String(e2e.patches), ...args], layout.cores)
             : undefined;
         const rtf = e2e.audioMs / e2e.wallMs;
         const modelRtf = model === undefined ? undefined : model.audioMs / model.wallMs;
@@ -116,7 +128,7 @@ for (const minutes of env.BENCH_MINUTES) {
         const cpuPerAudioHour = `${perAudioHour(e2e.cpuMs)} (${perAudioHour(e2e.mainThreadCpuMs)})`;
         if (!firstRtf.has(bundle)) firstRtf.set(bundle, rtf);
         console.log(
-          `| ${minutes} min |${showBundle ? ` ${bundle} |` : ""} ${layout.workers} × ${layout.threads} | ${(e2e.wallMs / 1000).toFixed(1)} s | ${rtf.toFixed(0)}× | ` +
+          `| ${minutes} min |${showBundle ? ` ${bundle} |` : ""} ${layout.workers} × ${layout.threads}${layout.cores === undefined ? "" : ` on ${layout.cores} core${layout.cores === 1 ? "" : "s"}`} | ${(e2e.wallMs / 1000).toFixed(1)} s | ${rtf.toFixed(0)}× | ` +
             `${mb(e2e.peakRssBytes)} MB | ${cpuPerAudioHour} | ${e2e.events ?? "?"} | ${modelRtf === undefined ? "–" : `${modelRtf.toFixed(0)}×`} | ` +
             `${modelRtf === undefined ? "–" : (rtf / modelRtf).toFixed(2)} | ${(rtf / (firstRtf.get(bundle) ?? rtf)).toFixed(2)} | ${loadBefore} → ${load()} |`,
         );

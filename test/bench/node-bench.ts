@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { createReadStream, mkdirSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import { resolve } from "node:path";
+import { jobReportBatchSchema, type ReportItem } from "../../shared/schemas/job-report.ts";
 import { signRequest } from "../../shared/signing/hmac-signature.ts";
 import { freePort } from "../harness/free-port.ts";
 import { clipsEnv, startS3 } from "../harness/s3.ts";
@@ -33,13 +34,16 @@ const audioServer = createServer((_req, res) => {
   res.writeHead(200, { "content-type": "audio/ogg", "content-length": statSync(audioPath).size });
   createReadStream(audioPath).pipe(res);
 }).listen(audioPort, "127.0.0.1");
-let resolveReport: (body: string) => void = () => {};
-const reported = new Promise<string>((r) => {
+type FinalReport = Exclude<ReportItem, { status: "started" }>;
+let resolveReport: (report: FinalReport) => void = () => {};
+const reported = new Promise<FinalReport>((r) => {
   resolveReport = r;
 });
 const callbackPort = await freePort();
 const callbackServer = createServer(async (req, res) => {
-  resolveReport(await readBody(req));
+  // The node sends a "started" notice first; the job's final report comes later, in another batch.
+  const batch = jobReportBatchSchema.parse(JSON.parse(await readBody(req)));
+  for (const report of batch.reports) if (report.status !== "started") resolveReport(report);
   res.writeHead(207, { "content-type": "application/json" }).end("{}");
 }).listen(callbackPort, "127.0.0.1");
 
@@ -101,9 +105,7 @@ while (!done) {
   await new Promise((r) => setTimeout(r, 10));
 }
 const wallMs = performance.now() - started;
-const report = JSON.parse(await reported) as {
-  reports: { status: string; events?: unknown[]; stats?: { peakRssBytes: number; audioSeconds: number } }[];
-};
+const first = await reported;
 node.kill("SIGTERM");
 audioServer.close();
 callbackServer.close();
@@ -112,9 +114,8 @@ await s3.stop();
 latenciesMs.sort((a, b) => a - b);
 const pct = (p: number) =>
   latenciesMs[Math.min(latenciesMs.length - 1, Math.floor((p / 100) * latenciesMs.length))];
-const [first] = report.reports;
 console.log(
-  `${minutes}-minute Ogg Opus: ${first.status}, ${first.events?.length ?? 0} events, wall ${(wallMs / 1000).toFixed(1)} s ` +
+  `${minutes}-minute Ogg Opus: ${first.status}${first.status === "failed" ? ` (${first.error.reason}: ${first.error.message})` : ""}, ${first.status === "completed" ? first.events.length : 0} events, wall ${(wallMs / 1000).toFixed(1)} s ` +
     `(${((first.stats?.audioSeconds ?? 0) / (wallMs / 1000)).toFixed(0)}× real time)`,
 );
 console.log(

@@ -1,8 +1,11 @@
+import { readdirSync } from "node:fs";
+import { getPriority } from "node:os";
 import { describe, expect, it } from "vitest";
 import { resolveModelPath } from "../../../models/src/model-paths.ts";
 import { seededRandom } from "../../../tooling/seeded-random.ts";
 import { createPatchSegmenter, createSegmentPatcher } from "../features/patch-segments.ts";
 import { createInferencePool } from "./inference-pool.ts";
+import { currentThreadId } from "./thread-priority.ts";
 
 describe("inference pool", () => {
   // Issue 21: the log-mel front end runs in the workers, next to the model, so that it scales with them.
@@ -24,4 +27,28 @@ describe("inference pool", () => {
       await pool.dispose();
     }
   });
+
+  // Issue 21: two workers fill both cores; the main thread (HTTP, /healthz, the decoder) must still get one.
+  it.runIf(process.platform === "linux")(
+    "runs its workers at a higher nice value than the calling thread",
+    async () => {
+      const niceValues = () => readdirSync("/proc/self/task").map((tid) => getPriority(Number(tid)));
+      const mainNice = getPriority(currentThreadId());
+      const before = niceValues().filter((nice) => nice === mainNice + 4).length;
+      const pool = await createInferencePool({
+        modelPath: resolveModelPath(),
+        workers: 2,
+        workerNiceIncrement: 4,
+      });
+      try {
+        // Each worker thread, and nothing else: the calling thread keeps its own value.
+        expect(niceValues().filter((nice) => nice === mainNice + 4).length).toBeGreaterThanOrEqual(
+          before + 2,
+        );
+        expect(getPriority(currentThreadId())).toBe(mainNice);
+      } finally {
+        await pool.dispose();
+      }
+    },
+  );
 });

@@ -4,7 +4,7 @@
  * `run()` is asynchronous for the caller and never blocks the event loop.
  */
 import { Worker } from "node:worker_threads";
-import type { RunBatch, RunRequest, WorkerReply } from "./inference-worker.ts";
+import type { RunBatch, RunRequest, WorkerOptions, WorkerReply } from "./inference-worker.ts";
 import type { PatchOutputs, YamnetSessionOptions } from "./onnx-backend.ts";
 
 export interface InferencePoolOptions extends YamnetSessionOptions {
@@ -12,7 +12,19 @@ export interface InferencePoolOptions extends YamnetSessionOptions {
   workers?: number;
   /** The worker's entry module (tests substitute one that dies on purpose). */
   workerUrl?: URL;
+  /**
+   * Added to each worker thread's nice value (Linux). Default {@link WORKER_NICE_INCREMENT}: with every core busy
+   * scoring, the main thread (HTTP, /healthz, the decoder that feeds the workers) still gets a core at once.
+   */
+  workerNiceIncrement?: number;
 }
+
+/**
+ * The workers' default nice increment. CFS then gives a nice-0 thread about three times a worker's share of a
+ * contended core (weights 1024 against 335), so the calling thread, which needs about a third of one core
+ * (README "Benchmark"), rarely waits, and the workers still take every cycle it leaves.
+ */
+export const WORKER_NICE_INCREMENT = 5;
 
 /** How long `dispose()` waits for batches in flight before closing the sessions. */
 const DISPOSE_DRAIN_MS = 10_000;
@@ -52,7 +64,7 @@ interface PoolWorker {
 
 const WORKER_URL = new URL("./inference-worker.mjs", import.meta.url);
 
-function startWorker(options: YamnetSessionOptions, workerUrl: URL): Promise<PoolWorker> {
+function startWorker(options: WorkerOptions, workerUrl: URL): Promise<PoolWorker> {
   return new Promise((resolveReady, rejectReady) => {
     const worker = new Worker(workerUrl, {
       workerData: options,
@@ -93,7 +105,13 @@ function startWorker(options: YamnetSessionOptions, workerUrl: URL): Promise<Poo
 
 /** Starts the workers and waits until every session is loaded. */
 export async function createInferencePool(options: InferencePoolOptions): Promise<InferencePool> {
-  const { workers: workerCount = 1, workerUrl = WORKER_URL, ...sessionOptions } = options;
+  const {
+    workers: workerCount = 1,
+    workerUrl = WORKER_URL,
+    workerNiceIncrement = WORKER_NICE_INCREMENT,
+    ...yamnetOptions
+  } = options;
+  const sessionOptions: WorkerOptions = { ...yamnetOptions, niceIncrement: workerNiceIncrement };
   if (!Number.isInteger(workerCount) || workerCount < 1) {
     throw new Error(`workers must be a positive integer, got ${workerCount}`);
   }

@@ -6,13 +6,26 @@
  * which registers the TypeScript loader.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { z } from "zod";
 import { createSegmentPatcher } from "../features/patch-segments.ts";
 import { createYamnetSession, type PatchOutputs, type YamnetSessionOptions } from "./onnx-backend.ts";
+import { lowerThreadPriority } from "./thread-priority.ts";
 
 /** `count` patches as [count, 96, 64] log-mel values, or as the samples they cover (see patch-segments.ts). */
 export type RunBatch = { count: number; patches: Float32Array } | { count: number; samples: Float32Array };
 
 export type RunRequest = RunBatch & { id: number };
+
+/** What the pool hands a worker (`workerData`): its session's options and how much to lower its own priority. */
+export const workerOptionsSchema = z.object({
+  modelPath: z.string().min(1),
+  device: z.enum(["cpu"]).optional(),
+  intraOpThreads: z.number().int().positive().optional(),
+  allowSpinning: z.boolean().optional(),
+  /** Added to this thread's nice value before the session (and any intra-op threads) starts. */
+  niceIncrement: z.number().int().min(0).max(19),
+}) satisfies z.ZodType<YamnetSessionOptions & { niceIncrement: number }>;
+export type WorkerOptions = z.infer<typeof workerOptionsSchema>;
 
 export type WorkerReply =
   | { type: "ready" }
@@ -23,7 +36,9 @@ const port = parentPort;
 if (port === null) throw new Error("inference-worker.ts must run in a worker thread");
 
 try {
-  const session = await createYamnetSession(workerData as YamnetSessionOptions);
+  const { niceIncrement, ...sessionOptions } = workerOptionsSchema.parse(workerData);
+  lowerThreadPriority(niceIncrement);
+  const session = await createYamnetSession(sessionOptions);
   const patcher = createSegmentPatcher();
   port.on("message", async (request: RunRequest | { type: "close" }) => {
     if ("type" in request) {

@@ -43,6 +43,40 @@ describe("createRealFft", () => {
     }
   });
 
+  it("matches the naive DFT at every size, whether log2(N/2) is even or odd", () => {
+    // N/2 = 2, 4, 8, …, 1024: a lone radix-2 stage, radix-4 passes only, and both together.
+    for (let size = 4; size <= 2048; size *= 2) {
+      const x = new Float64Array(size - 3);
+      for (let n = 0; n < x.length; n++) x[n] = Math.sin(n * 0.91 + size) - ((n * 13) % 5) / 5;
+      const re = new Float64Array(size / 2 + 1);
+      const im = new Float64Array(size / 2 + 1);
+      const fft = createRealFft(size);
+      fft.forward(x, re, im);
+      const magnitude = new Float64Array(size / 2 + 1);
+      fft.magnitude(x, magnitude);
+      const reference = naiveDft(x, size);
+      for (let k = 0; k <= size / 2; k++) {
+        expect(re[k]).toBeCloseTo(reference.re[k], 8);
+        expect(im[k]).toBeCloseTo(reference.im[k], 8);
+        expect(magnitude[k]).toBeCloseTo(Math.hypot(reference.re[k], reference.im[k]), 8);
+      }
+    }
+  });
+
+  it("gives the same spectrum when reused on another input", () => {
+    const fft = createRealFft(512);
+    const first = new Float64Array(257);
+    const again = new Float64Array(257);
+    const x = Float64Array.from({ length: 400 }, (_, n) => Math.cos(n * 0.3));
+    fft.magnitude(x, first);
+    fft.magnitude(
+      Float64Array.from({ length: 512 }, (_, n) => n),
+      new Float64Array(257),
+    );
+    fft.magnitude(x, again);
+    expect(again).toEqual(first);
+  });
+
   it("puts a pure tone in its bin", () => {
     const x = new Float64Array(512);
     for (let n = 0; n < 512; n++) x[n] = Math.cos((2 * Math.PI * 32 * n) / 512);

@@ -51,12 +51,12 @@ export function createLogMelFrameComputer(): LogMelFrameComputer {
   sharedTables ??= { window: periodicHannWindow(STFT_WINDOW_SAMPLES), bands: createMelFilterBank() };
   const { window, bands } = sharedTables;
   const fft: RealFft = createRealFft(FFT_SIZE);
-  const windowed = new Float64Array(STFT_WINDOW_SAMPLES);
+  // Zero beyond the 400 windowed samples: the FFT's zero-padding to 512, as in tf.signal.stft, without a copy.
+  const windowed = new Float64Array(FFT_SIZE);
   const magnitude = new Float64Array(SPECTRUM_BINS);
   const mel = new Float64Array(MEL_BANDS);
   const compute = (samples: Float32Array, offset: number, out: Float32Array, outOffset: number) => {
     for (let n = 0; n < STFT_WINDOW_SAMPLES; n++) windowed[n] = samples[offset + n] * window[n];
-    // The FFT zero-pads the 400 windowed samples to 512, as tf.signal.stft does.
     fft.magnitude(windowed, magnitude);
     applyMelFilterBank(bands, magnitude, mel);
     for (let m = 0; m < MEL_BANDS; m++) out[outOffset + m] = Math.log(mel[m] + LOG_OFFSET);
