@@ -202,53 +202,51 @@ export function createRealFft(size: number): RealFft {
 
   /**
    * Split step: X[k] = E[k] + W^k·O[k] with E = (Z[k] + conj Z[half−k]) / 2 and O = (Z[k] − conj Z[half−k]) / 2i;
-   * Z[half] is Z[0].
+   * Z[half] is Z[0]. Writes X to `outRe`/`outIm`, or with `outIm` undefined |X| to `outRe` (no pass over X).
    */
-  function forward(input: ArrayLike<number>, outRe: Float64Array, outIm: Float64Array): void {
-    transformPairs(input);
+  function split(outRe: Float64Array, outIm: Float64Array | undefined): void {
     const re = zr;
     const im = zi;
-    outRe[0] = re[0] + im[0];
-    outIm[0] = 0;
+    const twiddleCos = cosFull;
+    const twiddleSin = sinFull;
     for (let k = 1; k < half; k++) {
       const b = half - k;
       const er = (re[k] + re[b]) / 2;
       const ei = (im[k] - im[b]) / 2;
       const or = (im[k] + im[b]) / 2;
       const oi = -(re[k] - re[b]) / 2;
-      const wr = cosFull[k];
-      const wi = sinFull[k];
-      outRe[k] = er + or * wr - oi * wi;
-      outIm[k] = ei + or * wi + oi * wr;
+      const wr = twiddleCos[k];
+      const wi = twiddleSin[k];
+      const xr = er + or * wr - oi * wi;
+      const xi = ei + or * wi + oi * wr;
+      if (outIm === undefined) {
+        outRe[k] = Math.sqrt(xr * xr + xi * xi);
+      } else {
+        outRe[k] = xr;
+        outIm[k] = xi;
+      }
     }
+    // X[0] and X[half] are real.
+    outRe[0] = re[0] + im[0];
     outRe[half] = re[0] - im[0];
-    outIm[half] = 0;
+    if (outIm === undefined) {
+      outRe[0] = Math.abs(outRe[0]);
+      outRe[half] = Math.abs(outRe[half]);
+    } else {
+      outIm[0] = 0;
+      outIm[half] = 0;
+    }
   }
 
   return {
     size,
-    forward,
-    magnitude(input: ArrayLike<number>, out: Float64Array): void {
-      // The split step of `forward`, writing |X[k]| without storing X.
+    forward(input: ArrayLike<number>, outRe: Float64Array, outIm: Float64Array): void {
       transformPairs(input);
-      const re = zr;
-      const im = zi;
-      const twiddleCos = cosFull;
-      const twiddleSin = sinFull;
-      out[0] = Math.abs(re[0] + im[0]);
-      for (let k = 1; k < half; k++) {
-        const b = half - k;
-        const er = (re[k] + re[b]) / 2;
-        const ei = (im[k] - im[b]) / 2;
-        const or = (im[k] + im[b]) / 2;
-        const oi = -(re[k] - re[b]) / 2;
-        const wr = twiddleCos[k];
-        const wi = twiddleSin[k];
-        const xr = er + or * wr - oi * wi;
-        const xi = ei + or * wi + oi * wr;
-        out[k] = Math.sqrt(xr * xr + xi * xi);
-      }
-      out[half] = Math.abs(re[0] - im[0]);
+      split(outRe, outIm);
+    },
+    magnitude(input: ArrayLike<number>, out: Float64Array): void {
+      transformPairs(input);
+      split(out, undefined);
     },
   };
 }
