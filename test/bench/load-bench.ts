@@ -19,7 +19,7 @@
  *
  * Options (env): BENCH_USERS=10000, BENCH_WINDOWS=12, BENCH_NODES=4, BENCH_CAPACITY_HOURS=8,
  * BENCH_JOB_SECONDS (default: from the capacity), BENCH_KICK_SECONDS=60 (production: pg_cron every
- * minute), BENCH_NODE_CAPACITY=12 (a real node's NODE_CONCURRENCY 1 + NODE_MAX_QUEUED_JOBS 11),
+ * minute), BENCH_NODE_CAPACITY=13 (a real node's NODE_CONCURRENCY 1 + NODE_MAX_QUEUED_JOBS 12),
  * DISPATCH_MAX_JOBS (default: the function's own, 300), BENCH_LOAD_SECONDS=600.
  */
 import { rmSync } from "node:fs";
@@ -41,7 +41,7 @@ const env = z
     BENCH_CAPACITY_HOURS: positive.default(8),
     BENCH_JOB_SECONDS: positive.optional(),
     BENCH_KICK_SECONDS: positive.default(60),
-    BENCH_NODE_CAPACITY: positive.int().default(12),
+    BENCH_NODE_CAPACITY: positive.int().default(13),
     // Unset: the function's own default.
     DISPATCH_MAX_JOBS: positive.int().max(1000).optional(),
     BENCH_LOAD_SECONDS: positive.default(600),

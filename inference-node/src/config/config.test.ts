@@ -23,7 +23,7 @@ describe("parseConfig", () => {
       // One inference worker per core the process may use (2 on the VPS), not 1 (issue 21).
       NODE_INFERENCE_WORKERS: availableParallelism(),
       // Room 12 a kick: a node at 585× finishes 9.7 one-hour jobs a minute (README "Capacity"; it was 8).
-      NODE_MAX_QUEUED_JOBS: 11,
+      NODE_MAX_QUEUED_JOBS: 12,
       NODE_MAX_RSS_MB: 768,
     });
     expect(config.NODE_MODEL_PATH).toBeUndefined();

@@ -43,10 +43,10 @@ export const configSchema = z
     NODE_REPLAY_WINDOW_MS: positiveInt.default(300_000),
     /**
      * Jobs waiting behind the running ones; more gets 429. With NODE_CONCURRENCY it is the room a node offers
-     * each dispatch kick: 12 keeps a node busy for a minute down to 5.5 s a job (about 650× on an hour of
-     * audio; the int8 graph runs 585×, 6.2 s: README "Capacity").
+     * each dispatch kick: 13 keeps a node busy for a minute down to 5.0 s a job (about 720× on an hour of
+     * audio; the node runs 643–702× on two cores, 5.1–5.6 s: README "Capacity").
      */
-    NODE_MAX_QUEUED_JOBS: nonNegativeInt.default(11),
+    NODE_MAX_QUEUED_JOBS: nonNegativeInt.default(12),
     /**
      * Jobs inferring at once. One job already keeps every inference worker busy (its batches go to the
      * least-loaded worker), so >1 only overlaps one job's fetch/upload with another's inference.
