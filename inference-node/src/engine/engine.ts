@@ -18,8 +18,7 @@ import { AlignedClipFeed } from "../clips/aligned-clip-feed.ts";
 import { ClipCutter, type ClipCutterOptions } from "../clips/clip-cutter.ts";
 import { EventDetector, type EventDetectorOptions, resolveEventOptions } from "../events/event-detector.ts";
 import { createPatchSegmenter, type PatchSegment } from "../features/patch-segments.ts";
-import { createInferencePool, type InferencePool } from "./inference-pool.ts";
-import type { PatchOutputs } from "./onnx-backend.ts";
+import { createInferencePool, type InferencePool, type PoolOutputs } from "./inference-pool.ts";
 import type { DetectionResult, DetectOptions, Engine, LaughterEvent, TruncationNotice } from "./types.ts";
 
 export interface EngineOptions {
@@ -45,7 +44,7 @@ const MAX_SYNC_SLICE_MS = 5;
 interface Batch {
   firstPatch: number;
   count: number;
-  outputs: Promise<PatchOutputs>;
+  outputs: Promise<PoolOutputs>;
 }
 
 /** Creates the engine and loads the model in its worker threads. Call `dispose()` when done. */
@@ -126,7 +125,9 @@ async function detect(
   const settleOldest = async () => {
     const done = inFlight.shift();
     if (done === undefined) return;
-    const { scores, laughter } = await done.outputs;
+    const { scores, laughter, input } = await done.outputs;
+    // The worker handed the segment's buffer back: the next segment is copied into it.
+    segmenter.recycle(input);
     signal?.throwIfAborted();
     const lastPatch = done.firstPatch + done.count - 1;
     for (let i = 0; i < done.count; i++) {

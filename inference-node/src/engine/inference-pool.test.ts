@@ -15,13 +15,21 @@ describe("inference pool", () => {
     const [segment] = createPatchSegmenter(8).push(samples);
     expect(segment.count).toBe(8);
     const patches = createSegmentPatcher().patchesOf(segment.samples, segment.count);
-    const pool = await createInferencePool({ modelPath: resolveModelPath(), workers: 2 });
+    const copy = segment.samples.slice();
+    const patchesCopy = patches.slice();
+    const pool = await createInferencePool({ modelPath: resolveModelPath(), workers: 1 });
     try {
       const fromPatches = await pool.run(patches, segment.count);
       const fromSamples = await pool.runSamples(segment.samples, segment.count);
       expect(segment.samples.length).toBe(0); // transferred to the worker, not copied
       expect(fromSamples.scores).toEqual(fromPatches.scores);
       expect(fromSamples.laughter).toEqual(fromPatches.laughter);
+      // The worker hands the input buffer back, as it was, for reuse (issue 21: memory freed late otherwise).
+      expect(fromSamples.input).toEqual(copy);
+      expect(fromPatches.input).toEqual(patchesCopy);
+      // Again through the same worker, whose patches buffer is reused: the same scores.
+      const again = await pool.runSamples(fromSamples.input, segment.count);
+      expect(again.scores).toEqual(fromPatches.scores);
       await expect(pool.runSamples(new Float32Array(100), 1)).rejects.toThrow(/15600 samples/);
     } finally {
       await pool.dispose();

@@ -31,14 +31,19 @@ const DISPOSE_DRAIN_MS = 10_000;
 /** How long a worker may take to release its session and exit before it is terminated. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
+/** A batch's outputs and its input buffer, transferred back from the worker for reuse. */
+export interface PoolOutputs extends PatchOutputs {
+  input: Float32Array<ArrayBuffer>;
+}
+
 export interface InferencePool {
   /** Scores `count` patches ([count, 96, 64], transferred to the worker) → [count, 521] scores (+ [count] laughter). */
-  run(patches: Float32Array<ArrayBuffer>, count: number): Promise<PatchOutputs>;
+  run(patches: Float32Array<ArrayBuffer>, count: number): Promise<PoolOutputs>;
   /**
    * Scores the `count` patches covered by `samples` (a patch-segments.ts segment, transferred): the worker
    * computes their log-mel patches, so the calling thread does not.
    */
-  runSamples(samples: Float32Array<ArrayBuffer>, count: number): Promise<PatchOutputs>;
+  runSamples(samples: Float32Array<ArrayBuffer>, count: number): Promise<PoolOutputs>;
   dispose(): Promise<void>;
 }
 
@@ -51,7 +56,7 @@ export class InferenceWorkerLostError extends Error {
 }
 
 interface Pending {
-  resolve(outputs: PatchOutputs): void;
+  resolve(outputs: PoolOutputs): void;
   reject(error: Error): void;
 }
 
@@ -85,7 +90,7 @@ function startWorker(options: WorkerOptions, workerUrl: URL): Promise<PoolWorker
         ready = true;
         resolveReady(entry);
       } else if (reply.type === "result") {
-        entry.pending.get(reply.id)?.resolve(reply.outputs);
+        entry.pending.get(reply.id)?.resolve({ ...reply.outputs, input: reply.input });
         entry.pending.delete(reply.id);
       } else if (reply.id === undefined) {
         failAll(new InferenceWorkerLostError(`inference worker failed: ${reply.message}`));
@@ -133,7 +138,7 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
   };
   let nextId = 0;
   let disposed = false;
-  const submit = (batch: RunBatch, data: Float32Array<ArrayBuffer>): Promise<PatchOutputs> => {
+  const submit = (batch: RunBatch, data: Float32Array<ArrayBuffer>): Promise<PoolOutputs> => {
     if (disposed) return Promise.reject(new Error("the inference pool was disposed"));
     // Least-loaded worker first: keeps both cores busy when batches are pipelined.
     let slot = 0;
@@ -142,7 +147,7 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
     }
     const post = (target: PoolWorker) => {
       const id = nextId++;
-      return new Promise<PatchOutputs>((resolve, reject) => {
+      return new Promise<PoolOutputs>((resolve, reject) => {
         target.pending.set(id, { resolve, reject });
         target.worker.postMessage({ id, ...batch } satisfies RunRequest, [data.buffer]);
       });

@@ -12,7 +12,9 @@ import { createYamnetSession, type PatchOutputs, type YamnetSessionOptions } fro
 import { lowerThreadPriority } from "./thread-priority.ts";
 
 /** `count` patches as [count, 96, 64] log-mel values, or as the samples they cover (see patch-segments.ts). */
-export type RunBatch = { count: number; patches: Float32Array } | { count: number; samples: Float32Array };
+export type RunBatch =
+  | { count: number; patches: Float32Array<ArrayBuffer> }
+  | { count: number; samples: Float32Array<ArrayBuffer> };
 
 export type RunRequest = RunBatch & { id: number };
 
@@ -29,7 +31,13 @@ export type WorkerOptions = z.infer<typeof workerOptionsSchema>;
 
 export type WorkerReply =
   | { type: "ready" }
-  | { type: "result"; id: number; outputs: PatchOutputs }
+  | {
+      type: "result";
+      id: number;
+      outputs: PatchOutputs;
+      /** The request's samples or patches, transferred back so the calling thread can reuse the buffer. */
+      input: Float32Array<ArrayBuffer>;
+    }
   | { type: "error"; id?: number; message: string };
 
 const port = parentPort;
@@ -40,27 +48,46 @@ try {
   lowerThreadPriority(niceIncrement);
   const session = await createYamnetSession(sessionOptions);
   const patcher = createSegmentPatcher();
+  /**
+   * One patches buffer reused from batch to batch: a fresh one per batch (393 KB for 16 patches) is garbage
+   * outside the V8 heap that this thread, which allocates almost nothing else, kept for a long time (a
+   * collection comes with heap allocation, not with that memory). Busy while its run is under way.
+   */
+  let scratch: Float32Array<ArrayBuffer> | undefined;
+  let scratchBusy = false;
   port.on("message", async (request: RunRequest | { type: "close" }) => {
     if ("type" in request) {
       await session.dispose();
       port.close();
       return;
     }
+    let usesScratch = false;
     try {
-      const patches =
-        "samples" in request ? patcher.patchesOf(request.samples, request.count) : request.patches;
+      let patches: Float32Array<ArrayBuffer>;
+      if ("samples" in request) {
+        usesScratch = !scratchBusy;
+        if (usesScratch) scratchBusy = true;
+        const into = usesScratch ? scratch : undefined;
+        patches = patcher.patchesOf(request.samples, request.count, into);
+        if (usesScratch) scratch = patches;
+      } else {
+        patches = request.patches;
+      }
       const { scores, laughter } = await session.run(patches, request.count);
+      if (usesScratch) scratchBusy = false;
+      const input = "samples" in request ? request.samples : request.patches;
       // Copy into transferable buffers: ORT may own the output memory.
       const scoresCopy = new Float32Array(scores);
       const outputs: PatchOutputs = { scores: scoresCopy };
-      const transfer: ArrayBuffer[] = [scoresCopy.buffer];
+      const transfer: ArrayBuffer[] = [scoresCopy.buffer, input.buffer];
       if (laughter !== undefined) {
         const laughterCopy = new Float32Array(laughter);
         outputs.laughter = laughterCopy;
         transfer.push(laughterCopy.buffer);
       }
-      port.postMessage({ type: "result", id: request.id, outputs } satisfies WorkerReply, transfer);
+      port.postMessage({ type: "result", id: request.id, outputs, input } satisfies WorkerReply, transfer);
     } catch (error) {
+      if (usesScratch) scratchBusy = false;
       port.postMessage({ type: "error", id: request.id, message: String(error) } satisfies WorkerReply);
     }
   });

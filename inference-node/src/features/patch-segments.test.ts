@@ -78,4 +78,42 @@ describe("patch segments", () => {
     expect(() => segmenter.push(new Float32Array(1))).toThrow(/after end/);
     expect(() => createPatchSegmenter(0)).toThrow(/positive integer/);
   });
+
+  // Issue 21: a new half-megabyte buffer per segment was garbage outside the V8 heap, freed late.
+  it("copies a later full segment into a buffer handed back, and leaves the samples as they were", () => {
+    const x = testSignal(16_000 * 12 + 5);
+    const expected = segmentsOf(x, 4, () => 16_000);
+    const segmenter = createPatchSegmenter(4);
+    const got: Float32Array[] = [];
+    const reused: boolean[] = [];
+    let spare: Float32Array<ArrayBuffer> | undefined;
+    for (let at = 0; at < x.length; at += 16_000) {
+      for (const segment of segmenter.push(x.subarray(at, at + 16_000))) {
+        reused.push(segment.samples === spare);
+        got.push(segment.samples.slice());
+        segmenter.recycle(segment.samples);
+        spare = segment.samples;
+      }
+    }
+    for (const segment of segmenter.end()) got.push(segment.samples.slice());
+    expect(got).toEqual(expected.map((segment) => segment.samples));
+    // Every full segment after the first reuses the one handed back before it.
+    expect(reused.slice(1).every(Boolean)).toBe(true);
+    expect(reused.length).toBeGreaterThan(3);
+    // A buffer of another length is not taken.
+    const other = createPatchSegmenter(4);
+    const odd = new Float32Array(100);
+    other.recycle(odd);
+    expect(other.push(x.subarray(0, 16_000 * 4))[0].samples).not.toBe(odd);
+  });
+
+  it("writes the patches into a buffer of the right size when given one", () => {
+    const [segment] = segmentsOf(testSignal(16_000 * 5), 3, () => 16_000 * 5);
+    const patcher = createSegmentPatcher();
+    const fresh = patcher.patchesOf(segment.samples, 3);
+    const into = new Float32Array(3 * PATCH_VALUES);
+    expect(patcher.patchesOf(segment.samples, 3, into)).toBe(into);
+    expect(into).toEqual(fresh);
+    expect(patcher.patchesOf(segment.samples, 3, new Float32Array(7))).not.toHaveLength(7);
+  });
 });

@@ -5,7 +5,8 @@
  *
  * Patch p covers samples [p·7680, p·7680 + 15600); a segment of `count` patches is the
  * (count − 1)·7680 + 15600 samples they cover. The segmenter holds only the samples not yet covered by an
- * emitted segment (less than one segment plus the chunk just pushed), and applies YAMNet's tail zero-padding
+ * emitted segment (less than one segment plus the chunk just pushed) and the segment buffers handed back to it
+ * for reuse, and applies YAMNet's tail zero-padding
  * at the end. {@link createSegmentPatcher} turns a segment into the same patches, bit for bit, as the one-shot
  * {@link computePatches} gives for the whole stream.
  */
@@ -23,7 +24,7 @@ import { PATCH_VALUES, paddedSampleCount } from "./patch-stream.ts";
 export interface PatchSegment {
   firstPatch: number;
   count: number;
-  /** (count − 1)·7680 + 15600 samples at 16 kHz; a fresh buffer the caller may transfer. */
+  /** (count − 1)·7680 + 15600 samples at 16 kHz; the caller's to transfer (a new or a recycled buffer). */
   samples: Float32Array<ArrayBuffer>;
 }
 
@@ -38,9 +39,18 @@ export interface PatchSegmenter {
   push(samples: Float32Array): PatchSegment[];
   /** Applies YAMNet's tail zero-padding and returns the remaining segments (the last may be shorter). */
   end(): PatchSegment[];
+  /**
+   * Hands back a segment's samples buffer once nobody uses it (the inference worker returns it): a later
+   * full segment is copied into it instead of a new buffer, so a long recording does not leave a trail of
+   * half-megabyte buffers for the garbage collector. Buffers of another length are ignored.
+   */
+  recycle(samples: Float32Array<ArrayBuffer>): void;
   /** Samples pushed so far (before padding). */
   readonly sampleCount: number;
 }
+
+/** Spare segment buffers a segmenter keeps (more than the engine has in flight; ~0.5 MB each at 16 patches). */
+const MAX_SPARE_SEGMENTS = 16;
 
 /**
  * Creates a segmenter emitting segments of `patchesPerSegment` patches.
@@ -72,8 +82,14 @@ export function createPatchSegmenter(patchesPerSegment: number): PatchSegmenter 
     length += samples.length;
   };
 
+  const spares: Float32Array<ArrayBuffer>[] = [];
+
   const take = (count: number): PatchSegment => {
-    const segment = { firstPatch: nextPatch, count, samples: buffer.slice(0, segmentSampleCount(count)) };
+    const segmentLength = segmentSampleCount(count);
+    const samples =
+      (segmentLength === fullLength ? spares.pop() : undefined) ?? new Float32Array(segmentLength);
+    samples.set(buffer.subarray(0, segmentLength));
+    const segment = { firstPatch: nextPatch, count, samples };
     nextPatch += count;
     const consumed = Math.min(length, count * PATCH_HOP_SAMPLES);
     buffer.copyWithin(0, consumed, length);
@@ -106,6 +122,11 @@ export function createPatchSegmenter(patchesPerSegment: number): PatchSegmenter 
       length = 0;
       return segments;
     },
+    recycle(samples) {
+      if (samples.length === fullLength && spares.length < MAX_SPARE_SEGMENTS && !spares.includes(samples)) {
+        spares.push(samples);
+      }
+    },
     get sampleCount() {
       return sampleCount;
     },
@@ -114,8 +135,15 @@ export function createPatchSegmenter(patchesPerSegment: number): PatchSegmenter 
 
 /** Computes the patches of segments; holds a scratch spectrogram, so use one per thread. */
 export interface SegmentPatcher {
-  /** The `count` patches of `samples` (a {@link PatchSegment}'s), as a fresh [count, 96, 64] array. */
-  patchesOf(samples: Float32Array, count: number): Float32Array<ArrayBuffer>;
+  /**
+   * The `count` patches of `samples` (a {@link PatchSegment}'s) as [count, 96, 64]: written into `into` when it
+   * holds exactly that many values (a buffer to reuse), else into a fresh array; returns the array written.
+   */
+  patchesOf(
+    samples: Float32Array,
+    count: number,
+    into?: Float32Array<ArrayBuffer>,
+  ): Float32Array<ArrayBuffer>;
 }
 
 /**
@@ -128,7 +156,7 @@ export function createSegmentPatcher(): SegmentPatcher {
   const computer: LogMelFrameComputer = createLogMelFrameComputer();
   let spectrogram = new Float32Array(0);
   return {
-    patchesOf(samples, count) {
+    patchesOf(samples, count, into) {
       if (!Number.isInteger(count) || count < 1 || samples.length !== segmentSampleCount(count)) {
         throw new RangeError(
           `a segment of ${count} patches has ${segmentSampleCount(count)} samples, got ${samples.length}`,
@@ -137,7 +165,10 @@ export function createSegmentPatcher(): SegmentPatcher {
       const frames = frameCountForSamples(samples.length);
       if (spectrogram.length < frames * MEL_BANDS) spectrogram = new Float32Array(frames * MEL_BANDS);
       computer.computeFrames(samples, frames, spectrogram);
-      const patches = new Float32Array(count * PATCH_VALUES);
+      const patches =
+        into !== undefined && into.length === count * PATCH_VALUES
+          ? into
+          : new Float32Array(count * PATCH_VALUES);
       for (let p = 0; p < count; p++) {
         const first = p * PATCH_HOP_FRAMES * MEL_BANDS;
         patches.set(spectrogram.subarray(first, first + PATCH_FRAMES * MEL_BANDS), p * PATCH_VALUES);
