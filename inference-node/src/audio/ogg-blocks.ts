@@ -21,14 +21,17 @@
  */
 import { OGG_CRC_FIELD_OFFSET as CRC_FIELD_OFFSET, oggPageCrc } from "../../../shared/audio/ogg-page-crc.ts";
 import type { ByteReader } from "./byte-reader.ts";
+import {
+  isOggCapture as isCapture,
+  OGG_SEGMENT_COUNT_OFFSET,
+  oggPageByteLength,
+  oggPageGranule,
+  oggPageIsEndOfStream,
+  OGG_PAGE_HEADER_BYTES as PAGE_HEADER_BYTES,
+} from "./ogg-page-header.ts";
 
-const PAGE_HEADER_BYTES = 27;
-const HEADER_TYPE_END_OF_STREAM = 0x04;
 /** Max page size: 27 + 255 lacing values + 255 × 255 bytes of data. */
 const MAX_PAGE_BYTES = PAGE_HEADER_BYTES + 255 + 255 * 255;
-
-const isCapture = (bytes: Uint8Array, at: number): boolean =>
-  bytes[at] === 0x4f && bytes[at + 1] === 0x67 && bytes[at + 2] === 0x67 && bytes[at + 3] === 0x53;
 
 /** Index of the next capture pattern in `bytes` at or after `from`, or `bytes.byteLength`. */
 function nextCapture(bytes: Uint8Array, from: number): number {
@@ -70,11 +73,6 @@ export interface OggBlock {
   granules: bigint[];
 }
 
-/** A page's granule position (bytes 6–13, little-endian, signed: -1 means no packet ends on it). */
-export function oggPageGranule(page: Uint8Array): bigint {
-  return new DataView(page.buffer, page.byteOffset + 6, 8).getBigInt64(0, true);
-}
-
 /**
  * Reads about `targetBytes` of whole, CRC-checked Ogg pages, stopping early after an end-of-stream page and
  * before damage that follows pages. Damaged pages and bytes that are not pages are skipped and listed in
@@ -110,10 +108,8 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
       partialPage = true;
       break;
     }
-    const segmentCount = header[26] ?? 0;
-    const withLacing = await reader.peek(PAGE_HEADER_BYTES + segmentCount);
-    let pageBytes = PAGE_HEADER_BYTES + segmentCount;
-    for (let i = 0; i < segmentCount; i++) pageBytes += withLacing[PAGE_HEADER_BYTES + i] ?? 0;
+    const segmentCount = header[OGG_SEGMENT_COUNT_OFFSET] ?? 0;
+    const pageBytes = oggPageByteLength(await reader.peek(PAGE_HEADER_BYTES + segmentCount), 0);
     const page = await reader.peek(pageBytes);
     if (page.byteLength < pageBytes) {
       // The input ends inside this page. If another page starts in what is left, this page's lacing was
@@ -135,7 +131,7 @@ export async function readOggBlock(reader: ByteReader, targetBytes: number): Pro
     parts.push(await reader.read(pageBytes));
     total += pageBytes;
     pagesEndOffset = reader.offset;
-    if (((header[5] ?? 0) & HEADER_TYPE_END_OF_STREAM) !== 0) {
+    if (oggPageIsEndOfStream(header, 0)) {
       endOfStream = true;
       break;
     }

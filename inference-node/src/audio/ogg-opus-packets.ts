@@ -12,9 +12,16 @@
  * identification header is not Opus (an Ogg Skeleton track) and is ignored.
  */
 
-const PAGE_HEADER_BYTES = 27;
-const SEGMENT_COUNT_OFFSET = 26;
-const HEADER_TYPE_END_OF_STREAM = 0x04;
+import {
+  isOggCapture,
+  OGG_PAGE_HEADER_BYTES,
+  OGG_SEGMENT_COUNT_OFFSET,
+  oggPageByteLength,
+  oggPageGranule,
+  oggPageIsEndOfStream,
+} from "./ogg-page-header.ts";
+import { asciiAt } from "./sniff-format.ts";
+
 /** A lacing value of 255 means the packet goes on in the next segment (and, at a page's end, the next page). */
 const CONTINUED_LACING = 255;
 
@@ -39,25 +46,20 @@ export function splitOggPages(block: Uint8Array): OggPage[] {
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   let at = 0;
   while (at < block.byteLength) {
-    const isCapture =
-      block[at] === 0x4f && block[at + 1] === 0x67 && block[at + 2] === 0x67 && block[at + 3] === 0x53;
-    if (!isCapture || at + PAGE_HEADER_BYTES > block.byteLength) {
+    if (!isOggCapture(block, at) || at + OGG_PAGE_HEADER_BYTES > block.byteLength) {
       throw new Error(`Ogg Opus input at block byte ${at} is not a whole Ogg page`);
     }
-    const segmentCount = block[at + SEGMENT_COUNT_OFFSET] ?? 0;
-    const bodyStart = at + PAGE_HEADER_BYTES + segmentCount;
-    const lacing = block.subarray(at + PAGE_HEADER_BYTES, bodyStart);
-    let bodyBytes = 0;
-    for (let i = 0; i < lacing.length; i++) bodyBytes += lacing[i] ?? 0;
-    const end = bodyStart + bodyBytes;
+    const bodyStart = at + OGG_PAGE_HEADER_BYTES + (block[at + OGG_SEGMENT_COUNT_OFFSET] ?? 0);
+    const lacing = block.subarray(at + OGG_PAGE_HEADER_BYTES, bodyStart);
+    const end = at + oggPageByteLength(block, at);
     if (end > block.byteLength) {
       throw new Error(`Ogg Opus input at block byte ${at} is not a whole Ogg page`);
     }
     pages.push({
       serialNumber: view.getInt32(at + 14, true),
       sequenceNumber: view.getInt32(at + 18, true),
-      granulePosition: view.getBigInt64(at + 6, true),
-      endOfStream: ((block[at + 5] ?? 0) & HEADER_TYPE_END_OF_STREAM) !== 0,
+      granulePosition: oggPageGranule(block.subarray(at)),
+      endOfStream: oggPageIsEndOfStream(block, at),
       lacing,
       body: block.subarray(bodyStart, end),
     });
@@ -121,17 +123,11 @@ function concatBytes(head: Uint8Array, tail: Uint8Array): Uint8Array {
 /** What the first page of a logical stream says the stream holds. */
 export type OggStreamKind = "opus" | "vorbis" | "flac" | "other";
 
-const startsWith = (bytes: Uint8Array, ascii: string): boolean => {
-  if (bytes.byteLength < ascii.length) return false;
-  for (let i = 0; i < ascii.length; i++) if (bytes[i] !== ascii.charCodeAt(i)) return false;
-  return true;
-};
-
 /** Tells a logical stream's codec from its first page's payload (the identification header). */
 export function oggStreamKind(firstBody: Uint8Array): OggStreamKind {
-  if (startsWith(firstBody, "OpusHead")) return "opus";
-  if (startsWith(firstBody, "\x01vorbis")) return "vorbis";
-  if (startsWith(firstBody, "\x7fFLAC")) return "flac";
+  if (asciiAt(firstBody, 0, "OpusHead")) return "opus";
+  if (asciiAt(firstBody, 0, "\x01vorbis")) return "vorbis";
+  if (asciiAt(firstBody, 0, "\x7fFLAC")) return "flac";
   return "other";
 }
 
@@ -158,7 +154,7 @@ const MAX_CHANNELS_BY_FAMILY: Readonly<Record<number, number>> = { 0: 2, 1: 8 };
  * ```
  */
 export function parseOpusHead(body: Uint8Array): OpusHead {
-  if (!startsWith(body, "OpusHead"))
+  if (!asciiAt(body, 0, "OpusHead"))
     throw new Error("Ogg Opus stream's first page is not an OpusHead header");
   const channelCount = body[9] ?? 0;
   const channelMappingFamily = body[18] ?? 0;

@@ -3,11 +3,13 @@
  * Identifies the container/codec from the first bytes, so uploads need no trustworthy file name or MIME type.
  */
 import type { AudioFormat } from "../engine/types.ts";
+import { OGG_PAGE_HEADER_BYTES, OGG_SEGMENT_COUNT_OFFSET } from "./ogg-page-header.ts";
 
 /** Bytes {@link sniffFormat} needs to decide; fewer is fine only when the whole input is shorter. */
 export const SNIFF_BYTE_COUNT = 512;
 
-const ascii = (bytes: Uint8Array, at: number, text: string): boolean => {
+/** True when the ASCII `text` stands in `bytes` at `at`. */
+export const asciiAt = (bytes: Uint8Array, at: number, text: string): boolean => {
   if (at + text.length > bytes.byteLength) return false;
   for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
   return true;
@@ -15,9 +17,9 @@ const ascii = (bytes: Uint8Array, at: number, text: string): boolean => {
 
 /** First packet of the first Ogg page; the codec's identification header always starts there (RFC 3533). */
 const firstOggPacket = (head: Uint8Array): Uint8Array | undefined => {
-  if (head.byteLength < 27) return undefined;
-  const segmentCount = head[26]!;
-  const start = 27 + segmentCount;
+  if (head.byteLength < OGG_PAGE_HEADER_BYTES) return undefined;
+  const segmentCount = head[OGG_SEGMENT_COUNT_OFFSET]!;
+  const start = OGG_PAGE_HEADER_BYTES + segmentCount;
   return start < head.byteLength ? head.subarray(start) : undefined;
 };
 
@@ -48,20 +50,20 @@ const isMpegFrameHeader = (head: Uint8Array, at: number): boolean => {
  */
 export function sniffFormat(head: Uint8Array): AudioFormat | undefined {
   if (
-    (ascii(head, 0, "RIFF") || ascii(head, 0, "RF64") || ascii(head, 0, "BW64")) &&
-    ascii(head, 8, "WAVE")
+    (asciiAt(head, 0, "RIFF") || asciiAt(head, 0, "RF64") || asciiAt(head, 0, "BW64")) &&
+    asciiAt(head, 8, "WAVE")
   ) {
     return "wav";
   }
-  if (ascii(head, 0, "OggS")) {
+  if (asciiAt(head, 0, "OggS")) {
     const packet = firstOggPacket(head);
     if (packet === undefined) return undefined;
-    if (ascii(packet, 0, "OpusHead")) return "ogg-opus";
-    if (ascii(packet, 0, "\x01vorbis")) return "ogg-vorbis";
+    if (asciiAt(packet, 0, "OpusHead")) return "ogg-opus";
+    if (asciiAt(packet, 0, "\x01vorbis")) return "ogg-vorbis";
     return undefined;
   }
-  if (ascii(head, 0, "fLaC")) return "flac";
-  if (ascii(head, 0, "ID3")) return "mp3";
+  if (asciiAt(head, 0, "fLaC")) return "flac";
+  if (asciiAt(head, 0, "ID3")) return "mp3";
   if (isMpegFrameHeader(head, 0)) return "mp3";
   return undefined;
 }
@@ -72,21 +74,21 @@ export function sniffFormat(head: Uint8Array): AudioFormat | undefined {
  */
 export function describeUnsupported(head: Uint8Array): string {
   if (head.byteLength === 0) return "no bytes";
-  if (ascii(head, 0, "RIFX")) return "big-endian WAV (RIFX); only little-endian RIFF/RF64 WAV is supported";
-  if (ascii(head, 0, "RIFF")) return "a RIFF file that is not WAVE (e.g. AVI)";
-  if (ascii(head, 0, "OggS")) {
+  if (asciiAt(head, 0, "RIFX")) return "big-endian WAV (RIFX); only little-endian RIFF/RF64 WAV is supported";
+  if (asciiAt(head, 0, "RIFF")) return "a RIFF file that is not WAVE (e.g. AVI)";
+  if (asciiAt(head, 0, "OggS")) {
     const packet = firstOggPacket(head);
     if (packet === undefined) return "an Ogg stream whose first page is cut short";
-    if (ascii(packet, 0, "\x7fFLAC"))
+    if (asciiAt(packet, 0, "\x7fFLAC"))
       return "Ogg FLAC (FLAC inside Ogg); re-encode as native .flac or Ogg Opus";
-    if (ascii(packet, 0, "Speex   ")) return "Ogg Speex";
-    if (ascii(packet, 0, "\x80theora")) return "Ogg Theora video";
+    if (asciiAt(packet, 0, "Speex   ")) return "Ogg Speex";
+    if (asciiAt(packet, 0, "\x80theora")) return "Ogg Theora video";
     return "an Ogg stream with an unknown codec";
   }
-  if (ascii(head, 4, "ftyp")) return "MP4/M4A/AAC (ISO BMFF)";
+  if (asciiAt(head, 4, "ftyp")) return "MP4/M4A/AAC (ISO BMFF)";
   if (head.byteLength >= 2 && head[0] === 0xff && (head[1]! & 0xf6) === 0xf0) return "AAC (ADTS)";
-  if (ascii(head, 0, "FORM")) return "AIFF";
-  if (ascii(head, 0, "#!AMR")) return "AMR";
-  if (ascii(head, 0, "\x1aE\xdf\xa3")) return "Matroska/WebM";
+  if (asciiAt(head, 0, "FORM")) return "AIFF";
+  if (asciiAt(head, 0, "#!AMR")) return "AMR";
+  if (asciiAt(head, 0, "\x1aE\xdf\xa3")) return "Matroska/WebM";
   return "unrecognised bytes";
 }
