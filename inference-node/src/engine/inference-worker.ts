@@ -61,21 +61,16 @@ try {
       port.close();
       return;
     }
-    let usesScratch = false;
+    const input = "samples" in request ? request.samples : request.patches;
+    const usesScratch = "samples" in request && !scratchBusy;
     try {
-      let patches: Float32Array<ArrayBuffer>;
+      let patches = input;
       if ("samples" in request) {
-        usesScratch = !scratchBusy;
         if (usesScratch) scratchBusy = true;
-        const into = usesScratch ? scratch : undefined;
-        patches = patcher.patchesOf(request.samples, request.count, into);
+        patches = patcher.patchesOf(request.samples, request.count, usesScratch ? scratch : undefined);
         if (usesScratch) scratch = patches;
-      } else {
-        patches = request.patches;
       }
       const { scores, laughter } = await session.run(patches, request.count);
-      if (usesScratch) scratchBusy = false;
-      const input = "samples" in request ? request.samples : request.patches;
       // Copy into transferable buffers: ORT may own the output memory.
       const scoresCopy = new Float32Array(scores);
       const outputs: PatchOutputs = { scores: scoresCopy };
@@ -87,8 +82,9 @@ try {
       }
       port.postMessage({ type: "result", id: request.id, outputs, input } satisfies WorkerReply, transfer);
     } catch (error) {
-      if (usesScratch) scratchBusy = false;
       port.postMessage({ type: "error", id: request.id, message: String(error) } satisfies WorkerReply);
+    } finally {
+      if (usesScratch) scratchBusy = false;
     }
   });
   port.postMessage({ type: "ready" } satisfies WorkerReply);
